@@ -1,0 +1,1 @@
+"""allocation-monitor: watches portfolios' allocations and says when to rebalance."""

@@ -1,0 +1,52 @@
+"""Domain errors -> HTTP answers with a JSON body; never a traceback to the client."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from monitor.errors import (
+    InputError,
+    MonitorError,
+    NotFoundError,
+    StoreError,
+    UnknownPortfolioError,
+)
+
+log = logging.getLogger(__name__)
+
+
+def input_error_body(error: InputError, location: str) -> dict[str, object]:
+    """The same shape as FastAPI's own 422 answers, so clients handle one format."""
+    loc: list[str] = [location, *[part for part in error.field.split(".") if part]]
+    return {"detail": [{"loc": loc, "msg": error.problem, "type": "value_error"}]}
+
+
+class QueryInputError(InputError):
+    """An ``InputError`` found in a query-string parameter rather than the body."""
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(InputError)
+    async def input_error(request: Request, error: InputError) -> JSONResponse:
+        location = "query" if isinstance(error, QueryInputError) else "body"
+        return JSONResponse(status_code=422, content=input_error_body(error, location))
+
+    @app.exception_handler(UnknownPortfolioError)
+    async def unknown_portfolio(request: Request, error: UnknownPortfolioError) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(error), "known": error.known})
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(request: Request, error: NotFoundError) -> JSONResponse:
+        return JSONResponse(status_code=404, content={"detail": str(error)})
+
+    @app.exception_handler(StoreError)
+    async def store_unavailable(request: Request, error: StoreError) -> JSONResponse:
+        log.error("database unavailable: %s", error)
+        return JSONResponse(status_code=503, content={"detail": str(error)})
+
+    @app.exception_handler(MonitorError)
+    async def monitor_error(request: Request, error: MonitorError) -> JSONResponse:
+        return JSONResponse(status_code=400, content={"detail": str(error)})

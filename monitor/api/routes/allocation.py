@@ -1,0 +1,191 @@
+"""The seed's four endpoints, with its paths, parameters and JSON field names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from monitor.allocation import (
+    AllocationReport,
+    DriftPolicy,
+    Holding,
+    compute_allocation,
+    parse_targets,
+)
+from monitor.api.deps import SettingsDep
+from monitor.api.errors import QueryInputError
+from monitor.api.schemas import (
+    CalculateRequest,
+    CalculateResponse,
+    CheckResponse,
+    DriftAnalysisResponse,
+    DriftOut,
+    TargetsResponse,
+    calculate_response,
+    holdings_from_request,
+)
+from monitor.errors import InputError, SourceError
+from monitor.plans import plan_buy_only
+from monitor.settings import Settings
+from monitor.sources.base import holdings_from_document
+from monitor.sources.json import parse_json
+
+router = APIRouter(prefix="/api/v1/allocation", tags=["allocation"])
+
+HOLDINGS_HELP = (
+    'Holdings as JSON, the seed\'s shape: {"AAPL": {"asset_class": "stocks", "value": 26940}}'
+)
+HoldingsQuery = Annotated[str, Query(description=HOLDINGS_HELP, max_length=1_000_000)]
+ValueQuery = Annotated[Decimal | None, Query(ge=0, allow_inf_nan=False)]
+ThresholdQuery = Annotated[Decimal | None, Query(gt=0, le=100, allow_inf_nan=False)]
+RelativeQuery = Annotated[Decimal | None, Query(gt=0, le=1, allow_inf_nan=False)]
+TargetsQuery = Annotated[
+    str | None, Query(description='Targets as JSON, e.g. {"stocks": 60, "bonds": 40}')
+]
+
+
+def json_query(text: str, name: str) -> object:
+    try:
+        return parse_json(text, name)
+    except SourceError as error:
+        raise QueryInputError(name, error.problem) from None
+
+
+def holdings_from_query(text: str) -> list[Holding]:
+    try:
+        return holdings_from_document(json_query(text, "holdings"), "holdings")
+    except SourceError as error:
+        raise QueryInputError("holdings", error.problem) from None
+
+
+def targets_from_query(text: str | None, settings: Settings) -> dict[str, Decimal]:
+    if text is None:
+        return settings.targets
+    raw = json_query(text, "target_allocations")
+    if not isinstance(raw, dict):
+        raise QueryInputError("target_allocations", "expected an object of class: percent")
+    try:
+        return parse_targets(raw, "target_allocations")
+    except InputError as error:
+        raise QueryInputError(error.field, error.problem) from None
+
+
+def report_for(
+    holdings: list[Holding],
+    settings: Settings,
+    *,
+    targets: Mapping[str, Decimal],
+    portfolio_value: Decimal | None,
+    threshold: Decimal | None,
+    relative_threshold: Decimal | None,
+) -> AllocationReport:
+    policy = DriftPolicy(
+        threshold=threshold if threshold is not None else settings.threshold,
+        relative_threshold=relative_threshold
+        if relative_threshold is not None
+        else settings.relative_threshold,
+    )
+    return compute_allocation(holdings, targets, policy, portfolio_value)
+
+
+@router.post("/calculate", response_model=CalculateResponse)
+def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateResponse:
+    """The full allocation report; with ``cash``, also a buy-only plan for new money."""
+    targets = (
+        parse_targets(body.target_allocations, "target_allocations")
+        if body.target_allocations is not None
+        else settings.targets
+    )
+    report = report_for(
+        holdings_from_request(body.holdings),
+        settings,
+        targets=targets,
+        portfolio_value=body.portfolio_value,
+        threshold=body.rebalancing_threshold,
+        relative_threshold=body.relative_threshold,
+    )
+    buy_only = plan_buy_only(report, body.cash) if body.cash is not None else None
+    return calculate_response(report, datetime.now(UTC), buy_only)
+
+
+@router.get("/targets", response_model=TargetsResponse)
+def targets(
+    settings: SettingsDep,
+    portfolio_value: Annotated[Decimal, Query(gt=0, allow_inf_nan=False)],
+    target_allocations: TargetsQuery = None,
+) -> TargetsResponse:
+    """Target dollar amounts for a portfolio of the given value."""
+    percents = targets_from_query(target_allocations, settings)
+    return TargetsResponse(
+        portfolio_value=portfolio_value,
+        targets={k: portfolio_value * p / 100 for k, p in percents.items()},
+        target_percentages=percents,
+    )
+
+
+@router.get("/check-rebalancing", response_model=CheckResponse)
+def check_rebalancing(
+    settings: SettingsDep,
+    holdings: HoldingsQuery,
+    portfolio_value: ValueQuery = None,
+    threshold: ThresholdQuery = None,
+    relative_threshold: RelativeQuery = None,
+    target_allocations: TargetsQuery = None,
+) -> CheckResponse:
+    """Does this portfolio need rebalancing, and which classes say so."""
+    report = report_for(
+        holdings_from_query(holdings),
+        settings,
+        targets=targets_from_query(target_allocations, settings),
+        portfolio_value=portfolio_value,
+        threshold=threshold,
+        relative_threshold=relative_threshold,
+    )
+    return CheckResponse(
+        needs_rebalancing=report.needs_rebalancing,
+        alerts=report.alerts,
+        total_drift=report.total_drift,
+        threshold=report.policy.threshold,
+        relative_threshold=report.policy.relative_threshold,
+    )
+
+
+@router.get("/drift-analysis", response_model=DriftAnalysisResponse)
+def drift_analysis(
+    settings: SettingsDep,
+    holdings: HoldingsQuery,
+    portfolio_value: ValueQuery = None,
+    threshold: ThresholdQuery = None,
+    relative_threshold: RelativeQuery = None,
+    target_allocations: TargetsQuery = None,
+) -> DriftAnalysisResponse:
+    """Drift of every asset class, in percentage points and in money."""
+    report = report_for(
+        holdings_from_query(holdings),
+        settings,
+        targets=targets_from_query(target_allocations, settings),
+        portfolio_value=portfolio_value,
+        threshold=threshold,
+        relative_threshold=relative_threshold,
+    )
+    return DriftAnalysisResponse(
+        portfolio_value=report.portfolio_value,
+        timestamp=datetime.now(UTC),
+        drifts=[
+            DriftOut(
+                asset_class=c.asset_class,
+                current_percent=c.current_percent,
+                target_percent=c.target_percent,
+                drift=c.drift,
+                drift_amount=c.difference,
+                needs_rebalancing=c.needs_rebalancing,
+            )
+            for c in report.classes
+        ],
+        total_drift=report.total_drift,
+        needs_rebalancing=report.needs_rebalancing,
+    )

@@ -1,0 +1,187 @@
+"""The seed's JSON shapes: request bodies and responses of ``/api/v1/allocation/*``.
+
+Field names are the seed's and stay so; fields after the seed's are additions. Money and
+percents are JSON numbers rounded to two places (half-up).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from monitor.allocation import (
+    AllocationReport,
+    Holding,
+    RebalancingAction,
+    make_holding,
+    round2,
+)
+from monitor.plans import BuyOnlyPlan
+
+Rounded = Annotated[Decimal, PlainSerializer(lambda d: float(round2(d)), return_type=float)]
+Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+
+
+class HoldingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    asset_class: str = Field(min_length=1, examples=["stocks"])
+    value: Amount | None = Field(None, examples=[26940])
+    quantity: Amount | None = None
+    price: Amount | None = None
+
+
+class CalculateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    holdings: dict[str, HoldingIn] = Field(
+        examples=[{"AAPL": {"asset_class": "stocks", "value": 26940}}]
+    )
+    portfolio_value: Amount | None = Field(None, examples=[183535.63])
+    rebalancing_threshold: Decimal | None = Field(None, gt=0, le=100, allow_inf_nan=False)
+    relative_threshold: Decimal | None = Field(None, gt=0, le=1, allow_inf_nan=False)
+    target_allocations: dict[str, Amount] | None = Field(
+        None, description="Percent per asset class, summing to 100; defaults to the configured"
+    )
+    cash: Amount | None = Field(
+        None, description="New cash to invest: adds a buy-only plan that never sells"
+    )
+
+
+def holdings_from_request(holdings: dict[str, HoldingIn]) -> list[Holding]:
+    return [
+        make_holding(
+            symbol,
+            item.asset_class,
+            value=item.value,
+            quantity=item.quantity,
+            price=item.price,
+            where=f"holdings.{symbol}",
+        )
+        for symbol, item in holdings.items()
+    ]
+
+
+class AssetClassOut(BaseModel):
+    asset_class: str
+    current_percent: Rounded
+    target_percent: Rounded
+    current_value: Rounded
+    target_value: Rounded
+    difference: Rounded
+    difference_percent: Rounded
+    needs_rebalancing: bool
+    breach: str | None
+
+
+class ActionOut(BaseModel):
+    asset_class: str
+    action: str
+    amount: Rounded
+    current_percent: Rounded
+    target_percent: Rounded
+    drift: Rounded
+
+
+class BuyOnlyOut(BaseModel):
+    cash: Rounded
+    invested: Rounded
+    leftover: Rounded
+    actions: list[ActionOut]
+    resulting_percent: dict[str, Rounded]
+    total_drift_after: Rounded
+
+
+class CalculateResponse(BaseModel):
+    portfolio_value: Rounded
+    timestamp: datetime
+    asset_classes: list[AssetClassOut]
+    total_drift: Rounded
+    needs_rebalancing: bool
+    rebalancing_threshold: Rounded
+    rebalancing_actions: list[ActionOut]
+    relative_threshold: Decimal | None
+    holdings_value: Rounded
+    unallocated_value: Rounded
+    alerts: list[str]
+    buy_only: BuyOnlyOut | None = None
+
+
+def actions_out(actions: Iterable[RebalancingAction]) -> list[ActionOut]:
+    return [ActionOut.model_validate(action, from_attributes=True) for action in actions]
+
+
+def calculate_response(
+    report: AllocationReport, timestamp: datetime, buy_only: BuyOnlyPlan | None = None
+) -> CalculateResponse:
+    return CalculateResponse(
+        portfolio_value=report.portfolio_value,
+        timestamp=timestamp,
+        asset_classes=[
+            AssetClassOut(
+                asset_class=c.asset_class,
+                current_percent=c.current_percent,
+                target_percent=c.target_percent,
+                current_value=c.current_value,
+                target_value=c.target_value,
+                difference=c.difference,
+                difference_percent=c.drift,
+                needs_rebalancing=c.needs_rebalancing,
+                breach=c.breach,
+            )
+            for c in report.classes
+        ],
+        total_drift=report.total_drift,
+        needs_rebalancing=report.needs_rebalancing,
+        rebalancing_threshold=report.policy.threshold,
+        relative_threshold=report.policy.relative_threshold,
+        rebalancing_actions=actions_out(report.actions),
+        holdings_value=report.holdings_value,
+        unallocated_value=report.unallocated_value,
+        alerts=report.alerts,
+        buy_only=None
+        if buy_only is None
+        else BuyOnlyOut(
+            cash=buy_only.cash,
+            invested=buy_only.invested,
+            leftover=buy_only.leftover,
+            actions=actions_out(buy_only.actions),
+            resulting_percent=buy_only.resulting_percent,
+            total_drift_after=buy_only.total_drift_after,
+        ),
+    )
+
+
+class TargetsResponse(BaseModel):
+    portfolio_value: Rounded
+    targets: dict[str, Rounded]
+    target_percentages: dict[str, Rounded]
+
+
+class CheckResponse(BaseModel):
+    needs_rebalancing: bool
+    alerts: list[str]
+    total_drift: Rounded
+    threshold: Rounded
+    relative_threshold: Decimal | None = None
+
+
+class DriftOut(BaseModel):
+    asset_class: str
+    current_percent: Rounded
+    target_percent: Rounded
+    drift: Rounded
+    drift_amount: Rounded
+    needs_rebalancing: bool
+
+
+class DriftAnalysisResponse(BaseModel):
+    portfolio_value: Rounded
+    timestamp: datetime
+    drifts: list[DriftOut]
+    total_drift: Rounded
+    needs_rebalancing: bool

@@ -1,0 +1,12 @@
+"""The ``allocation-monitor`` command: each command lives in its own module here."""
+
+from __future__ import annotations
+
+from monitor.cli import check, serve
+from monitor.cli.app import app
+
+__all__ = ["app", "check", "main", "serve"]
+
+
+def main() -> None:
+    app(prog_name="allocation-monitor")

@@ -1,0 +1,104 @@
+"""The ``allocation-monitor`` command group and what its commands share.
+
+Domain errors become one-line messages here (exit 2), at the edge; nothing below prints.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from monitor.errors import MonitorError
+from monitor.settings import Settings, load_settings
+
+log = logging.getLogger("monitor.cli")
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, not the user's input
+
+
+class MonitorGroup(TyperGroup):
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except MonitorError as error:
+            # A problem the user can fix: one line on stderr, no traceback.
+            err.print(f"Error: {error}", markup=False)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except (typer.TyperException, typer.Exit, typer.Abort, SystemExit):
+            raise
+        except Exception as error:
+            state = ctx.find_object(CliState)
+            if state is not None and state.debug:
+                raise
+            log.debug("internal error", exc_info=True)
+            err.print(
+                f"Error: internal error ({type(error).__name__}: {error}); "
+                "run with --debug for the traceback",
+                markup=False,
+            )
+            raise SystemExit(EXIT_INTERNAL) from None
+
+
+app = typer.Typer(
+    cls=MonitorGroup,
+    name="allocation-monitor",
+    help="Watch portfolios' allocations and say when to rebalance.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+@dataclass
+class CliState:
+    config_path: Path | None = None
+    debug: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+
+def state_of(ctx: typer.Context) -> CliState:
+    state = ctx.find_object(CliState)
+    if state is None:  # a command invoked on its own, as in some tests
+        state = ctx.ensure_object(CliState)
+    return state
+
+
+def terminal_width() -> int | None:
+    # Rich falls back to 80 columns off a terminal; reports read better wider.
+    return None if os.environ.get("COLUMNS") else 120
+
+
+out = Console(highlight=False, width=terminal_width(), soft_wrap=False)
+err = Console(stderr=True, highlight=False)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None,
+        "--config",
+        "-c",
+        envvar="MONITOR_CONFIG",
+        help="TOML config file (env MONITOR_CONFIG); MONITOR_* variables override it.",
+        dir_okay=False,
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
+) -> None:
+    """Exit status: 0 fine, 1 rebalancing needed (check), 2 bad input or configuration."""
+    ctx.obj = CliState(config_path=config, debug=debug)

@@ -1,0 +1,312 @@
+"""The configuration, declared once: a TOML file, then ``MONITOR_*`` environment variables.
+
+Precedence, highest first: environment (nested keys with ``__``, e.g.
+``MONITOR_DATABASE__URL``; ``MONITOR_DATABASE_URL`` also works), ``MONITOR_<KEY>_FILE``
+secrets read from files, the TOML file, then the defaults below.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from contextvars import ContextVar
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from monitor.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD, parse_targets
+from monitor.errors import ConfigError, InputError
+from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
+from monitor.sources import SourceOptions, source_kinds
+
+DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def parse_duration(raw: object) -> object:
+    """``90s``, ``30m``, ``24h``, ``7d``, ``2w``; a bare number is seconds."""
+    if isinstance(raw, str):
+        match = DURATION.match(raw)
+        if not match:
+            raise ValueError(f"{raw!r} is not a duration; write e.g. 90s, 30m, 24h or 7d")
+        return timedelta(**{DURATION_UNITS[match[2]]: float(match[1])})
+    return raw
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown timezone {name!r}; use an IANA name such as Europe/Paris"
+        ) from None
+    return name
+
+
+Timezone = Annotated[str, BeforeValidator(check_timezone)]
+
+
+def check_targets(raw: object) -> dict[str, Decimal]:
+    if not isinstance(raw, dict):
+        raise ValueError("targets must be a table of asset class = percent")
+    try:
+        return parse_targets(raw)
+    except InputError as error:
+        # The error's path is shown by the caller; keep only what is below "targets".
+        below = error.field.removeprefix("targets").lstrip(".")
+        raise ValueError(f"{below}: {error.problem}" if below else error.problem) from None
+
+
+Targets = Annotated[dict[str, Decimal], BeforeValidator(check_targets)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Schedule(Section):
+    """When a portfolio ticks: ``cron`` (5 fields) or ``every`` (a duration), in a timezone."""
+
+    cron: str | None = None
+    every: Duration | None = None
+    timezone: Timezone | None = None  # defaults to the top-level timezone
+
+    @model_validator(mode="after")
+    def one_trigger(self) -> Schedule:
+        if (self.cron is None) == (self.every is None):
+            raise ValueError("a schedule takes exactly one of cron or every")
+        if self.every is not None and self.every < timedelta(seconds=1):
+            raise ValueError("every must be at least 1s")
+        if self.cron is not None:
+            try:
+                CronTrigger.from_crontab(self.cron, timezone=self.timezone or "UTC")
+            except ValueError as error:
+                raise ValueError(f"invalid cron expression {self.cron!r}: {error}") from None
+        return self
+
+
+class NotifyOverrides(Section):
+    """Per-portfolio notification settings; whatever is unset comes from ``[notify]``."""
+
+    urls: list[str] | None = None
+    tags: list[str] | None = None
+    apprise_config: str | None = None
+    cooldown: Duration | None = None
+    send_resolved: bool | None = None
+    stale_after: int | None = Field(None, ge=1)
+    stale_cooldown: Duration | None = None
+    escalation_step: Decimal | None = Field(None, ge=0)
+
+
+class NotifySettings(Section):
+    urls: list[str] = []
+    tags: list[str] = []
+    apprise_config: str = ""
+    cooldown: Duration = timedelta(hours=24)
+    send_resolved: bool = True
+    stale_after: int = Field(3, ge=1)
+    stale_cooldown: Duration = timedelta(hours=24)
+    escalation_step: Decimal = Field(Decimal(5), ge=0)
+    max_attempts: int = Field(8, ge=1)
+    retry_backoff: Duration = timedelta(seconds=30)
+    retry_max_backoff: Duration = timedelta(hours=1)
+    drain_every: Duration = timedelta(seconds=5)
+
+    def overridden(self, overrides: NotifyOverrides) -> NotifySettings:
+        return self.model_copy(update=overrides.model_dump(exclude_none=True))
+
+
+class PortfolioSettings(Section):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
+    name: str = ""
+    targets: Targets | None = None  # defaults to the top-level targets
+    threshold: Decimal | None = Field(None, gt=0, le=100)
+    relative_threshold: Decimal | None = Field(None, gt=0, le=1)
+    schedule: Schedule = Schedule(every=timedelta(hours=1))
+    notify: NotifyOverrides = NotifyOverrides()
+    source: SourceOptions
+    store_holdings: bool = True
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def source_of_its_kind(cls, raw: object) -> SourceOptions:
+        if isinstance(raw, SourceOptions):
+            return raw
+        if not isinstance(raw, dict) or "kind" not in raw:
+            raise ValueError('a source needs a kind, e.g. { kind = "csv", path = "..." }')
+        kinds = source_kinds()
+        model = kinds.get(raw["kind"])
+        if model is None:
+            raise ValueError(
+                f"unknown source kind {raw['kind']!r}; known kinds: {', '.join(sorted(kinds))}"
+            )
+        return model.model_validate(raw)
+
+    @property
+    def title(self) -> str:
+        return self.name or self.id
+
+
+class DatabaseSettings(Section):
+    url: str = "sqlite:///var/allocation-monitor.db"
+
+    @field_validator("url")
+    @classmethod
+    def psycopg_driver(cls, url: str) -> str:
+        # postgres:// (Heroku, compose) and plain postgresql:// both mean psycopg 3 here.
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url.removeprefix(prefix)
+        return url
+
+
+class ApiSettings(Section):
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(8012, ge=0, le=65535)
+    token: SecretStr | None = None
+
+
+class HistorySettings(Section):
+    retention: Duration | None = None  # snapshots older than this are pruned daily
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    timezone: Timezone = "UTC"
+    targets: Targets = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    threshold: Decimal = Field(DEFAULT_THRESHOLD, gt=0, le=100)
+    relative_threshold: Decimal | None = Field(None, gt=0, le=1)
+    database: DatabaseSettings = DatabaseSettings()
+    api: ApiSettings = ApiSettings()
+    notify: NotifySettings = NotifySettings()
+    history: HistorySettings = HistorySettings()
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    portfolios: list[PortfolioSettings] = []
+
+    @model_validator(mode="after")
+    def unique_portfolio_ids(self) -> Settings:
+        seen: set[str] = set()
+        for portfolio in self.portfolios:
+            if portfolio.id in seen:
+                raise ValueError(f"portfolio id {portfolio.id!r} is used twice")
+            seen.add(portfolio.id)
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            MonitorEnvSource(settings_cls),
+            EnvFileSecretsSource(settings_cls),
+            TomlDataSource(settings_cls),
+        )
+
+    def portfolio(self, portfolio_id: str) -> PortfolioSettings | None:
+        return next((p for p in self.portfolios if p.id == portfolio_id), None)
+
+    def targets_of(self, portfolio: PortfolioSettings) -> dict[str, Decimal]:
+        return portfolio.targets if portfolio.targets is not None else self.targets
+
+    def notify_of(self, portfolio: PortfolioSettings) -> NotifySettings:
+        return self.notify.overridden(portfolio.notify)
+
+
+_file_data: ContextVar[dict[str, Any] | None] = ContextVar("monitor_config_file", default=None)
+
+
+class TomlDataSource(PydanticBaseSettingsSource):
+    """The already-parsed config file (parsed by ``load_settings`` so errors name the file)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return (_file_data.get() or {}).get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_file_data.get() or {})
+
+
+def error_path(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
+    """``("portfolios", 0, "schedule", "cron")`` -> ``portfolios[family].schedule.cron``."""
+    parts: list[str] = []
+    node: Any = data
+    for key in loc:
+        if isinstance(key, int):
+            item = node[key] if isinstance(node, list) and key < len(node) else None
+            label = item.get("id") if isinstance(item, dict) else None
+            parts[-1] += f"[{label or key}]"
+            node = item
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def describe_errors(error: ValidationError, data: dict[str, Any]) -> list[str]:
+    problems = []
+    for item in error.errors():
+        # Drop pydantic's internal union/validator labels from the path.
+        loc = tuple(k for k in item["loc"] if not (isinstance(k, str) and "[" in k))
+        message = item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key"
+        path = error_path(loc, data)
+        problems.append(f"{path}: {message}" if path else message)
+    return problems
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError([f"config file not found: {path}"]) from None
+    except OSError as error:
+        raise ConfigError([f"cannot read config file {path}: {error.strerror}"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError([f"not valid TOML: {error}"], source=str(path)) from None
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """The effective settings; every problem is reported at once as a ``ConfigError``."""
+    data = read_config_file(path) if path else {}
+    token = _file_data.set(data)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        raise ConfigError(describe_errors(error, data), source=str(path or "environment")) from None
+    finally:
+        _file_data.reset(token)
+    if path is not None:
+        base = path.resolve().parent
+        for portfolio in settings.portfolios:
+            portfolio.source = portfolio.source.resolve_paths(base)
+    return settings

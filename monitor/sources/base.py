@@ -1,0 +1,116 @@
+"""What every holdings source shares: its options model and the row -> ``Holding`` rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict
+
+from monitor.allocation import Holding, make_holding
+from monitor.errors import InputError, SourceError
+
+
+class SourceOptions(BaseModel):
+    """A configured source: its options (validated from the config) and how to fetch.
+
+    A kind subclasses this with ``kind: Literal["name"]`` and implements ``fetch``; third
+    parties register theirs under the ``allocation_monitor.sources`` entry-point group.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: str
+
+    def fetch(self) -> list[Holding]:
+        """Every holding, each with its ``account`` when the source covers many accounts."""
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """How the source is named in messages and logs; never includes a secret."""
+        return self.kind
+
+    def resolve_paths(self, base: Path) -> Self:
+        """Relative paths in the options are relative to the config file's folder."""
+        return self
+
+
+def resolve_path(path: Path, base: Path) -> Path:
+    return path if path.is_absolute() else base / path
+
+
+def holding_from_row(row: Mapping[str, Any], where: str) -> Holding:
+    """One holding from a flat row (CSV line, JSON object, SQL row)."""
+    account = row.get("account")
+    return make_holding(
+        row.get("symbol"),
+        row.get("asset_class"),
+        value=row.get("value"),
+        quantity=row.get("quantity"),
+        price=row.get("price"),
+        account=str(account).strip() if account not in (None, "") else None,
+        where=where,
+    )
+
+
+def check_unique(holdings: Iterable[tuple[str, Holding]], source: str) -> list[Holding]:
+    """A symbol may appear once per account; ``holdings`` pairs each with where it was read."""
+    first_seen: dict[tuple[str | None, str], str] = {}
+    result = []
+    for where, holding in holdings:
+        key = (holding.account, holding.symbol)
+        if key in first_seen:
+            account = f" in account {holding.account!r}" if holding.account else ""
+            raise SourceError(
+                source,
+                f"{where}: symbol {holding.symbol!r}{account} already appears at {first_seen[key]}",
+            )
+        first_seen[key] = where
+        result.append(holding)
+    if not result:
+        raise SourceError(source, "no holdings: the source returned an empty set")
+    return result
+
+
+def holdings_from_rows(rows: Iterable[tuple[str, Mapping[str, Any]]], source: str) -> list[Holding]:
+    """Rows paired with where each was read (``line 7``) -> validated, unique holdings."""
+
+    def parsed() -> Iterable[tuple[str, Holding]]:
+        for where, row in rows:
+            try:
+                yield where, holding_from_row(row, where)
+            except InputError as error:
+                raise SourceError(source, str(error)) from None
+
+    return check_unique(parsed(), source)
+
+
+def holdings_from_document(document: object, source: str) -> list[Holding]:
+    """The JSON/YAML shapes a source may return.
+
+    - the seed's ``{"AAPL": {"asset_class": "stocks", "value": 26940}, ...}``;
+    - a list of rows ``[{"symbol": "AAPL", "asset_class": "stocks", "value": 1, "account": "a"}]``;
+    - either of those under a top-level ``"holdings"`` key (the seed's request body).
+    """
+    if isinstance(document, dict) and "holdings" in document:
+        document = document["holdings"]
+    if isinstance(document, dict):
+        rows: list[tuple[str, Mapping[str, Any]]] = []
+        for symbol, fields in document.items():
+            if not isinstance(fields, dict):
+                raise SourceError(
+                    source, f"holdings.{symbol}: expected an object with asset_class and value"
+                )
+            rows.append((f"holdings.{symbol}", {**fields, "symbol": symbol}))
+        return holdings_from_rows(rows, source)
+    if isinstance(document, list):
+        for index, row in enumerate(document):
+            if not isinstance(row, dict):
+                raise SourceError(source, f"holdings[{index}]: expected an object, got {row!r}")
+        return holdings_from_rows(((f"holdings[{i}]", r) for i, r in enumerate(document)), source)
+    raise SourceError(
+        source,
+        f"expected holdings as an object keyed by symbol or a list of rows, "
+        f"got {type(document).__name__}",
+    )

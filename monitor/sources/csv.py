@@ -1,0 +1,67 @@
+"""Holdings from a CSV file, re-read every tick.
+
+Columns: ``symbol,asset_class,value`` or ``symbol,asset_class,quantity,price``; an optional
+``account`` column makes each account its own portfolio.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Literal, Self
+
+from monitor.allocation import Holding
+from monitor.errors import SourceError
+from monitor.sources.base import SourceOptions, holdings_from_rows, resolve_path
+from monitor.sources.files import read_text
+
+REQUIRED = ("symbol", "asset_class")
+
+
+def parse_csv(text: str, source: str) -> list[Holding]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [name.strip().lower() for name in reader.fieldnames or []]
+    if not header:
+        raise SourceError(source, "the CSV file is empty; it needs a header line")
+    reader.fieldnames = header
+    missing = [name for name in REQUIRED if name not in header]
+    if "value" not in header and not {"quantity", "price"} <= set(header):
+        missing.append("value (or quantity and price)")
+    if missing:
+        raise SourceError(
+            source,
+            f"line 1: missing column(s) {', '.join(missing)}; found {', '.join(header)}",
+        )
+
+    def rows() -> list[tuple[str, dict[str, str]]]:
+        found = []
+        for row in reader:
+            if None in row:
+                raise SourceError(source, f"line {reader.line_num}: more fields than columns")
+            if any(value is None for value in row.values()):
+                raise SourceError(source, f"line {reader.line_num}: fewer fields than columns")
+            if not any(value.strip() for value in row.values()):
+                continue  # a blank line
+            found.append((f"line {reader.line_num}", row))
+        return found
+
+    try:
+        parsed = rows()
+    except csv.Error as error:
+        raise SourceError(source, f"line {reader.line_num}: {error}") from None
+    return holdings_from_rows(parsed, source)
+
+
+class CsvSource(SourceOptions):
+    kind: Literal["csv"] = "csv"
+    path: Path
+
+    def fetch(self) -> list[Holding]:
+        return parse_csv(read_text(self.path, self.describe()), self.describe())
+
+    def describe(self) -> str:
+        return f"csv {self.path}"
+
+    def resolve_paths(self, base: Path) -> Self:
+        return self.model_copy(update={"path": resolve_path(self.path, base)})

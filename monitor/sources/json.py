@@ -1,0 +1,57 @@
+"""Holdings from a JSON file, re-read every tick (the seed's ``holdings`` shape or rows)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from monitor.allocation import Holding
+from monitor.errors import SourceError
+from monitor.sources.base import SourceOptions, holdings_from_document, resolve_path
+from monitor.sources.files import read_text
+
+
+def reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json.loads would silently keep the last of two equal keys: a holding lost unseen.
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise ValueError(f"key {key!r} is given twice")
+        result[key] = value
+    return result
+
+
+def reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def parse_json(text: str, source: str) -> Any:
+    try:
+        return json.loads(
+            text, object_pairs_hook=reject_duplicate_keys, parse_constant=reject_constant
+        )
+    except json.JSONDecodeError as error:
+        raise SourceError(
+            source, f"invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from None
+    except ValueError as error:
+        raise SourceError(source, f"invalid JSON: {error}") from None
+
+
+def parse_json_holdings(text: str, source: str) -> list[Holding]:
+    return holdings_from_document(parse_json(text, source), source)
+
+
+class JsonSource(SourceOptions):
+    kind: Literal["json"] = "json"
+    path: Path
+
+    def fetch(self) -> list[Holding]:
+        return parse_json_holdings(read_text(self.path, self.describe()), self.describe())
+
+    def describe(self) -> str:
+        return f"json {self.path}"
+
+    def resolve_paths(self, base: Path) -> Self:
+        return self.model_copy(update={"path": resolve_path(self.path, base)})
