@@ -54,6 +54,11 @@ def to_decimal(raw: object, field: str, *, allow_negative: bool = False) -> Deci
     return number
 
 
+def subfield(where: str, name: str) -> str:
+    """``holdings.AAPL`` + ``value`` -> ``holdings.AAPL.value``; ``line 7`` -> ``line 7: value``."""
+    return f"{where}: {name}" if where.startswith("line ") else f"{where}.{name}"
+
+
 def normalise_class(name: object, field: str) -> str:
     """Asset class names compare trimmed and lower-case: ``" Stocks "`` is ``stocks``."""
     if not isinstance(name, str) or not name.strip():
@@ -83,18 +88,18 @@ def make_holding(
 ) -> Holding:
     """Validate one holding's raw fields; ``where`` prefixes every message (``line 7``)."""
     if not isinstance(symbol, str) or not symbol.strip():
-        raise InputError(f"{where}.symbol", "symbol must be a non-empty text")
-    klass = normalise_class(asset_class, f"{where}.asset_class")
-    qty = None if quantity in (None, "") else to_decimal(quantity, f"{where}.quantity")
-    px = None if price in (None, "") else to_decimal(price, f"{where}.price")
+        raise InputError(subfield(where, "symbol"), "symbol must be a non-empty text")
+    klass = normalise_class(asset_class, subfield(where, "asset_class"))
+    qty = None if quantity in (None, "") else to_decimal(quantity, subfield(where, "quantity"))
+    px = None if price in (None, "") else to_decimal(price, subfield(where, "price"))
     if value not in (None, ""):
-        amount = to_decimal(value, f"{where}.value")
+        amount = to_decimal(value, subfield(where, "value"))
     elif qty is not None and px is not None:
         amount = qty * px
     elif qty is not None or px is not None:
         missing = "price" if px is None else "quantity"
         raise InputError(
-            f"{where}.{missing}", f"quantity and price go together; {missing} is missing"
+            subfield(where, missing), f"quantity and price go together; {missing} is missing"
         )
     else:
         raise InputError(where, "a holding needs a value, or a quantity and a price")
@@ -118,7 +123,11 @@ def parse_targets(raw: Mapping[str, object], field: str = "targets") -> dict[str
     if abs(total - HUNDRED) > TARGET_SUM_TOLERANCE:
         raise InputError(field, f"targets must sum to 100, they sum to {total.normalize():f}")
     if total != HUNDRED:
-        targets = {klass: value * HUNDRED / total for klass, value in targets.items()}
+        scaled = {klass: value * HUNDRED / total for klass, value in targets.items()}
+        # The last class takes the division's residue, so the sum is exactly 100.
+        last = next(reversed(scaled))
+        scaled[last] = HUNDRED - sum((v for k, v in scaled.items() if k != last), Decimal(0))
+        targets = scaled
     return targets
 
 

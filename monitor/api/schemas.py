@@ -23,6 +23,7 @@ from monitor.allocation import (
 from monitor.plans import BuyOnlyPlan
 
 Rounded = Annotated[Decimal, PlainSerializer(lambda d: float(round2(d)), return_type=float)]
+Number = Annotated[Decimal, PlainSerializer(float, return_type=float)]
 Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
 
 
@@ -104,7 +105,7 @@ class CalculateResponse(BaseModel):
     needs_rebalancing: bool
     rebalancing_threshold: Rounded
     rebalancing_actions: list[ActionOut]
-    relative_threshold: Decimal | None
+    relative_threshold: Number | None
     holdings_value: Rounded
     unallocated_value: Rounded
     alerts: list[str]
@@ -167,7 +168,7 @@ class CheckResponse(BaseModel):
     alerts: list[str]
     total_drift: Rounded
     threshold: Rounded
-    relative_threshold: Decimal | None = None
+    relative_threshold: Number | None = None
 
 
 class DriftOut(BaseModel):

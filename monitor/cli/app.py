@@ -84,7 +84,7 @@ def terminal_width() -> int | None:
 
 
 out = Console(highlight=False, width=terminal_width(), soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @app.callback()

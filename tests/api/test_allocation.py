@@ -1,0 +1,176 @@
+"""The seed's four endpoints: paths, parameters, JSON field names and worked numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from monitor.api.app import create_app
+from monitor.settings import Settings
+from tests.fixtures.holdings import SEED_HOLDINGS
+
+ONLY_AAPL = json.dumps({"AAPL": {"asset_class": "stocks", "value": 26940}})
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_app(Settings()))
+
+
+def test_calculate_reproduces_the_seed_report(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/allocation/calculate",
+        json={
+            "holdings": SEED_HOLDINGS,
+            "portfolio_value": 183535.63,
+            "rebalancing_threshold": 5.0,
+        },
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["portfolio_value"] == 183535.63
+    stocks = body["asset_classes"][0]
+    assert stocks == {
+        "asset_class": "stocks",
+        "current_percent": 14.68,
+        "target_percent": 50.0,
+        "current_value": 26940.0,
+        "target_value": 91767.82,
+        "difference": -64827.82,
+        "difference_percent": -35.32,
+        "needs_rebalancing": True,
+        "breach": "absolute",
+    }
+    assert body["rebalancing_actions"][0] == {
+        "asset_class": "stocks",
+        "action": "BUY",
+        "amount": 64827.82,
+        "current_percent": 14.68,
+        "target_percent": 50.0,
+        "drift": -35.32,
+    }
+    assert body["needs_rebalancing"] is True
+    assert body["rebalancing_threshold"] == 5.0
+    assert body["total_drift"] == 60.37
+    assert body["unallocated_value"] == 105855.63
+
+
+def test_calculate_accepts_custom_targets_and_a_relative_threshold(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/allocation/calculate",
+        json={
+            "holdings": {
+                "VTI": {"asset_class": "stocks", "value": 93},
+                "USD": {"asset_class": "cash", "value": 7},
+            },
+            "target_allocations": {"stocks": 95, "cash": 5},
+            "relative_threshold": 0.25,
+        },
+    )
+    body = response.json()
+    assert body["alerts"] == ["CASH: over-allocated by 2.00% (current: 7.00%, target: 5.00%)"]
+    assert body["relative_threshold"] == 0.25
+
+
+def test_calculate_with_cash_adds_a_buy_only_plan(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/allocation/calculate",
+        json={
+            "holdings": {
+                "VTI": {"asset_class": "stocks", "value": 700},
+                "BND": {"asset_class": "bonds", "value": 300},
+            },
+            "target_allocations": {"stocks": 60, "bonds": 40},
+            "cash": 500,
+        },
+    )
+    plan = response.json()["buy_only"]
+    # New total 1,500: stocks target 900 (has 700), bonds 600 (has 300); 500 goes where the
+    # shortfall is largest until both are levelled: bonds 300 -> short 300 vs stocks 200.
+    assert [(a["asset_class"], a["amount"]) for a in plan["actions"]] == [
+        ("stocks", 200.0),
+        ("bonds", 300.0),
+    ]
+    assert plan["leftover"] == 0.0
+    assert plan["resulting_percent"] == {"stocks": 60.0, "bonds": 40.0}
+
+
+def test_targets_returns_the_seed_dollar_amounts(client: TestClient) -> None:
+    response = client.get("/api/v1/allocation/targets", params={"portfolio_value": "183535.63"})
+    assert response.json() == {
+        "portfolio_value": 183535.63,
+        "targets": {
+            "stocks": 91767.82,
+            "etfs": 27530.34,
+            "commodities": 27530.34,
+            "crypto": 18353.56,
+            "futures": 9176.78,
+            "cash": 9176.78,
+        },
+        "target_percentages": {
+            "stocks": 50.0,
+            "etfs": 15.0,
+            "commodities": 15.0,
+            "crypto": 10.0,
+            "futures": 5.0,
+            "cash": 5.0,
+        },
+    }
+
+
+def test_check_rebalancing_reads_holdings_from_the_query_string(client: TestClient) -> None:
+    response = client.get(
+        "/api/v1/allocation/check-rebalancing",
+        params={"holdings": ONLY_AAPL, "portfolio_value": "183535.63", "threshold": "5.0"},
+    )
+    body = response.json()
+    assert body["needs_rebalancing"] is True
+    assert (
+        body["alerts"][0] == "STOCKS: under-allocated by 35.32% (current: 14.68%, target: 50.00%)"
+    )
+    assert body["threshold"] == 5.0
+    # Every target class counts: stocks 35.32 + etfs 15 + commodities 15 + crypto 10 + 5 + 5.
+    assert body["total_drift"] == 85.32
+
+
+def test_drift_analysis_lists_every_class_with_its_drift_amount(client: TestClient) -> None:
+    response = client.get(
+        "/api/v1/allocation/drift-analysis",
+        params={"holdings": ONLY_AAPL, "portfolio_value": "183535.63"},
+    )
+    body = response.json()
+    assert body["drifts"][0] == {
+        "asset_class": "stocks",
+        "current_percent": 14.68,
+        "target_percent": 50.0,
+        "drift": -35.32,
+        "drift_amount": -64827.82,
+        "needs_rebalancing": True,
+    }
+    assert [d["asset_class"] for d in body["drifts"]] == [
+        "stocks",
+        "etfs",
+        "commodities",
+        "crypto",
+        "futures",
+        "cash",
+    ]
+    assert body["needs_rebalancing"] is True
+    assert "timestamp" in body
+
+
+def test_healthz_answers_ok(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_openapi_documents_the_seed_endpoints(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {
+        "/api/v1/allocation/calculate",
+        "/api/v1/allocation/targets",
+        "/api/v1/allocation/check-rebalancing",
+        "/api/v1/allocation/drift-analysis",
+    } <= set(paths)
+    assert client.get("/docs").status_code == 200

@@ -1,0 +1,137 @@
+"""Bad input to the seed's endpoints: a 422 JSON body naming the field, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from monitor.api.app import create_app
+from monitor.settings import Settings
+
+
+@pytest.fixture
+def client() -> TestClient:
+    return TestClient(create_app(Settings()), raise_server_exceptions=False)
+
+
+def calculate(client: TestClient, body: dict[str, object]) -> tuple[int, list[dict[str, object]]]:
+    response = client.post("/api/v1/allocation/calculate", json=body)
+    return response.status_code, response.json()["detail"]
+
+
+def test_a_negative_value_is_a_422_naming_the_holding(client: TestClient) -> None:
+    status, detail = calculate(
+        client, {"holdings": {"AAPL": {"asset_class": "stocks", "value": -1}}}
+    )
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "holdings", "AAPL", "value"]
+
+
+def test_a_non_numeric_value_is_a_422_naming_the_holding(client: TestClient) -> None:
+    status, detail = calculate(
+        client, {"holdings": {"AAPL": {"asset_class": "stocks", "value": "lots"}}}
+    )
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "holdings", "AAPL", "value"]
+
+
+def test_nan_is_rejected_as_not_finite(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/allocation/calculate",
+        content='{"holdings": {"AAPL": {"asset_class": "stocks", "value": NaN}}}',
+        headers={"content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == "value"
+
+
+def test_infinity_as_a_string_is_rejected(client: TestClient) -> None:
+    status, detail = calculate(
+        client, {"holdings": {"AAPL": {"asset_class": "stocks", "value": "Infinity"}}}
+    )
+    assert status == 422
+    assert "finite" in str(detail[0]["msg"])
+
+
+def test_a_portfolio_value_below_the_holdings_is_a_422(client: TestClient) -> None:
+    status, detail = calculate(
+        client,
+        {"holdings": {"AAPL": {"asset_class": "stocks", "value": 100}}, "portfolio_value": 50},
+    )
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "portfolio_value"]
+    assert "below the holdings' sum 100.00" in str(detail[0]["msg"])
+
+
+def test_an_empty_portfolio_is_a_422(client: TestClient) -> None:
+    status, detail = calculate(client, {"holdings": {}})
+    assert status == 422
+    assert "worth nothing" in str(detail[0]["msg"])
+
+
+def test_a_holding_without_value_or_quantity_and_price_is_a_422(client: TestClient) -> None:
+    status, detail = calculate(client, {"holdings": {"AAPL": {"asset_class": "stocks"}}})
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "holdings", "AAPL"]
+    assert "needs a value, or a quantity and a price" in str(detail[0]["msg"])
+
+
+def test_targets_not_summing_to_100_are_a_422(client: TestClient) -> None:
+    status, detail = calculate(
+        client,
+        {
+            "holdings": {"AAPL": {"asset_class": "stocks", "value": 1}},
+            "target_allocations": {"stocks": 70, "bonds": 20},
+        },
+    )
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "target_allocations"]
+    assert "sum to 90" in str(detail[0]["msg"])
+
+
+def test_an_unknown_asset_class_is_reported_with_target_zero_not_dropped(
+    client: TestClient,
+) -> None:
+    response = client.post(
+        "/api/v1/allocation/calculate",
+        json={
+            "holdings": {
+                "X": {"asset_class": "Art", "value": 10},
+                "V": {"asset_class": "stocks", "value": 90},
+            }
+        },
+    )
+    art = next(c for c in response.json()["asset_classes"] if c["asset_class"] == "art")
+    assert response.status_code == 200
+    assert (art["target_percent"], art["difference_percent"]) == (0.0, 10.0)
+
+
+def test_malformed_json_in_the_query_string_is_a_422_naming_holdings(client: TestClient) -> None:
+    response = client.get(
+        "/api/v1/allocation/check-rebalancing", params={"holdings": '{"AAPL": {"asset_class": '}
+    )
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["query", "holdings"]
+    assert "invalid JSON" in detail["msg"]
+
+
+def test_a_missing_holdings_parameter_is_a_422(client: TestClient) -> None:
+    response = client.get("/api/v1/allocation/drift-analysis")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "holdings"]
+
+
+def test_a_negative_threshold_in_the_query_is_a_422(client: TestClient) -> None:
+    response = client.get(
+        "/api/v1/allocation/check-rebalancing",
+        params={"holdings": '{"A": {"asset_class": "stocks", "value": 1}}', "threshold": "-2"},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "threshold"]
+
+
+def test_targets_requires_a_positive_portfolio_value(client: TestClient) -> None:
+    response = client.get("/api/v1/allocation/targets", params={"portfolio_value": "0"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "portfolio_value"]
