@@ -1,0 +1,170 @@
+"""Every transition of the alert policy, with an injected clock."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from monitor.alerting import AlertPolicy, AlertState, SourceFailure, decide
+from monitor.allocation import AllocationReport, Holding, compute_allocation
+
+T0 = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+POLICY = AlertPolicy(cooldown=timedelta(hours=24), escalation_step=Decimal(5), stale_after=3)
+TARGETS = {"stocks": Decimal(60), "bonds": Decimal(30), "cash": Decimal(10)}
+
+
+def report(stocks: str, bonds: str, cash: str) -> AllocationReport:
+    return compute_allocation(
+        [
+            Holding("VTI", "stocks", Decimal(stocks)),
+            Holding("BND", "bonds", Decimal(bonds)),
+            Holding("USD", "cash", Decimal(cash)),
+        ],
+        TARGETS,
+    )
+
+
+IN_BAND = report("60", "30", "10")
+STOCKS_HIGH = report("70", "20", "10")  # stocks +10, bonds -10
+STOCKS_HIGHER = report("76", "14", "10")  # worst drift 16: grew by 6
+STOCKS_A_BIT_HIGHER = report("72", "18", "10")  # worst drift 12: grew by 2
+CASH_TOO = report("70", "14", "16")  # cash +6 breaches too
+FAILED = SourceFailure("csv holdings.csv: file not found")
+
+
+def kinds(
+    observation: AllocationReport | SourceFailure, state: AlertState, at: datetime
+) -> list[str]:
+    return [n.kind for n in decide(observation, state, POLICY, at).notices]
+
+
+def drifted_at(at: datetime) -> AlertState:
+    return decide(STOCKS_HIGH, AlertState(), POLICY, at).state
+
+
+def test_in_band_to_drifted_alerts_now() -> None:
+    decision = decide(STOCKS_HIGH, AlertState(), POLICY, T0)
+    assert [n.kind for n in decision.notices] == ["drifted"]
+    assert decision.state.drift_state == "drifted"
+    assert decision.state.notified_classes == {"stocks", "bonds"}
+    assert decision.state.drifted_since == T0
+
+
+def test_in_band_stays_silent() -> None:
+    decision = decide(IN_BAND, AlertState(), POLICY, T0)
+    assert decision.notices == ()
+    assert decision.state == AlertState()
+
+
+def test_drifted_within_the_cooldown_is_silent() -> None:
+    state = drifted_at(T0)
+    decision = decide(STOCKS_HIGH, state, POLICY, T0 + timedelta(hours=23, minutes=59))
+    assert decision.notices == ()
+    assert decision.state == state
+
+
+def test_drifted_after_the_cooldown_reminds() -> None:
+    state = drifted_at(T0)
+    later = T0 + timedelta(hours=24)
+    decision = decide(STOCKS_HIGH, state, POLICY, later)
+    assert [n.kind for n in decision.notices] == ["reminder"]
+    assert decision.state.last_notified_at == later
+    assert decision.state.drifted_since == T0
+
+
+def test_a_new_breaching_class_escalates_within_the_cooldown() -> None:
+    decision = decide(CASH_TOO, drifted_at(T0), POLICY, T0 + timedelta(hours=1))
+    assert [(n.kind, n.new_classes) for n in decision.notices] == [("escalated", ("cash",))]
+
+
+def test_drift_growing_by_the_escalation_step_escalates_within_the_cooldown() -> None:
+    assert kinds(STOCKS_HIGHER, drifted_at(T0), T0 + timedelta(hours=1)) == ["escalated"]
+
+
+def test_drift_growing_by_less_than_the_step_stays_silent() -> None:
+    assert kinds(STOCKS_A_BIT_HIGHER, drifted_at(T0), T0 + timedelta(hours=1)) == []
+
+
+def test_small_growths_add_up_to_an_escalation_from_the_last_notice() -> None:
+    state = drifted_at(T0)
+    for step, stocks in enumerate(["72", "74", "76"], start=1):
+        decision = decide(
+            report(stocks, str(90 - int(stocks)), "10"), state, POLICY, T0 + timedelta(hours=step)
+        )
+        state = decision.state
+    assert [n.kind for n in decision.notices] == ["escalated"]
+
+
+def test_escalation_step_zero_turns_growth_escalation_off() -> None:
+    policy = replace(POLICY, escalation_step=Decimal(0))
+    state = decide(STOCKS_HIGH, AlertState(), policy, T0).state
+    assert decide(STOCKS_HIGHER, state, policy, T0 + timedelta(hours=1)).notices == ()
+
+
+def test_back_in_band_sends_one_resolved_notice_and_clears_the_cooldown() -> None:
+    decision = decide(IN_BAND, drifted_at(T0), POLICY, T0 + timedelta(hours=1))
+    assert [n.kind for n in decision.notices] == ["resolved"]
+    assert decision.state.drift_state == "in_band"
+    assert decision.state.last_notified_at is None
+    assert decision.state.notified_classes == frozenset()
+    again = decide(STOCKS_HIGH, decision.state, POLICY, T0 + timedelta(hours=2))
+    assert [n.kind for n in again.notices] == ["drifted"]
+
+
+def test_resolved_notices_can_be_turned_off() -> None:
+    policy = replace(POLICY, send_resolved=False)
+    state = decide(STOCKS_HIGH, AlertState(), policy, T0).state
+    decision = decide(IN_BAND, state, policy, T0 + timedelta(hours=1))
+    assert decision.notices == ()
+    assert decision.state.drift_state == "in_band"
+
+
+@pytest.mark.parametrize(("failures", "expected"), [(1, []), (2, []), (3, ["stale"])])
+def test_the_source_failing_n_ticks_in_a_row_alerts_stale_data(
+    failures: int, expected: list[str]
+) -> None:
+    state = AlertState()
+    for tick in range(failures):
+        decision = decide(FAILED, state, POLICY, T0 + timedelta(minutes=tick))
+        state = decision.state
+    assert [n.kind for n in decision.notices] == expected
+    assert state.consecutive_failures == failures
+    assert state.last_error == "csv holdings.csv: file not found"
+
+
+def test_stale_data_has_its_own_cooldown() -> None:
+    state = replace(AlertState(), consecutive_failures=2)
+    state = decide(FAILED, state, POLICY, T0).state
+    assert state.status == "source_failing"
+    assert kinds(FAILED, state, T0 + timedelta(hours=23)) == []
+    assert kinds(FAILED, state, T0 + timedelta(hours=24)) == ["stale"]
+
+
+def test_a_failure_keeps_the_drift_state() -> None:
+    state = drifted_at(T0)
+    decision = decide(FAILED, state, POLICY, T0 + timedelta(hours=1))
+    assert decision.state.drift_state == "drifted"
+    assert decision.state.notified_classes == state.notified_classes
+
+
+def test_data_flowing_again_after_a_stale_alert_sends_a_recovery_notice() -> None:
+    state = decide(FAILED, replace(AlertState(), consecutive_failures=2), POLICY, T0).state
+    decision = decide(IN_BAND, state, POLICY, T0 + timedelta(hours=1))
+    assert [n.kind for n in decision.notices] == ["recovered"]
+    assert decision.state.source_state == "ok"
+    assert decision.state.consecutive_failures == 0
+
+
+def test_recovery_and_a_drift_alert_can_come_in_one_tick() -> None:
+    state = decide(FAILED, replace(AlertState(), consecutive_failures=2), POLICY, T0).state
+    assert kinds(STOCKS_HIGH, state, T0 + timedelta(hours=1)) == ["recovered", "drifted"]
+
+
+def test_a_success_before_the_stale_limit_resets_the_count_silently() -> None:
+    state = decide(FAILED, AlertState(), POLICY, T0).state
+    decision = decide(IN_BAND, state, POLICY, T0 + timedelta(minutes=1))
+    assert decision.notices == ()
+    assert decision.state.consecutive_failures == 0
