@@ -1,0 +1,65 @@
+"""A portfolio's schedule as an APScheduler trigger, and the slot a tick belongs to.
+
+Every replica must agree on the scheduled time of a tick, since (portfolio, scheduled time)
+is the unique claim. Cron slots are fixed by the expression; interval slots are anchored at
+a fixed epoch in UTC rather than at the process's start.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.settings import Schedule
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+# How far back to look for the latest cron slot, widening until one is found.
+CRON_LOOKBACKS = (
+    timedelta(hours=1),
+    timedelta(days=1),
+    timedelta(days=8),
+    timedelta(days=32),
+    timedelta(days=367),
+    timedelta(days=366 * 8),
+)
+
+
+def trigger_for(schedule: Schedule, default_timezone: str) -> BaseTrigger:
+    if schedule.cron is not None:
+        return CronTrigger.from_crontab(
+            schedule.cron, timezone=schedule.timezone or default_timezone
+        )
+    assert schedule.every is not None  # the Schedule model guarantees one of the two
+    return IntervalTrigger(seconds=schedule.every.total_seconds(), start_date=EPOCH, timezone=UTC)
+
+
+def latest_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
+    """The most recent fire time at or before ``now`` (UTC), or None if there is none."""
+    if isinstance(trigger, IntervalTrigger):
+        interval = trigger.interval
+        periods = (now - EPOCH) // interval
+        return EPOCH + periods * interval
+    for lookback in CRON_LOOKBACKS:
+        fire = trigger.get_next_fire_time(None, now - lookback)
+        latest = None
+        while fire is not None and fire <= now:
+            latest = fire
+            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        if latest is not None:
+            return latest.astimezone(UTC)
+    return None
+
+
+def period_of(trigger: BaseTrigger, now: datetime) -> timedelta:
+    """The gap between the slot before ``now`` and the next one (for readiness bounds)."""
+    if isinstance(trigger, IntervalTrigger):
+        interval: timedelta = trigger.interval
+        return interval
+    previous = latest_slot(trigger, now)
+    following = trigger.get_next_fire_time(previous, now + timedelta(seconds=1))
+    if previous is None or following is None:
+        return timedelta(days=366)
+    return following.astimezone(UTC) - previous

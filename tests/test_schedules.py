@@ -1,0 +1,54 @@
+"""Schedule slots: every replica computes the same scheduled time, DST included."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from monitor.schedules import latest_slot, period_of, trigger_for
+from monitor.settings import Schedule
+
+NY = "America/New_York"
+
+
+def test_interval_slots_are_anchored_not_relative_to_start() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(minutes=15)), "UTC")
+    now = datetime(2026, 11, 24, 18, 7, 31, tzinfo=UTC)
+    assert latest_slot(trigger, now) == datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
+
+
+def test_a_slot_exactly_now_is_the_latest_slot() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(seconds=1)), "UTC")
+    now = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)
+    assert latest_slot(trigger, now) == now
+
+
+def test_cron_slot_is_the_last_weekday_evening_in_its_timezone() -> None:
+    trigger = trigger_for(Schedule(cron="0 18 * * mon-fri", timezone=NY), "UTC")
+    saturday_noon = datetime(2026, 11, 28, 17, 0, tzinfo=UTC)
+    # Friday 18:00 in New York (EST, UTC-5) is 23:00 UTC.
+    assert latest_slot(trigger, saturday_noon) == datetime(2026, 11, 27, 23, 0, tzinfo=UTC)
+
+
+def test_cron_slots_follow_daylight_saving_time() -> None:
+    trigger = trigger_for(Schedule(cron="0 18 * * *", timezone=NY), "UTC")
+    summer = latest_slot(trigger, datetime(2026, 7, 2, 0, 0, tzinfo=UTC))
+    winter = latest_slot(trigger, datetime(2026, 12, 2, 0, 0, tzinfo=UTC))
+    assert summer == datetime(2026, 7, 1, 22, 0, tzinfo=UTC)  # EDT, UTC-4
+    assert winter == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)  # EST, UTC-5
+
+
+def test_cron_uses_the_top_level_timezone_by_default() -> None:
+    trigger = trigger_for(Schedule(cron="30 9 * * *"), "Europe/Paris")
+    slot = latest_slot(trigger, datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    assert slot == datetime(2026, 11, 24, 8, 30, tzinfo=UTC)
+
+
+def test_a_yearly_cron_finds_last_years_slot() -> None:
+    trigger = trigger_for(Schedule(cron="0 0 1 1 *"), "UTC")
+    slot = latest_slot(trigger, datetime(2026, 11, 24, tzinfo=UTC))
+    assert slot == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_period_of_a_weekday_cron_is_a_day_midweek() -> None:
+    trigger = trigger_for(Schedule(cron="0 18 * * mon-fri", timezone=NY), "UTC")
+    assert period_of(trigger, datetime(2026, 11, 25, 12, 0, tzinfo=UTC)) == timedelta(days=1)
