@@ -39,12 +39,11 @@ def trigger_for(schedule: Schedule, default_timezone: str) -> BaseTrigger:
 def latest_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
     """The most recent fire time at or before ``now`` (UTC), or None if there is none."""
     if isinstance(trigger, IntervalTrigger):
-        interval = trigger.interval
-        periods = (now - EPOCH) // interval
-        return EPOCH + periods * interval
+        interval: timedelta = trigger.interval
+        return EPOCH + (now - EPOCH) // interval * interval
     for lookback in CRON_LOOKBACKS:
-        fire = trigger.get_next_fire_time(None, now - lookback)
-        latest = None
+        fire: datetime | None = trigger.get_next_fire_time(None, now - lookback)
+        latest: datetime | None = None
         while fire is not None and fire <= now:
             latest = fire
             fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
@@ -59,7 +58,7 @@ def period_of(trigger: BaseTrigger, now: datetime) -> timedelta:
         interval: timedelta = trigger.interval
         return interval
     previous = latest_slot(trigger, now)
-    following = trigger.get_next_fire_time(previous, now + timedelta(seconds=1))
+    following: datetime | None = trigger.get_next_fire_time(previous, now + timedelta(seconds=1))
     if previous is None or following is None:
         return timedelta(days=366)
     return following.astimezone(UTC) - previous

@@ -101,19 +101,19 @@ def digest_payload(
     listed = [(o, account_status(o)) for o in outcomes]
     if not any(status not in (None, "still") for _, status in listed):
         return None
-    accounts = sorted(
-        (
-            {
-                "portfolio_id": o.portfolio_id,
-                "status": status,
-                "worst_drift": text(o.report.worst_drift),
-                "alerts": o.report.alerts,
-            }
-            for o, status in listed
-            if status is not None
-        ),
-        key=lambda a: (-Decimal(a["worst_drift"]), a["portfolio_id"]),
+    speaking = sorted(
+        ((o, status) for o, status in listed if status is not None),
+        key=lambda pair: (-pair[0].report.worst_drift, pair[0].portfolio_id),
     )
+    accounts = [
+        {
+            "portfolio_id": o.portfolio_id,
+            "status": status,
+            "worst_drift": text(o.report.worst_drift),
+            "alerts": o.report.alerts,
+        }
+        for o, status in speaking
+    ]
     statuses = [status for _, status in listed]
     return {
         "kind": "digest",

@@ -1,47 +1,119 @@
 """Holdings sources, one module per kind, chosen by ``kind`` in a portfolio's config.
 
-Third parties add kinds by exposing a ``SourceOptions`` subclass (with a ``kind`` literal)
-under the ``allocation_monitor.sources`` entry-point group.
+Third parties add kinds by exposing a ``SourceOptions`` subclass (with ``kind:
+Literal["name"]``) under the ``allocation_monitor.sources`` entry-point group.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import entry_points
+import functools
+import logging
+from collections.abc import Mapping
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
+from types import MappingProxyType
+from typing import get_args
 
 from monitor.allocation import Holding
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import SourceOptions
+from monitor.sources.command import CommandSource
 from monitor.sources.csv import CsvSource, parse_csv
 from monitor.sources.files import read_text
+from monitor.sources.http import HttpSource
 from monitor.sources.json import JsonSource, parse_json_holdings
+from monitor.sources.sql import SqlSource
+from monitor.sources.yaml import YamlSource, parse_yaml_holdings
+
+log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "allocation_monitor.sources"
-BUILTIN_KINDS: tuple[type[SourceOptions], ...] = (CsvSource, JsonSource)
+BUILTIN_KINDS: tuple[type[SourceOptions], ...] = (
+    CsvSource,
+    JsonSource,
+    YamlSource,
+    HttpSource,
+    SqlSource,
+    CommandSource,
+)
 
 
-def kind_name(model: type[SourceOptions]) -> str:
-    return str(model.model_fields["kind"].default)
+def kind_name(model: type[SourceOptions]) -> str | None:
+    """``"csv"`` for a model declaring ``kind: Literal["csv"]``; None if it declares none."""
+    names = get_args(model.model_fields["kind"].annotation)
+    return names[0] if len(names) == 1 and isinstance(names[0], str) else None
 
 
-def source_kinds() -> dict[str, type[SourceOptions]]:
-    """Every kind this installation knows: built-in ones, then installed plugins."""
-    kinds = {kind_name(model): model for model in BUILTIN_KINDS}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+def load_plugin(entry: EntryPoint) -> tuple[str, type[SourceOptions]] | None:
+    """A plugin's kind and options model, or None (with a warning) if it cannot be used."""
+    try:
         model = entry.load()
-        if isinstance(model, type) and issubclass(model, SourceOptions):
-            kinds.setdefault(kind_name(model), model)
-    return kinds
+    except Exception as error:  # whatever a broken plugin raises, the other kinds still work
+        log.warning(
+            "source kind plugin %r (%s) failed to load and is skipped: %s: %s",
+            entry.name,
+            entry.value,
+            type(error).__name__,
+            error,
+        )
+        return None
+    name = (
+        kind_name(model) if isinstance(model, type) and issubclass(model, SourceOptions) else None
+    )
+    if name is None:
+        log.warning(
+            "source kind plugin %r (%s) is skipped: it is not a SourceOptions subclass "
+            'declaring kind: Literal["its-name"]',
+            entry.name,
+            entry.value,
+        )
+        return None
+    return name, model
+
+
+@functools.cache
+def source_kinds() -> Mapping[str, type[SourceOptions]]:
+    """Every kind this installation knows: built-in ones, then installed plugins.
+
+    Scanned once per process: the scan reads every installed distribution's metadata, and
+    settings are validated through it on every config load.
+    """
+    kinds = {name: model for model in BUILTIN_KINDS if (name := kind_name(model))}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        plugin = load_plugin(entry)
+        if plugin is None:
+            continue
+        name, model = plugin
+        if name in kinds:
+            log.warning(
+                "source kind plugin %r (%s) is skipped: kind %r is already provided by %s",
+                entry.name,
+                entry.value,
+                name,
+                kinds[name].__module__,
+            )
+            continue
+        kinds[name] = model
+    return MappingProxyType(kinds)
+
+
+HOLDINGS_FILE_PARSERS = {
+    ".csv": parse_csv,
+    ".json": parse_json_holdings,
+    ".yaml": parse_yaml_holdings,
+    ".yml": parse_yaml_holdings,
+}
 
 
 def read_holdings_file(path: Path) -> list[Holding]:
     """A holdings file of any kind that ``check`` reads, chosen by its suffix."""
-    parsers = {".csv": parse_csv, ".json": parse_json_holdings}
-    parser = parsers.get(path.suffix.lower())
+    parser = HOLDINGS_FILE_PARSERS.get(path.suffix.lower())
     if parser is None:
+        suffixes = list(HOLDINGS_FILE_PARSERS)
         raise InputError(
             "--holdings",
-            f"cannot tell the format of {path.name}; use a {' or '.join(parsers)} file",
+            f"cannot tell the format of {path.name}; "
+            f"use a {', '.join(suffixes[:-1])} or {suffixes[-1]} file",
         )
     source = str(path)
     try:

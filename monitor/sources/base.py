@@ -40,6 +40,15 @@ def resolve_path(path: Path, base: Path) -> Path:
     return path if path.is_absolute() else base / path
 
 
+def missing_columns(columns: Iterable[str]) -> list[str]:
+    """What a table of holdings (CSV header, SQL result) lacks to be read, named for a user."""
+    names = set(columns)
+    missing = [name for name in ("symbol", "asset_class") if name not in names]
+    if "value" not in names and not {"quantity", "price"} <= names:
+        missing.append("value (or quantity and price)")
+    return missing
+
+
 def holding_from_row(row: Mapping[str, Any], where: str) -> Holding:
     """One holding from a flat row (CSV line, JSON object, SQL row)."""
     account = row.get("account")

@@ -13,10 +13,13 @@ from typing import Literal, Self
 
 from monitor.allocation import Holding
 from monitor.errors import SourceError
-from monitor.sources.base import SourceOptions, holdings_from_rows, resolve_path
+from monitor.sources.base import (
+    SourceOptions,
+    holdings_from_rows,
+    missing_columns,
+    resolve_path,
+)
 from monitor.sources.files import read_text
-
-REQUIRED = ("symbol", "asset_class")
 
 
 def parse_csv(text: str, source: str) -> list[Holding]:
@@ -25,9 +28,7 @@ def parse_csv(text: str, source: str) -> list[Holding]:
     if not header:
         raise SourceError(source, "the CSV file is empty; it needs a header line")
     reader.fieldnames = header
-    missing = [name for name in REQUIRED if name not in header]
-    if "value" not in header and not {"quantity", "price"} <= set(header):
-        missing.append("value (or quantity and price)")
+    missing = missing_columns(header)
     if missing:
         raise SourceError(
             source,

@@ -1,0 +1,165 @@
+"""The csv kind: a file re-read every tick, each problem named by its line."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from monitor.errors import SourceError
+from monitor.sources.csv import CsvSource
+from tests.fixtures.sources import LoadSource, failure, rows
+
+
+def write(tmp_path: Path, text: str, name: str = "holdings.csv") -> CsvSource:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return CsvSource(path=path)
+
+
+def test_a_csv_file_with_values_gives_one_holding_per_line(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\nAAPL,Stocks,26940\nVOO,etfs,30000.50\n")
+    assert rows(source.fetch()) == [
+        (None, "AAPL", "stocks", Decimal(26940)),
+        (None, "VOO", "etfs", Decimal("30000.50")),
+    ]
+
+
+def test_quantity_and_price_columns_give_their_product_as_value(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,quantity,price\nAAPL,stocks,10,150.25\n")
+    [holding] = source.fetch()
+    assert (holding.quantity, holding.price, holding.value) == (
+        Decimal(10),
+        Decimal("150.25"),
+        Decimal("1502.50"),
+    )
+
+
+def test_an_account_column_gives_each_holding_its_account(tmp_path: Path) -> None:
+    source = write(
+        tmp_path,
+        "account,symbol,asset_class,value\nalice,AAPL,stocks,100\nbob,AAPL,stocks,200\n",
+    )
+    assert rows(source.fetch()) == [
+        ("alice", "AAPL", "stocks", Decimal(100)),
+        ("bob", "AAPL", "stocks", Decimal(200)),
+    ]
+
+
+def test_column_names_are_read_trimmed_and_in_any_case(tmp_path: Path) -> None:
+    source = write(tmp_path, " Symbol ,ASSET_CLASS, Value\nAAPL,stocks,1\n")
+    assert rows(source.fetch()) == [(None, "AAPL", "stocks", Decimal(1))]
+
+
+def test_blank_lines_are_skipped(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\n\nAAPL,stocks,1\n,,\n\nVOO,etfs,2\n\n")
+    assert [h.symbol for h in source.fetch()] == ["AAPL", "VOO"]
+
+
+def test_a_byte_order_mark_does_not_hide_the_first_column(tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes("symbol,asset_class,value\r\nAAPL,stocks,1\r\n".encode("utf-8-sig"))
+    assert rows(CsvSource(path=path).fetch()) == [(None, "AAPL", "stocks", Decimal(1))]
+
+
+def test_the_file_is_read_again_on_every_fetch(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\nAAPL,stocks,1\n")
+    source.fetch()
+    source.path.write_text("symbol,asset_class,value\nAAPL,stocks,2\n")
+    assert source.fetch()[0].value == Decimal(2)
+
+
+def test_a_relative_path_is_relative_to_the_config_file(
+    tmp_path: Path, configured_source: LoadSource
+) -> None:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "h.csv").write_text("symbol,asset_class,value\nAAPL,stocks,1\n")
+    source = configured_source('{ kind = "csv", path = "data/h.csv" }')
+    assert [h.symbol for h in source.fetch()] == ["AAPL"]
+
+
+def test_missing_columns_are_named(tmp_path: Path) -> None:
+    source = write(tmp_path, "ticker,class,amount\nAAPL,stocks,1\n")
+    assert failure(source) == (
+        "line 1: missing column(s) symbol, asset_class, value (or quantity and price); "
+        "found ticker, class, amount"
+    )
+
+
+def test_a_price_without_a_quantity_column_is_a_missing_column(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,price\nAAPL,stocks,1\n")
+    assert "missing column(s) value (or quantity and price)" in failure(source)
+
+
+def test_a_csv_row_with_text_in_value_names_its_line(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\nAAPL,stocks,1\nVOO,etfs,lots\n")
+    assert failure(source) == "line 3: value: expected a number, got 'lots'"
+
+
+def test_a_row_with_a_quantity_but_no_price_names_its_line_and_the_missing_field(
+    tmp_path: Path,
+) -> None:
+    source = write(tmp_path, "symbol,asset_class,quantity,price\nAAPL,stocks,10,\n")
+    assert failure(source) == "line 2: price: quantity and price go together; price is missing"
+
+
+def test_a_negative_value_names_its_line(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\nAAPL,stocks,-5\n")
+    assert failure(source) == "line 2: value: must not be negative, got '-5'"
+
+
+def test_a_row_with_fewer_fields_than_columns_names_its_line(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\nAAPL,stocks,1\nVOO,etfs\n")
+    assert failure(source) == "line 3: fewer fields than columns"
+
+
+def test_a_row_with_more_fields_than_columns_names_its_line(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\nAAPL,stocks,1,extra\n")
+    assert failure(source) == "line 2: more fields than columns"
+
+
+def test_a_duplicate_symbol_names_both_lines(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\nAAPL,stocks,1\nVOO,etfs,2\nAAPL,stocks,3\n")
+    assert failure(source) == "line 4: symbol 'AAPL' already appears at line 2"
+
+
+def test_a_duplicate_symbol_within_one_account_names_the_account(tmp_path: Path) -> None:
+    source = write(
+        tmp_path, "account,symbol,asset_class,value\nbob,AAPL,stocks,1\nbob,AAPL,stocks,2\n"
+    )
+    assert failure(source) == "line 3: symbol 'AAPL' in account 'bob' already appears at line 2"
+
+
+def test_a_header_without_rows_is_an_empty_set(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\n\n")
+    assert failure(source) == "no holdings: the source returned an empty set"
+
+
+def test_an_empty_file_asks_for_a_header(tmp_path: Path) -> None:
+    assert failure(write(tmp_path, "")) == "the CSV file is empty; it needs a header line"
+
+
+def test_a_missing_file_is_named_in_the_error(tmp_path: Path) -> None:
+    source = CsvSource(path=tmp_path / "gone.csv")
+    with pytest.raises(SourceError) as caught:
+        source.fetch()
+    assert str(caught.value) == f"csv {tmp_path / 'gone.csv'}: file not found"
+
+
+def test_a_folder_in_place_of_the_file_is_reported(tmp_path: Path) -> None:
+    assert failure(CsvSource(path=tmp_path)) == "is a folder, not a holdings file"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
+def test_an_unreadable_file_is_reported(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value\nAAPL,stocks,1\n")
+    source.path.chmod(0)
+    assert failure(source) == "permission denied"
+
+
+def test_a_file_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.csv"
+    path.write_bytes("symbol,asset_class,value\nCAFÉ,stocks,1\n".encode("latin-1"))
+    assert failure(CsvSource(path=path)).startswith("not UTF-8 text")
