@@ -1,0 +1,289 @@
+"""One message to every target of a route through Apprise, each target sent on its own.
+
+Sending target by target tells the outbox which ones took the message, so a retry goes
+only to the others (``skip_keys``). A target's key is a hash of its URL: stable across
+restarts, safe to store, never the URL itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import traceback
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+import apprise
+from apprise.attachment.memory import AttachMemory
+
+from monitor.errors import DeliveryError
+from monitor.notify.redact import (
+    load_quietly,
+    loading,
+    mask_secrets,
+    redact_service,
+    redact_url,
+    remember,
+    service_secrets,
+)
+
+if TYPE_CHECKING:
+    from monitor.settings import NotifySettings
+
+logger = logging.getLogger(__name__)
+
+# Bounds one attempt at one target; the plugins' own socket timeouts are shorter still.
+DEFAULT_TIMEOUT = 30.0
+MAX_PARALLEL_TARGETS = 8
+UNUSABLE_URL = (
+    "not a usable Apprise URL (an unknown service, a malformed or missing part, "
+    "or a plugin that needs a package not installed)"
+)
+
+NotifyType = Literal["info", "success", "warning", "failure"]
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "text/csv"
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A rendered notification: Markdown for services that render it, text for the rest."""
+
+    title: str
+    body_text: str
+    body_markdown: str
+    attachment: Attachment | None = None
+    notify_type: NotifyType = "info"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where a portfolio's notifications go: Apprise URLs, plus the entries of an Apprise
+    config file chosen by tags (each tag entry is an alternative; ``"a, b"`` needs both;
+    no tags choose the untagged entries, as the ``apprise`` command does)."""
+
+    urls: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    apprise_config: Path | None = None
+
+    @classmethod
+    def from_settings(cls, notify: NotifySettings) -> Route:
+        config = Path(notify.apprise_config) if notify.apprise_config else None
+        return cls(urls=tuple(notify.urls), tags=tuple(notify.tags), apprise_config=config)
+
+    def __repr__(self) -> str:
+        # A route is a bag of credentials; it must be safe to log as it is.
+        urls = ", ".join(redact_url(url) for url in self.urls)
+        return f"Route(urls=[{urls}], tags={list(self.tags)}, apprise_config={self.apprise_config})"
+
+
+@dataclass(frozen=True, slots=True)
+class TargetResult:
+    """One target's outcome; ``name`` is its redacted URL, ``error`` is redacted too."""
+
+    key: str
+    name: str
+    ok: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    key: str
+    name: str
+    service: Any
+    secrets: frozenset[str]
+
+
+def deliver(
+    route: Route,
+    message: Message,
+    *,
+    skip_keys: Iterable[str] = frozenset(),
+    timeout: float = DEFAULT_TIMEOUT,
+) -> list[TargetResult]:
+    """Send ``message`` to each target of ``route`` not in ``skip_keys``, one result each.
+
+    Targets in ``skip_keys`` (those that took an earlier attempt) are neither sent to nor
+    reported, so an empty list means there was nothing left to do. A route that cannot be
+    used at all (no targets, a URL Apprise cannot load, a missing config file) raises a
+    permanent ``DeliveryError`` before anything is sent.
+    """
+    loaded = _load(route)
+    if loaded.problems:
+        raise loaded.problems[0]
+    skip = frozenset(skip_keys)
+    pending = [target for target in loaded.targets if target.key not in skip]
+    if not pending:
+        return []
+    send = partial(_send, message=message, timeout=timeout)
+    workers = min(len(pending), MAX_PARALLEL_TARGETS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
+        return list(pool.map(send, pending))
+
+
+def check_route(route: Route) -> list[str]:
+    """What is wrong with a route (for ``config validate``): every problem that stops
+    ``deliver``, and every entry of its Apprise config file that Apprise skipped."""
+    loaded = _load(route)
+    return [str(problem) for problem in loaded.problems] + loaded.skipped
+
+
+def target_key(service: Any) -> str:
+    # Apprise's full rendering of the URL, so the same target keeps its key however its
+    # URL is spelled, inline or in a config file.
+    return hashlib.sha256(service.url(privacy=False).encode()).hexdigest()
+
+
+class _Loaded(NamedTuple):
+    targets: list[_Target]
+    problems: list[DeliveryError]
+    skipped: list[str]
+
+
+def _load(route: Route) -> _Loaded:
+    services: list[Any] = []
+    problems: list[DeliveryError] = []
+    skipped: list[str] = []
+    for url in route.urls:
+        service = load_quietly(url)
+        if service is None:
+            problems.append(DeliveryError(redact_url(url), UNUSABLE_URL, permanent=True))
+        else:
+            services.append(service)
+    if route.apprise_config is not None:
+        chosen, skipped = _config_services(route.apprise_config, route.tags, problems)
+        services += chosen
+    elif route.tags:
+        problem = (
+            "they choose entries of an Apprise config file, but notify.apprise_config is unset"
+        )
+        problems.append(DeliveryError("notify.tags", problem, permanent=True))
+    if not services and not problems:
+        problems.append(DeliveryError("route", _nothing_chosen(route), permanent=True))
+    targets: dict[str, _Target] = {}
+    for service in services:
+        secrets = frozenset(service_secrets(service))
+        remember(secrets)
+        key = target_key(service)
+        # The same target inline and in the config file is sent to once.
+        targets.setdefault(key, _Target(key, redact_service(service), service, secrets))
+    return _Loaded(list(targets.values()), problems, skipped)
+
+
+def _nothing_chosen(route: Route) -> str:
+    config = route.apprise_config
+    if config is None:
+        return "no notification targets (set notify.urls or notify.apprise_config)"
+    if route.tags:
+        return f"no notification targets: no entry of {config} has tags {list(route.tags)}"
+    return f"no notification targets: {config} has no untagged entry (set notify.tags)"
+
+
+def _config_services(
+    path: Path, tags: Sequence[str], problems: list[DeliveryError]
+) -> tuple[list[Any], list[str]]:
+    """The services of an Apprise config file that ``tags`` choose, and the entries Apprise
+    skipped (as it complained of them, masked); a file it cannot use goes to ``problems``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        problems.append(DeliveryError(str(path), "Apprise config file not found", permanent=True))
+        return [], []
+    except (OSError, UnicodeDecodeError) as error:
+        problem = f"cannot read the Apprise config file: {error}"
+        problems.append(DeliveryError(str(path), problem, permanent=True))
+        return [], []
+    complaints = _Complaints()
+    apprise_logger = logging.getLogger("apprise")
+    apprise_logger.addHandler(complaints)
+    try:
+        with loading(text=text):
+            config = apprise.AppriseConfig()
+            config.add(str(path))
+            loaded = apprise.Apprise(config)
+            everything = list(loaded)
+            # Apprise's own tag rules; None picks the untagged entries.
+            chosen = list(loaded.find(tag=list(tags) or None))
+    finally:
+        apprise_logger.removeHandler(complaints)
+    if not everything:
+        problem = "no usable Apprise URL in it (the log names the lines Apprise rejected)"
+        problems.append(DeliveryError(str(path), problem, permanent=True))
+    return chosen, [f"{path}: {message}" for message in dict.fromkeys(complaints.messages)]
+
+
+class _Complaints(logging.Handler):
+    """What Apprise says about a config file while this thread loads it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.thread = threading.get_ident()
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # Records arrive masked: the secret filter runs on the logger, before handlers.
+        if record.thread == self.thread:
+            self.messages.append(record.getMessage())
+
+
+def _send(target: _Target, message: Message, timeout: float) -> TargetResult:
+    service = target.service
+    # SMS and other plain-text services get the text written for them, not Markdown
+    # stripped by a converter; HTML services (email) get the Markdown converted by Apprise.
+    if service.resolve_format(apprise.NotifyFormat.MARKDOWN) is apprise.NotifyFormat.TEXT:
+        body, body_format = message.body_text, apprise.NotifyFormat.TEXT
+    else:
+        body, body_format = message.body_markdown, apprise.NotifyFormat.MARKDOWN
+    attachment = message.attachment if service.attachment_support else None
+    sender = apprise.Apprise()
+    sender.add(service)
+    try:
+        result = sender.notify(
+            body=body,
+            title=message.title,
+            notify_type=apprise.NotifyType(message.notify_type),
+            body_format=body_format,
+            # A fresh attachment per target: targets are sent from parallel threads.
+            attach=_attach(attachment) if attachment else None,
+            timeout=timeout,
+        )
+    except Exception as error:
+        # One target's surprise must not lose the others' results (the outbox would resend
+        # to targets that did take the message); the masked traceback goes to the log.
+        logger.error(
+            "Unexpected error sending to %s:\n%s",
+            target.name,
+            mask_secrets(traceback.format_exc(), target.secrets),
+        )
+        reason = f"unexpected {type(error).__name__}: {mask_secrets(str(error), target.secrets)}"
+        return TargetResult(target.key, target.name, ok=False, error=reason)
+    if result:
+        return TargetResult(target.key, target.name, ok=True)
+    return TargetResult(target.key, target.name, ok=False, error=_failure(result, target, timeout))
+
+
+def _attach(attachment: Attachment) -> apprise.AppriseAttachment:
+    memory = AttachMemory(  # type: ignore[no-untyped-call]  # apprise leaves it unannotated
+        content=attachment.content, name=attachment.filename, mimetype=attachment.mimetype
+    )
+    return apprise.AppriseAttachment(memory)
+
+
+def _failure(result: Any, target: _Target, timeout: float) -> str:
+    """Why a target failed, from what Apprise logged while sending to it."""
+    reasons = list(dict.fromkeys(entry.message.strip() for entry in result.logs()))
+    if result.status == apprise.AppriseResultStatus.TIMEOUT:
+        reasons.append(f"no answer within {timeout:g}s")
+    text = "; ".join(reason for reason in reasons if reason) or "the service refused it"
+    return mask_secrets(text, target.secrets)

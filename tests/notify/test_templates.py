@@ -1,0 +1,210 @@
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.errors import DeliveryError
+from monitor.notify.templates import check_templates, render_message
+from tests.notify import samples
+
+
+def test_a_drift_title_counts_the_classes_out_of_band() -> None:
+    assert render_message(samples.drifted()).title == "Rebalance family: 2 classes out of band"
+
+
+def test_a_single_class_out_of_band_is_singular_in_the_title() -> None:
+    payload = samples.drifted(breaching=["stocks"], alerts=samples.SEED_ALERTS[:1])
+    assert render_message(payload).title == "Rebalance family: 1 class out of band"
+
+
+@pytest.mark.parametrize("body", ["body_text", "body_markdown"])
+def test_a_drift_body_lists_the_alert_lines_exactly_as_given(body: str) -> None:
+    text = getattr(render_message(samples.drifted()), body)
+    for line in samples.SEED_ALERTS:
+        assert line in text
+
+
+def test_the_text_body_lists_actions_with_thousands_separators_and_two_decimals() -> None:
+    text = render_message(samples.drifted()).body_text
+    assert "BUY stocks: 64,827.82" in text
+    assert "BUY crypto: 18,353.56" in text
+
+
+def test_the_body_shows_the_portfolio_value_and_the_time_in_the_payloads_timezone() -> None:
+    text = render_message(samples.drifted()).body_text
+    assert "Portfolio value: 183,535.63" in text
+    assert "As of 2026-11-24 13:00 EST" in text
+
+
+def test_the_markdown_body_escapes_what_markdown_would_interpret() -> None:
+    line = "US_LARGE_CAP: over-allocated by 6.00% (current: 36.00%, target: 30.00%)"
+    markdown = render_message(samples.drifted(alerts=[line])).body_markdown
+    assert r"- US\_LARGE\_CAP: over-allocated by 6.00%" in markdown
+
+
+def test_an_escalation_title_names_the_newly_breaching_classes() -> None:
+    title = render_message(samples.escalated()).title
+    assert title == "Rebalance family now: 2 classes out of band (crypto newly out)"
+
+
+def test_an_escalation_by_growth_alone_names_the_worst_drift() -> None:
+    title = render_message(samples.escalated(new_classes=[])).title
+    assert title == "Rebalance family now: 2 classes out of band (worst drift up to 35.32%)"
+
+
+def test_a_reminder_title_says_the_classes_are_still_out_of_band() -> None:
+    title = render_message(samples.reminder()).title
+    assert title == "Reminder: rebalance family: 2 classes still out of band"
+
+
+def test_a_resolved_notice_says_the_portfolio_is_back_in_band() -> None:
+    message = render_message(samples.resolved())
+    assert message.title == "family back in band"
+    assert "Family portfolio is back within its bands" in message.body_text
+    assert message.notify_type == "success"
+
+
+def test_a_stale_notice_counts_the_failed_ticks_and_quotes_the_error() -> None:
+    message = render_message(samples.stale())
+    assert message.title == "family: stale data (3 failed ticks)"
+    assert "Last error: csv holdings.csv: file not found" in message.body_text
+    assert message.notify_type == "failure"
+
+
+def test_a_stale_notice_shows_the_error_as_code_in_markdown() -> None:
+    markdown = render_message(samples.stale(error="bad <row> *7*")).body_markdown
+    assert "Last error: `bad <row> *7*`" in markdown
+
+
+def test_a_recovery_notice_says_data_flows_again() -> None:
+    message = render_message(samples.recovered())
+    assert message.title == "family: holdings data flowing again"
+    assert "can be read again after 3 failed ticks" in message.body_text
+
+
+def test_a_test_notice_says_it_is_a_test() -> None:
+    message = render_message(samples.notify_test())
+    assert message.title == "Test notification for family"
+    assert "test notification" in message.body_text
+
+
+def test_a_digest_title_counts_accounts_out_of_band_and_what_changed() -> None:
+    title = render_message(samples.digest()).title
+    assert title == "Rebalance clients: 137 of 4,000 accounts out of band (12 new, 3 resolved)"
+
+
+def test_a_digest_lists_accounts_up_to_the_limit_then_says_how_many_more() -> None:
+    text = render_message(samples.digest(140, list_limit=50)).body_text
+    assert "clients/a49:" in text
+    assert "clients/a50:" not in text
+    assert "and 90 more" in text
+
+
+def test_a_digest_attaches_a_csv_of_every_account() -> None:
+    attachment = render_message(samples.digest(140, list_limit=50)).attachment
+    assert attachment is not None
+    assert attachment.filename == "clients-accounts-2026-11-24.csv"
+    rows = list(csv.DictReader(io.StringIO(attachment.content.decode())))
+    assert len(rows) == 140
+    assert rows[0] == {
+        "portfolio_id": "clients/a0",
+        "status": "new",
+        "worst_drift": "40.00",
+        "alerts": "STOCKS: over-allocated by 40.00% (x)",
+    }
+
+
+def test_a_digest_csv_keeps_spreadsheet_formulas_from_running() -> None:
+    payload = samples.digest(1)
+    payload["accounts"][0]["portfolio_id"] = "=HYPERLINK(1)"
+    attachment = render_message(payload).attachment
+    assert attachment is not None
+    assert "'=HYPERLINK(1)" in attachment.content.decode()
+
+
+def test_a_digest_names_the_command_that_shows_every_account_when_the_alert_id_is_known() -> None:
+    text = render_message(samples.digest(140, list_limit=50, alert_id=42)).body_text
+    assert "and 90 more (all of them: allocation-monitor alerts show 42)." in text
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        samples.drifted(),
+        samples.escalated(),
+        samples.reminder(),
+        samples.resolved(),
+        samples.stale(),
+        samples.recovered(),
+        samples.notify_test(),
+        samples.digest(),
+    ],
+    ids=lambda payload: payload["kind"],
+)
+def test_every_kind_renders_a_title_and_both_bodies(payload: dict[str, Any]) -> None:
+    message = render_message(payload)
+    assert message.title
+    assert message.body_text
+    assert message.body_markdown
+    assert "\n" not in message.title
+
+
+def test_an_unknown_kind_is_a_permanent_delivery_error() -> None:
+    with pytest.raises(DeliveryError, match="unknown notification kind 'weird'") as error:
+        render_message(samples.drifted(kind="weird"))
+    assert error.value.permanent
+
+
+def test_a_file_in_the_user_template_folder_wins(tmp_path: Path) -> None:
+    (tmp_path / "title.j2").write_text("{{ portfolio_id | upper }} needs you")
+    message = render_message(samples.drifted(), templates_dir=tmp_path)
+    assert message.title == "FAMILY needs you"
+    assert "STOCKS: under-allocated by 35.32%" in message.body_text
+
+
+def test_a_kind_specific_user_template_overrides_only_that_kind(tmp_path: Path) -> None:
+    (tmp_path / "resolved.txt.j2").write_text("All good at {{ local_time }}.")
+    assert render_message(samples.resolved(), templates_dir=tmp_path).body_text == (
+        "All good at 2026-11-24 13:00 EST."
+    )
+    assert "out of band" in render_message(samples.drifted(), templates_dir=tmp_path).body_text
+
+
+def test_a_misspelt_name_in_a_user_template_is_a_permanent_delivery_error(tmp_path: Path) -> None:
+    (tmp_path / "title.j2").write_text("{{ portfolio_idd }}")
+    with pytest.raises(DeliveryError, match="portfolio_idd") as error:
+        render_message(samples.drifted(), templates_dir=tmp_path)
+    assert error.value.permanent
+
+
+def test_check_templates_reports_syntax_errors_and_unknown_file_names(tmp_path: Path) -> None:
+    (tmp_path / "title.j2").write_text("{% if %}")
+    (tmp_path / "drifed.md.j2").write_text("typo in the name")
+    (tmp_path / "resolved.md.j2").write_text("fine")
+    problems = check_templates(tmp_path)
+    assert len(problems) == 2
+    assert "drifed.md.j2: not a template name" in problems[0]
+    assert "title.j2: line 1:" in problems[1]
+
+
+def test_check_templates_reports_a_missing_folder(tmp_path: Path) -> None:
+    missing = tmp_path / "nope"
+    assert check_templates(missing) == [f"templates_dir {missing} is not a folder"]
+
+
+def test_a_syntax_error_in_a_user_template_names_the_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "title.j2").write_text("fine\n{% if %}")
+    with pytest.raises(DeliveryError, match=r"template title.j2 line 2: ") as error:
+        render_message(samples.drifted(), templates_dir=tmp_path)
+    assert error.value.permanent
+
+
+def test_a_payload_with_a_malformed_amount_is_a_permanent_delivery_error() -> None:
+    payload = samples.drifted(actions=[{"action": "BUY", "asset_class": "x", "amount": "lots"}])
+    with pytest.raises(DeliveryError, match="expected a number, got 'lots'") as error:
+        render_message(payload)
+    assert error.value.permanent
