@@ -68,3 +68,7 @@ class DeliveryError(MonitorError):
         self.target = target
         self.permanent = permanent
         super().__init__(f"{target}: {problem}")
+
+
+class ConflictError(MonitorError):
+    """A request that does not fit the record's current state (retrying a sent alert)."""

@@ -1,0 +1,95 @@
+"""The schema's revision: apply the migrations, roll them back, or check where it stands.
+
+Alembic is configured here in code, with the migrations found inside the installed package
+(``monitor/migrations``), so this works from a wheel as well as from the source tree.
+"""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+from monitor.errors import StoreError
+
+SCRIPT_LOCATION = "monitor:migrations"
+# Replicas starting together against one PostgreSQL take turns to migrate.
+MIGRATION_LOCK_KEY = 0x616C6C6F63  # "alloc"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.set_main_option("path_separator", "os")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    head = scripts().get_current_head()
+    assert head is not None  # the package ships at least the initial migration
+    return head
+
+
+def revision_of(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The schema's revision, or None for a database without one (never migrated)."""
+    with engine.connect() as connection:
+        return revision_of(connection)
+
+
+def refuse_unknown(revision: str | None) -> None:
+    if revision is None:
+        return
+    known = {script.revision for script in scripts().walk_revisions()}
+    if revision not in known:
+        raise StoreError(
+            f"the database schema is at revision {revision!r}, which this version of "
+            "allocation-monitor does not know: it was migrated by a newer version. "
+            "Run that version, or downgrade the database with it first"
+        )
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (the latest by default); refuse a newer schema."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+        refuse_unknown(revision_of(connection))
+        command.upgrade(alembic_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Roll the schema back to ``revision`` (``"base"`` drops every table)."""
+    with engine.begin() as connection:
+        refuse_unknown(revision_of(connection))
+        command.downgrade(alembic_config(connection), revision)
+
+
+def require_current(engine: Engine) -> None:
+    """For commands that only read: the schema must be exactly the one this code knows."""
+    revision = current_revision(engine)
+    refuse_unknown(revision)
+    if revision is None:
+        raise StoreError(
+            "the database has no schema yet; run `allocation-monitor db upgrade` "
+            "(the daemon does so when it starts)"
+        )
+    head = head_revision()
+    if revision != head:
+        raise StoreError(
+            f"the database schema is at revision {revision!r}, older than this code's "
+            f"{head!r}; run `allocation-monitor db upgrade`"
+        )

@@ -1,0 +1,243 @@
+"""The notification outbox: rows written in the tick's transaction, drained later.
+
+Claims are leases: a drainer marks due rows ``claimed_until`` and sends them outside any
+transaction. If it dies mid-send, the lease runs out and another drainer retries the row;
+that window is the documented at-least-once duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from monitor.errors import ConflictError, NotFoundError
+from monitor.store.models import Notification, NotificationAttempt
+
+STATUSES = ("pending", "sent", "dead")
+
+
+@dataclass(frozen=True, slots=True)
+class NewNotification:
+    portfolio_id: str
+    route: str
+    kind: str
+    title: str
+    payload: dict[str, Any]
+    tick_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    id: int
+    portfolio_id: str
+    route: str
+    kind: str
+    title: str
+    payload: dict[str, Any]
+    attempts: int
+    delivered_targets: tuple[str, ...]
+    status: str
+    created_at: datetime
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    attempted_at: datetime
+    target: str
+    outcome: str
+    error: str | None
+
+
+OUTBOX_COLUMNS = (
+    Notification.id,
+    Notification.portfolio_id,
+    Notification.route,
+    Notification.kind,
+    Notification.title,
+    Notification.payload,
+    Notification.attempts,
+    Notification.delivered_targets,
+    Notification.status,
+    Notification.created_at,
+    Notification.next_attempt_at,
+    Notification.sent_at,
+    Notification.last_error,
+)
+
+
+def item_of(row: Any) -> OutboxItem:
+    values = row._asdict()
+    values["delivered_targets"] = tuple(values["delivered_targets"] or ())
+    return OutboxItem(**values)
+
+
+def enqueue_notifications(
+    *, session: Session, notifications: Sequence[NewNotification], now: datetime
+) -> None:
+    if not notifications:
+        return
+    session.execute(
+        insert(Notification),
+        [
+            {
+                "portfolio_id": n.portfolio_id,
+                "tick_id": n.tick_id,
+                "kind": n.kind,
+                "route": n.route,
+                "title": n.title,
+                "payload": n.payload,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_at": now,
+                "delivered_targets": [],
+                "created_at": now,
+            }
+            for n in notifications
+        ],
+    )
+
+
+def claim_due_notifications(
+    *, session: Session, now: datetime, lease: timedelta, limit: int
+) -> list[OutboxItem]:
+    """Lease up to ``limit`` due rows to this drainer (``SKIP LOCKED`` on PostgreSQL)."""
+    due = (
+        select(Notification.id)
+        .where(
+            Notification.status == "pending",
+            Notification.next_attempt_at <= now,
+            or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
+        )
+        .order_by(Notification.next_attempt_at, Notification.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = session.execute(
+        update(Notification)
+        .where(Notification.id.in_(due.scalar_subquery()))
+        .values(claimed_until=now + lease)
+        .returning(*OUTBOX_COLUMNS)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted((item_of(row) for row in claimed), key=lambda i: (i.next_attempt_at, i.id))
+
+
+def record_attempts(
+    *, session: Session, notification_id: int, attempts: Sequence[AttemptRecord]
+) -> None:
+    if attempts:
+        session.execute(
+            insert(NotificationAttempt),
+            [
+                {
+                    "notification_id": notification_id,
+                    "attempted_at": a.attempted_at,
+                    "target": a.target,
+                    "outcome": a.outcome,
+                    "error": a.error,
+                }
+                for a in attempts
+            ],
+        )
+
+
+def settle_notification(
+    *,
+    session: Session,
+    notification_id: int,
+    status: str,
+    attempts: int,
+    delivered_targets: Sequence[str],
+    next_attempt_at: datetime,
+    last_error: str | None,
+    sent_at: datetime | None,
+) -> None:
+    """Store the outcome of a delivery round and release the lease."""
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(
+            status=status,
+            attempts=attempts,
+            delivered_targets=list(delivered_targets),
+            next_attempt_at=next_attempt_at,
+            last_error=last_error,
+            sent_at=sent_at,
+            claimed_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def list_notifications(
+    *,
+    session: Session,
+    portfolio_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+) -> list[OutboxItem]:
+    """Newest first; ``portfolio_id`` matches the portfolio or the entry that routes it."""
+    query = select(*OUTBOX_COLUMNS).order_by(Notification.id.desc()).limit(limit)
+    if portfolio_id is not None:
+        query = query.where(
+            or_(Notification.portfolio_id == portfolio_id, Notification.route == portfolio_id)
+        )
+    if status is not None:
+        query = query.where(Notification.status == status)
+    return [item_of(row) for row in session.execute(query)]
+
+
+def get_notification(*, session: Session, notification_id: int) -> OutboxItem:
+    row = session.execute(
+        select(*OUTBOX_COLUMNS).where(Notification.id == notification_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFoundError(f"no notification with id {notification_id}")
+    return item_of(row)
+
+
+def attempts_of(*, session: Session, notification_id: int) -> list[AttemptRecord]:
+    rows = session.execute(
+        select(
+            NotificationAttempt.attempted_at,
+            NotificationAttempt.target,
+            NotificationAttempt.outcome,
+            NotificationAttempt.error,
+        )
+        .where(NotificationAttempt.notification_id == notification_id)
+        .order_by(NotificationAttempt.id)
+    )
+    return [AttemptRecord(*row) for row in rows]
+
+
+def requeue_dead(*, session: Session, notification_id: int, now: datetime) -> OutboxItem:
+    """A dead notification back to pending, with a fresh attempt budget."""
+    item = get_notification(session=session, notification_id=notification_id)
+    if item.status != "dead":
+        raise ConflictError(
+            f"notification {notification_id} is {item.status}, only dead ones can be retried"
+        )
+    session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.status == "dead")
+        .values(status="pending", attempts=0, next_attempt_at=now, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return get_notification(session=session, notification_id=notification_id)
+
+
+def outbox_counts(*, session: Session) -> dict[str, int]:
+    counted = dict(
+        session.execute(
+            select(Notification.status, func.count()).group_by(Notification.status)
+        ).tuples()
+    )
+    return {status: counted.get(status, 0) for status in STATUSES}

@@ -1,0 +1,80 @@
+"""The portfolios the store knows: configured entries and the accounts found under them."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import NamedTuple
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from monitor.errors import UnknownPortfolioError
+from monitor.store.batches import batches
+from monitor.store.models import Portfolio
+from monitor.store.records import PortfolioRecord
+
+
+class NewPortfolio(NamedTuple):
+    id: str
+    name: str
+    parent_id: str | None = None  # the config entry, for an account (``clients/acct-17``)
+
+
+def ensure_portfolios(
+    *, session: Session, portfolios: Sequence[NewPortfolio], now: datetime
+) -> None:
+    """Store the portfolios not stored yet, and the current name and parent of the others.
+
+    Safe when replicas do it at once: an insert that loses the race is skipped, not an error.
+    """
+    stored: dict[str, tuple[str, str | None]] = {}
+    for part in batches([p.id for p in portfolios]):
+        query = select(Portfolio.id, Portfolio.name, Portfolio.parent_id)
+        stored.update(
+            (id_, (name, parent))
+            for id_, name, parent in session.execute(query.where(Portfolio.id.in_(part)))
+        )
+    # Entries before their accounts, for the foreign key.
+    new = sorted(
+        (p for p in portfolios if p.id not in stored), key=lambda p: p.parent_id is not None
+    )
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for batch in batches(new):
+        rows = [{**p._asdict(), "created_at": now} for p in batch]
+        session.execute(
+            dialect.insert(Portfolio).values(rows).on_conflict_do_nothing(index_elements=["id"])
+        )
+    changed = [p for p in portfolios if p.id in stored and stored[p.id] != (p.name, p.parent_id)]
+    if changed:
+        session.execute(
+            update(Portfolio),
+            [{"id": p.id, "name": p.name, "parent_id": p.parent_id} for p in changed],
+        )
+
+
+def list_portfolios(*, session: Session) -> list[PortfolioRecord]:
+    return [
+        PortfolioRecord(p.id, p.name, p.parent_id, p.created_at)
+        for p in session.scalars(select(Portfolio).order_by(Portfolio.id))
+    ]
+
+
+def get_portfolio(*, session: Session, portfolio_id: str) -> PortfolioRecord:
+    portfolio = session.get(Portfolio, portfolio_id)
+    if portfolio is None:
+        known = session.scalars(select(Portfolio.id).order_by(Portfolio.id)).all()
+        raise UnknownPortfolioError(portfolio_id, list(known))
+    return PortfolioRecord(portfolio.id, portfolio.name, portfolio.parent_id, portfolio.created_at)
+
+
+def check_portfolio(
+    *, session: Session, portfolio_id: str, configured: Collection[str] = ()
+) -> None:
+    """Pass for a stored portfolio, or a configured one not ticked yet (its history is
+    empty); otherwise ``UnknownPortfolioError`` listing both kinds."""
+    if portfolio_id in configured or session.get(Portfolio, portfolio_id) is not None:
+        return
+    stored = session.scalars(select(Portfolio.id)).all()
+    raise UnknownPortfolioError(portfolio_id, sorted({*stored, *configured}))

@@ -1,0 +1,40 @@
+"""Forgetting old history: snapshots and finished ticks past the retention period.
+
+A portfolio's latest snapshot is never pruned, however old: it is what the API shows as
+the current state, and the baseline the next tick's alert compares against.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from monitor.store.models import Snapshot, Tick
+from monitor.store.records import PruneResult
+
+
+def prune_snapshots(*, session: Session, older_than: timedelta, now: datetime) -> PruneResult:
+    """Delete snapshots taken before ``now - older_than`` (their class and holding rows go
+    with them) except each portfolio's latest, then the finished ticks before that time
+    that no remaining snapshot refers to. Does not commit."""
+    cutoff = now - older_than
+    newer = aliased(Snapshot)
+    has_newer = exists().where(
+        newer.portfolio_id == Snapshot.portfolio_id,
+        (newer.taken_at > Snapshot.taken_at)
+        | ((newer.taken_at == Snapshot.taken_at) & (newer.id > Snapshot.id)),
+    )
+    connection = session.connection()
+    snapshots = connection.execute(
+        delete(Snapshot).where(Snapshot.taken_at < cutoff, has_newer)
+    ).rowcount
+    ticks = connection.execute(
+        delete(Tick).where(
+            Tick.scheduled_at < cutoff,
+            Tick.status != "running",
+            ~exists(select(Snapshot.id).where(Snapshot.tick_id == Tick.id)),
+        )
+    ).rowcount
+    return PruneResult(snapshots=snapshots, ticks=ticks)

@@ -1,0 +1,83 @@
+"""Schema only through migrations: they match the models, undo cleanly, and refuse the future."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+
+from monitor.errors import StoreError
+from monitor.store.engine import make_engine
+from monitor.store.migrate import (
+    current_revision,
+    downgrade,
+    head_revision,
+    require_current,
+    upgrade,
+)
+from monitor.store.models import Base
+
+
+@pytest.fixture
+def empty_engine(empty_database_url: str) -> Iterator[Engine]:
+    engine = make_engine(empty_database_url)
+    yield engine
+    engine.dispose()
+
+
+def test_upgrade_brings_an_empty_database_to_the_head(empty_engine: Engine) -> None:
+    assert current_revision(empty_engine) is None
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+
+
+def test_upgrading_twice_changes_nothing(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+
+
+def test_autogenerate_finds_no_difference_between_models_and_migrations(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_downgrade_to_base_drops_every_table(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    downgrade(empty_engine, "base")
+    assert current_revision(empty_engine) is None
+    assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_a_schema_newer_than_the_code_is_refused(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    with empty_engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    with pytest.raises(StoreError, match=r"'9999_future', which this version .* does not know"):
+        upgrade(empty_engine)
+
+
+def test_reading_a_database_without_schema_asks_for_db_upgrade(empty_engine: Engine) -> None:
+    with pytest.raises(StoreError, match="run `allocation-monitor db upgrade`"):
+        require_current(empty_engine)
+
+
+def test_reading_a_database_at_the_head_is_allowed(empty_engine: Engine) -> None:
+    upgrade(empty_engine)
+    require_current(empty_engine)
+
+
+def test_migrations_are_found_in_the_package_from_any_working_directory(
+    empty_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no alembic.ini, no source tree: as from an installed wheel
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()

@@ -1,0 +1,65 @@
+"""Portfolios: stored once whoever ticks first, renamed with the config, listed, looked up."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.orm import Session
+
+from monitor.errors import UnknownPortfolioError
+from monitor.store.portfolios import (
+    NewPortfolio,
+    check_portfolio,
+    ensure_portfolios,
+    get_portfolio,
+    list_portfolios,
+)
+from tests.fixtures.snapshots import FEBRUARY, JANUARY
+
+ENTRY_AND_ACCOUNT = [
+    NewPortfolio("clients/acct-17", "Account 17", parent_id="clients"),
+    NewPortfolio("clients", "Clients"),
+]
+
+
+def test_ensuring_stores_entries_and_their_accounts(session: Session) -> None:
+    ensure_portfolios(session=session, portfolios=ENTRY_AND_ACCOUNT, now=JANUARY)
+    listed = list_portfolios(session=session)
+    assert [(p.id, p.name, p.parent_id, p.created_at) for p in listed] == [
+        ("clients", "Clients", None, JANUARY),
+        ("clients/acct-17", "Account 17", "clients", JANUARY),
+    ]
+
+
+def test_ensuring_twice_keeps_the_first_creation_time(session: Session) -> None:
+    ensure_portfolios(session=session, portfolios=ENTRY_AND_ACCOUNT, now=JANUARY)
+    ensure_portfolios(session=session, portfolios=ENTRY_AND_ACCOUNT, now=FEBRUARY)
+    assert {p.created_at for p in list_portfolios(session=session)} == {JANUARY}
+
+
+def test_ensuring_takes_a_new_name_from_the_config(session: Session) -> None:
+    ensure_portfolios(session=session, portfolios=[NewPortfolio("family", "Family")], now=JANUARY)
+    ensure_portfolios(
+        session=session, portfolios=[NewPortfolio("family", "The Smiths")], now=FEBRUARY
+    )
+    assert get_portfolio(session=session, portfolio_id="family").name == "The Smiths"
+
+
+def test_an_unknown_portfolio_error_lists_the_known_ids(session: Session) -> None:
+    ensure_portfolios(session=session, portfolios=ENTRY_AND_ACCOUNT, now=JANUARY)
+    with pytest.raises(UnknownPortfolioError) as raised:
+        get_portfolio(session=session, portfolio_id="famly")
+    assert raised.value.known == ["clients", "clients/acct-17"]
+    assert str(raised.value) == (
+        "unknown portfolio 'famly'; known portfolios: clients, clients/acct-17"
+    )
+
+
+def test_a_configured_portfolio_without_history_yet_is_known(session: Session) -> None:
+    check_portfolio(session=session, portfolio_id="family", configured=["family"])
+
+
+def test_checking_an_unknown_portfolio_lists_stored_and_configured_ids(session: Session) -> None:
+    ensure_portfolios(session=session, portfolios=ENTRY_AND_ACCOUNT, now=JANUARY)
+    with pytest.raises(UnknownPortfolioError) as raised:
+        check_portfolio(session=session, portfolio_id="x", configured=["family"])
+    assert raised.value.known == ["clients", "clients/acct-17", "family"]

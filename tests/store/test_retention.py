@@ -1,0 +1,92 @@
+"""Pruning: old snapshots and finished ticks go; each portfolio's latest snapshot stays."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from monitor.store.models import SnapshotClass, SnapshotHolding, Tick
+from monitor.store.retention import prune_snapshots
+from monitor.store.snapshots import NewSnapshot, list_snapshots, save_snapshots
+from tests.fixtures.snapshots import FEBRUARY, JANUARY, MARCH, StoredHistory, report_of
+
+LONG_AFTER = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def taken(session: Session, portfolio_id: str) -> list[datetime]:
+    return [s.taken_at for s in list_snapshots(session=session, portfolio_id=portfolio_id).items]
+
+
+def test_prune_deletes_snapshots_older_than_the_retention(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    result = prune_snapshots(
+        session=session, older_than=timedelta(days=20), now=datetime(2024, 2, 15, tzinfo=UTC)
+    )
+    assert taken(session, "family") == [FEBRUARY, MARCH]
+    assert result.snapshots == 1
+
+
+def test_prune_keeps_the_latest_snapshot_of_each_portfolio(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    assert taken(session, "family") == [MARCH]
+    assert taken(session, "clients/acct-17") == [FEBRUARY]
+    assert result.snapshots == 2
+
+
+def test_prune_takes_the_class_and_holding_rows_with_their_snapshot(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    remaining = {stored_history.family_ids[2], stored_history.account_id}
+    class_owners = set(session.scalars(select(SnapshotClass.snapshot_id).distinct()))
+    holding_owners = set(session.scalars(select(SnapshotHolding.snapshot_id).distinct()))
+    assert class_owners == remaining
+    assert holding_owners == {stored_history.family_ids[2]}
+
+
+def test_prune_deletes_old_finished_ticks_but_not_running_or_referenced_ones(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    ticks = {
+        status_and_month: Tick(
+            portfolio_id="family",
+            scheduled_at=at,
+            started_at=at,
+            status=status_and_month[0],
+        )
+        for status_and_month, at in {
+            ("ok", 1): JANUARY,
+            ("running", 2): FEBRUARY,
+            ("failed", 3): MARCH,
+        }.items()
+    }
+    session.add_all(ticks.values())
+    session.flush()
+    save_snapshots(
+        session=session,
+        snapshots=[
+            NewSnapshot(
+                "family",
+                ticks[("failed", 3)].id,
+                MARCH + timedelta(hours=1),
+                report_of([("X", "stocks", "1", "1")]),
+            )
+        ],
+    )
+    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    remaining = session.scalars(select(Tick.status).order_by(Tick.scheduled_at)).all()
+    assert remaining == ["running", "failed"]
+    assert result.ticks == 1
+
+
+def test_prune_with_nothing_old_deletes_nothing(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    result = prune_snapshots(session=session, older_than=timedelta(days=3650), now=LONG_AFTER)
+    assert (result.snapshots, result.ticks) == (0, 0)
+    assert session.scalar(select(func.count()).select_from(SnapshotClass)) == 9
