@@ -1,0 +1,155 @@
+"""``allocation-monitor history``: a portfolio's stored snapshots, and pruning old ones."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+import typer
+from rich import box
+from rich.table import Table
+
+from monitor.allocation import round2
+from monitor.cli.app import app, out, state_of
+from monitor.cli.database import opened_session
+from monitor.cli.render import money, pct
+from monitor.errors import InputError
+from monitor.history import HistoryRow, history_csv, history_rows, parse_window
+from monitor.settings import parse_duration
+from monitor.store.portfolios import check_portfolio
+from monitor.store.retention import prune_snapshots
+from monitor.store.snapshots import list_snapshots
+
+history_app = typer.Typer(help="A portfolio's stored history, and pruning it.")
+app.add_typer(history_app, name="history")
+
+SINCE_HELP = "From this date or time (inclusive), in the configured timezone."
+UNTIL_HELP = "Up to this date (inclusive) or time (exclusive), in the configured timezone."
+
+
+class HistoryFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def history_table(columns: list[str], rows: list[HistoryRow]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("Time")
+    for title in ("Value", "Total drift pp", "Rebalance"):
+        table.add_column(title, justify="right")
+    for name in columns:
+        table.add_column(name, justify="right")
+    for row in rows:
+        table.add_row(
+            row.taken_at.strftime("%Y-%m-%d %H:%M %Z"),
+            money(row.portfolio_value),
+            pct(row.total_drift),
+            "yes" if row.needs_rebalancing else "no",
+            *("" if (d := row.drifts[name]) is None else f"{round2(d):+.2f}" for name in columns),
+        )
+    return table
+
+
+def history_json(rows: list[HistoryRow]) -> str:
+    def number(value: Decimal | None) -> float | None:
+        return None if value is None else float(round2(value))
+
+    return json.dumps(
+        [
+            {
+                "taken_at": row.taken_at.isoformat(),
+                "portfolio_value": number(row.portfolio_value),
+                "total_drift": number(row.total_drift),
+                "needs_rebalancing": row.needs_rebalancing,
+                "drifts": {name: number(drift) for name, drift in row.drifts.items()},
+            }
+            for row in rows
+        ],
+        indent=2,
+    )
+
+
+@history_app.callback(invoke_without_command=True)
+def history(
+    ctx: typer.Context,
+    portfolio: str | None = typer.Option(None, "--portfolio", "-p", help="Portfolio id."),
+    since: str | None = typer.Option(None, metavar="DATE", help=SINCE_HELP),
+    until: str | None = typer.Option(None, metavar="DATE", help=UNTIL_HELP),
+    asset_class: str | None = typer.Option(
+        None, "--class", metavar="NAME", help="Show only this asset class's drift."
+    ),
+    output: HistoryFormat = typer.Option(HistoryFormat.table, "--format", "-f"),
+) -> None:
+    """One row per snapshot: time, value, total drift, whether to rebalance, drift per class."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if portfolio is None:
+        raise InputError("--portfolio", "which portfolio? Give --portfolio ID")
+    settings = state_of(ctx).settings
+    zone = ZoneInfo(settings.timezone)
+    window = parse_window(since, until, zone=zone, names=("--since", "--until"))
+    with opened_session(settings) as session:
+        configured = [p.id for p in settings.portfolios]
+        check_portfolio(session=session, portfolio_id=portfolio, configured=configured)
+        snapshots = list_snapshots(
+            session=session,
+            portfolio_id=portfolio,
+            since=window.since,
+            until=window.until,
+            limit=None,
+        ).items
+    columns, rows = history_rows(snapshots, zone=zone, asset_class=asset_class, field="--class")
+    if output is HistoryFormat.csv:
+        out.file.write(history_csv(columns, rows))
+    elif output is HistoryFormat.json:
+        out.file.write(history_json(rows) + "\n")
+    elif rows:
+        out.print(history_table(columns, rows))
+    else:
+        out.print(f"No snapshots of {portfolio} in that period.", markup=False, soft_wrap=True)
+
+
+@history_app.command("prune")
+def prune(
+    ctx: typer.Context,
+    older_than: str | None = typer.Option(
+        None,
+        metavar="AGE",
+        help="Delete snapshots older than this (e.g. 400d); default history.retention.",
+    ),
+) -> None:
+    """Delete old snapshots and ticks; each portfolio's latest snapshot is always kept."""
+    settings = state_of(ctx).settings
+    age = retention_of(older_than, settings.history.retention)
+    now = datetime.now(UTC)
+    with opened_session(settings) as session:
+        result = prune_snapshots(session=session, older_than=age, now=now)
+        session.commit()
+    cutoff = (now - age).astimezone(ZoneInfo(settings.timezone))
+    out.print(
+        f"Pruned {result.snapshots} snapshot(s) and {result.ticks} tick(s) from before "
+        f"{cutoff:%Y-%m-%d %H:%M %Z}; each portfolio's latest snapshot is kept.",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def retention_of(raw: str | None, configured: timedelta | None) -> timedelta:
+    if raw is None:
+        if configured is None:
+            raise InputError(
+                "--older-than", "give an age such as 400d (history.retention is unset)"
+            )
+        return configured
+    try:
+        age = parse_duration(raw)
+    except ValueError as error:
+        raise InputError("--older-than", str(error)) from None
+    assert isinstance(age, timedelta)  # text always parses to a duration, or raises
+    if age <= timedelta(0):
+        raise InputError("--older-than", "must be longer than zero")
+    return age

@@ -1,0 +1,118 @@
+"""History as people ask for it and read it, shared by the CLI and the API. Pure.
+
+A bound given as a date means that day's midnight in the caller's time zone; ``until`` is
+exclusive, so ``--until 2024-01-31`` includes all of the 31st.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+
+from monitor.allocation import normalise_class, round2
+from monitor.errors import InputError
+from monitor.store.records import SnapshotRecord
+
+BOUND_EXAMPLES = "write e.g. 2024-01-31 or 2024-01-31T17:00:00+01:00"
+
+
+def parse_bound(raw: str, *, field: str, zone: tzinfo, end: bool = False) -> datetime:
+    """A date or an ISO 8601 time; without an offset, it is read in ``zone``.
+
+    A date is that day's start, or with ``end`` the next day's start (an exclusive bound).
+    """
+    text = raw.strip()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        pass
+    else:
+        return datetime.combine(day + timedelta(days=1 if end else 0), time(), zone)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(field, f"{raw!r} is not a date or a time; {BOUND_EXAMPLES}") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    since: datetime | None
+    until: datetime | None
+
+
+def parse_window(
+    since: str | None, until: str | None, *, zone: tzinfo, names: tuple[str, str]
+) -> Window:
+    """``names`` are how the caller calls the two bounds (``--since`` or ``since``)."""
+    start = None if since is None else parse_bound(since, field=names[0], zone=zone)
+    end = None if until is None else parse_bound(until, field=names[1], zone=zone, end=True)
+    if start is not None and end is not None and end <= start:
+        raise InputError(names[1], f"must be later than {names[0]} ({until} <= {since})")
+    return Window(start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    taken_at: datetime
+    portfolio_value: Decimal
+    total_drift: Decimal
+    needs_rebalancing: bool
+    drifts: dict[str, Decimal | None]
+
+
+def history_rows(
+    snapshots: Sequence[SnapshotRecord], *, zone: tzinfo, asset_class: str | None, field: str
+) -> tuple[list[str], list[HistoryRow]]:
+    """(class columns, one row per snapshot), times in ``zone``; ``asset_class`` keeps only
+    that class, which must appear in the history (``field`` names the option for errors)."""
+    columns: list[str] = []
+    for snapshot in snapshots:
+        columns.extend(c.asset_class for c in snapshot.classes if c.asset_class not in columns)
+    if asset_class is not None:
+        wanted = normalise_class(asset_class, field)
+        if snapshots and wanted not in columns:
+            raise InputError(
+                field, f"no asset class {wanted!r} in this history; it has {', '.join(columns)}"
+            )
+        columns = [wanted]
+    rows = [
+        HistoryRow(
+            taken_at=s.taken_at.astimezone(zone),
+            portfolio_value=s.portfolio_value,
+            total_drift=s.total_drift,
+            needs_rebalancing=s.needs_rebalancing,
+            drifts={name: s.drift_of(name) for name in columns},
+        )
+        for s in snapshots
+    ]
+    return columns, rows
+
+
+def rounded(value: Decimal | None) -> str:
+    return "" if value is None else f"{round2(value):.2f}"
+
+
+def history_csv(columns: Sequence[str], rows: Sequence[HistoryRow]) -> str:
+    """Money and percentage points to two places; a class absent at a time is left empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(
+        ["taken_at", "portfolio_value", "total_drift", "needs_rebalancing"]
+        + [f"drift_{name}" for name in columns]
+    )
+    for row in rows:
+        writer.writerow(
+            [
+                row.taken_at.isoformat(),
+                rounded(row.portfolio_value),
+                rounded(row.total_drift),
+                "true" if row.needs_rebalancing else "false",
+                *(rounded(row.drifts[name]) for name in columns),
+            ]
+        )
+    return buffer.getvalue()
