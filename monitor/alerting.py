@@ -63,6 +63,7 @@ class SourceFailure:
 class Notice:
     kind: NoticeKind
     new_classes: tuple[str, ...] = ()
+    failures: int = 0  # stale and recovered: how many ticks failed in a row
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +99,8 @@ def decide_source_failure(
         if last is not None and now - last < policy.stale_cooldown:
             return AlertDecision(state)
     return AlertDecision(
-        replace(state, source_state="failing", stale_notified_at=now), (Notice("stale"),)
+        replace(state, source_state="failing", stale_notified_at=now),
+        (Notice("stale", failures=failures),),
     )
 
 
@@ -107,7 +109,8 @@ def decide_source_recovery(previous: AlertState, policy: AlertPolicy) -> AlertDe
     if previous.source_state != "failing":
         return AlertDecision(state)
     state = replace(state, source_state="ok", stale_notified_at=None)
-    return AlertDecision(state, (Notice("recovered"),) if policy.send_resolved else ())
+    recovered = Notice("recovered", failures=previous.consecutive_failures)
+    return AlertDecision(state, (recovered,) if policy.send_resolved else ())
 
 
 def decide_drift(

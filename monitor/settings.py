@@ -22,6 +22,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     SecretStr,
     ValidationError,
     field_validator,
@@ -114,6 +115,8 @@ class NotifyOverrides(Section):
     stale_after: int | None = Field(None, ge=1)
     stale_cooldown: Duration | None = None
     escalation_step: Decimal | None = Field(None, ge=0)
+    group: Literal["entry", "account"] | None = None
+    templates_dir: str | None = None
 
 
 class NotifySettings(Section):
@@ -129,9 +132,24 @@ class NotifySettings(Section):
     retry_backoff: Duration = timedelta(seconds=30)
     retry_max_backoff: Duration = timedelta(hours=1)
     drain_every: Duration = timedelta(seconds=5)
+    # How a multi-account entry's alerts are delivered: one digest per tick ("entry", the
+    # default for them) or one message per account ("account").
+    group: Literal["entry", "account"] | None = None
+    templates_dir: str = ""  # a folder whose templates override the shipped ones
 
     def overridden(self, overrides: NotifyOverrides) -> NotifySettings:
         return self.model_copy(update=overrides.model_dump(exclude_none=True))
+
+    def resolve_paths(self, base: Path) -> NotifySettings:
+        def resolved(raw: str) -> str:
+            return str(base / raw) if raw and not Path(raw).is_absolute() else raw
+
+        return self.model_copy(
+            update={
+                "apprise_config": resolved(self.apprise_config),
+                "templates_dir": resolved(self.templates_dir),
+            }
+        )
 
 
 class PortfolioSettings(Section):
@@ -205,6 +223,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     portfolios: list[PortfolioSettings] = []
+    # The config file's folder: relative paths in the file are relative to it.
+    _base_dir: Path | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def unique_portfolio_ids(self) -> Settings:
@@ -238,7 +258,8 @@ class Settings(BaseSettings):
         return portfolio.targets if portfolio.targets is not None else self.targets
 
     def notify_of(self, portfolio: PortfolioSettings) -> NotifySettings:
-        return self.notify.overridden(portfolio.notify)
+        notify = self.notify.overridden(portfolio.notify)
+        return notify.resolve_paths(self._base_dir) if self._base_dir else notify
 
 
 _file_data: ContextVar[dict[str, Any] | None] = ContextVar("monitor_config_file", default=None)
@@ -307,6 +328,7 @@ def load_settings(path: Path | None = None) -> Settings:
         _file_data.reset(token)
     if path is not None:
         base = path.resolve().parent
+        settings._base_dir = base
         for portfolio in settings.portfolios:
             portfolio.source = portfolio.source.resolve_paths(base)
     return settings

@@ -168,3 +168,11 @@ def test_a_success_before_the_stale_limit_resets_the_count_silently() -> None:
     decision = decide(IN_BAND, state, POLICY, T0 + timedelta(minutes=1))
     assert decision.notices == ()
     assert decision.state.consecutive_failures == 0
+
+
+def test_a_recovery_notice_says_how_many_ticks_failed() -> None:
+    state = AlertState()
+    for minute in range(4):
+        state = decide(FAILED, state, POLICY, T0 + timedelta(minutes=minute)).state
+    decision = decide(IN_BAND, state, POLICY, T0 + timedelta(hours=1))
+    assert [(n.kind, n.failures) for n in decision.notices] == [("recovered", 4)]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from monitor.cli import check, serve
+from monitor.cli import attribution, check, db, history, run, serve
 from monitor.cli.app import app
 
-__all__ = ["app", "check", "main", "serve"]
+__all__ = ["app", "attribution", "check", "db", "history", "main", "run", "serve"]
 
 
 def main() -> None:

@@ -61,8 +61,10 @@ def notice_payload(
     }
     if report is not None:
         payload |= report_fields(report)
-    if notice.kind in ("stale", "recovered"):
-        payload |= {"error": state.last_error or "", "failures": state.consecutive_failures}
+    if notice.kind == "stale":
+        payload |= {"error": state.last_error or "", "failures": notice.failures}
+    elif notice.kind == "recovered":
+        payload |= {"failures": notice.failures}
     return payload
 
 

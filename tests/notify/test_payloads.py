@@ -44,7 +44,9 @@ def test_a_drift_notice_carries_alert_lines_actions_and_value() -> None:
 
 def test_a_stale_notice_carries_the_error_and_failure_count() -> None:
     state = AlertState(consecutive_failures=3, last_error="csv h.csv: file not found")
-    payload = notice_payload(ENTRY, Notice("stale"), taken_at=AT, report=None, state=state)
+    payload = notice_payload(
+        ENTRY, Notice("stale", failures=3), taken_at=AT, report=None, state=state
+    )
     assert (payload["error"], payload["failures"]) == ("csv h.csv: file not found", 3)
     assert "alerts" not in payload
 

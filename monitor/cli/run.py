@@ -1,0 +1,141 @@
+"""``allocation-monitor run`` (the daemon) and ``tick`` (one tick now, then exit)."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from types import FrameType
+
+import typer
+import uvicorn
+from rich.progress import Progress
+
+from monitor.api.app import create_app
+from monitor.cli.app import app, out, state_of
+from monitor.errors import MonitorError, UnknownPortfolioError
+from monitor.logs import configure_logging
+from monitor.notify.drain import drain_outbox
+from monitor.pipeline import TickOutcome, run_tick, utc_now
+from monitor.scheduler import Daemon, describe_outcome
+from monitor.schedules import latest_slot, trigger_for
+from monitor.settings import PortfolioSettings, Settings
+from monitor.store.engine import make_engine, session_factory
+from monitor.store.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+API_START_TIMEOUT = 15.0
+
+
+def serve_in_background(server: uvicorn.Server) -> threading.Thread:
+    """Start the API in a thread (uvicorn leaves signals alone off the main thread) and
+    wait until it listens, so a taken port stops the start instead of going unnoticed."""
+    thread = threading.Thread(target=server.run, name="api", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + API_START_TIMEOUT
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            config = server.config
+            raise MonitorError(
+                f"cannot serve the API on {config.host}:{config.port} "
+                "(is the port taken? set api.port or --no-api)"
+            )
+        time.sleep(0.05)
+    return thread
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    no_api: bool = typer.Option(False, "--no-api", help="Run the scheduler without the API."),
+) -> None:
+    """Run the daemon: scheduled ticks, alert delivery and the HTTP API, until SIGTERM."""
+    settings = state_of(ctx).settings
+    configure_logging(settings.log_level, settings.log_format)
+    engine = make_engine(settings.database.url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    daemon = Daemon(settings, sessions)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        log.info("%s received: finishing the work in flight", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    server = None
+    if settings.api.enabled and not no_api:
+        config = uvicorn.Config(
+            create_app(settings, engine=engine),
+            host=settings.api.host,
+            port=settings.api.port,
+            log_config=None,
+        )
+        server = uvicorn.Server(config)
+        api_thread = serve_in_background(server)
+        log.info("API listening on http://%s:%d", settings.api.host, settings.api.port)
+    daemon.start()
+    while not stop.wait(0.5):
+        pass
+    if server is not None:
+        server.should_exit = True
+        api_thread.join(timeout=10)
+    daemon.stop()
+    engine.dispose()
+    log.info("stopped cleanly")
+
+
+def entries_to_tick(settings: Settings, portfolio: str | None) -> list[PortfolioSettings]:
+    if portfolio is None:
+        return list(settings.portfolios)
+    entry = settings.portfolio(portfolio)
+    if entry is None:
+        raise UnknownPortfolioError(portfolio, [p.id for p in settings.portfolios])
+    return [entry]
+
+
+@app.command()
+def tick(
+    ctx: typer.Context,
+    portfolio: str | None = typer.Option(None, "--portfolio", "-p", help="Only this portfolio."),
+    send: bool = typer.Option(True, "--send/--no-send", help="Deliver the alerts it decides."),
+) -> None:
+    """Tick every (or one) portfolio now, as the daemon would, then exit.
+
+    Each tick takes its schedule's latest slot, so a slot the daemon (or another tick
+    command) already ran is skipped. Exit status: 0 all ticks ran or were skipped, 1 some
+    tick failed, 2 bad input or configuration.
+    """
+    settings = state_of(ctx).settings
+    configure_logging("WARNING", settings.log_format)
+    entries = entries_to_tick(settings, portfolio)
+    engine = make_engine(settings.database.url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    outcomes: list[TickOutcome] = []
+    with Progress(
+        console=out, transient=True, disable=len(entries) < 2 or not out.is_terminal
+    ) as bar:
+        task = bar.add_task("ticking", total=len(entries))
+        for entry in entries:
+            slot = latest_slot(trigger_for(entry.schedule, settings.timezone), utc_now())
+            if slot is None:
+                continue
+            outcome = run_tick(entry, settings, slot, sessions=sessions)
+            outcomes.append(outcome)
+            bar.advance(task)
+            if outcome.status == "skipped":
+                out.print(f"{entry.id}: slot {slot.isoformat()} already ticked, skipped")
+            else:
+                out.print(describe_outcome(outcome), markup=False)
+    if send and any(o.notifications for o in outcomes):
+        result = drain_outbox(settings, sessions, clock=utc_now)
+        out.print(
+            f"notifications: {result.sent} sent, {result.retrying} to retry, {result.dead} dead"
+        )
+    engine.dispose()
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)

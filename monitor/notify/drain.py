@@ -1,0 +1,151 @@
+"""The outbox drain: send due notifications, record every attempt, back off, give up.
+
+Each notification goes to each of its targets once: the targets that took it are stored on
+the row, and a retry goes only to the others. Rows are leased, so several drainers (threads
+or replicas) never send the same row at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import DeliveryError
+from monitor.notify.delivery import Route, TargetResult, deliver
+from monitor.notify.routing import notify_for_route, templates_dir
+from monitor.notify.templates import render_message
+from monitor.settings import NotifySettings, Settings
+from monitor.store.outbox import (
+    AttemptRecord,
+    OutboxItem,
+    claim_due_notifications,
+    record_attempts,
+    settle_notification,
+)
+from monitor.store.transactions import write_transaction
+
+log = logging.getLogger(__name__)
+
+# Longer than any one delivery round can take (targets are bounded by their timeouts); a
+# drainer that dies mid-send releases its rows when the lease runs out.
+LEASE = timedelta(minutes=5)
+BATCH = 50
+
+
+@dataclass(frozen=True, slots=True)
+class DrainResult:
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+    def __add__(self, other: DrainResult) -> DrainResult:
+        return DrainResult(
+            self.sent + other.sent, self.retrying + other.retrying, self.dead + other.dead
+        )
+
+
+def backoff(attempts: int, notify: NotifySettings) -> timedelta:
+    """Exponential: the first retry after ``retry_backoff``, doubling up to the maximum."""
+    delay: timedelta = notify.retry_backoff * (2 ** max(attempts - 1, 0))
+    return min(delay, notify.retry_max_backoff)
+
+
+def drain_outbox(
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    clock: Callable[[], datetime],
+    should_stop: Callable[[], bool] = lambda: False,
+) -> DrainResult:
+    """Send everything due now, batch by batch, until nothing is due (or asked to stop)."""
+    total = DrainResult()
+    while not should_stop():
+        with write_transaction(sessions) as session:
+            batch = claim_due_notifications(session=session, now=clock(), lease=LEASE, limit=BATCH)
+        if not batch:
+            return total
+        for item in batch:
+            total += send_one(item, settings, sessions, clock=clock)
+    return total
+
+
+def send_one(
+    item: OutboxItem,
+    settings: Settings,
+    sessions: sessionmaker[Session],
+    *,
+    clock: Callable[[], datetime],
+) -> DrainResult:
+    notify = notify_for_route(settings, item.route)
+    failure: DeliveryError | None = None
+    results: list[TargetResult] = []
+    try:
+        # A digest names its alert id so the reader can ask for the full list.
+        payload = item.payload | {"alert_id": item.id}
+        message = render_message(payload, templates_dir=templates_dir(notify))
+        results = deliver(
+            Route.from_settings(notify), message, skip_keys=frozenset(item.delivered_targets)
+        )
+    except DeliveryError as error:
+        failure = error
+    now = clock()
+    failed = [r for r in results if not r.ok]
+    delivered = [*item.delivered_targets, *(r.key for r in results if r.ok)]
+    attempts = item.attempts + 1
+    errors = [f"{r.name}: {r.error}" for r in failed]
+    if failure is not None:
+        errors.append(str(failure))
+    if not errors:
+        status, outcome = "sent", DrainResult(sent=1)
+    elif (failure is not None and failure.permanent) or attempts >= notify.max_attempts:
+        status, outcome = "dead", DrainResult(dead=1)
+    else:
+        status, outcome = "pending", DrainResult(retrying=1)
+    with write_transaction(sessions) as session:
+        record_attempts(
+            session=session,
+            notification_id=item.id,
+            attempts=[
+                AttemptRecord(now, r.name, "sent" if r.ok else "failed", r.error) for r in results
+            ]
+            + ([AttemptRecord(now, "route", "failed", str(failure))] if failure else []),
+        )
+        settle_notification(
+            session=session,
+            notification_id=item.id,
+            status=status,
+            attempts=attempts,
+            delivered_targets=delivered,
+            next_attempt_at=now + backoff(attempts, notify) if status == "pending" else now,
+            last_error="; ".join(errors) or None,
+            sent_at=now if status == "sent" else None,
+        )
+    log_outcome(item, status, attempts, errors)
+    return outcome
+
+
+def log_outcome(item: OutboxItem, status: str, attempts: int, errors: list[str]) -> None:
+    if status == "sent":
+        log.info("notification %d (%s, %s) sent", item.id, item.kind, item.portfolio_id)
+    elif status == "dead":
+        log.error(
+            "notification %d (%s, %s) is dead after %d attempt(s): %s",
+            item.id,
+            item.kind,
+            item.portfolio_id,
+            attempts,
+            "; ".join(errors),
+        )
+    else:
+        log.warning(
+            "notification %d (%s, %s) attempt %d failed, will retry: %s",
+            item.id,
+            item.kind,
+            item.portfolio_id,
+            attempts,
+            "; ".join(errors),
+        )

@@ -1,0 +1,34 @@
+"""Where a portfolio entry's notifications go, and what their titles say, from settings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from monitor.notify.delivery import Route
+from monitor.notify.templates import render_message
+from monitor.settings import NotifySettings, Settings
+
+
+def has_route(notify: NotifySettings) -> bool:
+    return bool(notify.urls or notify.apprise_config)
+
+
+def templates_dir(notify: NotifySettings) -> Path | None:
+    return Path(notify.templates_dir) if notify.templates_dir else None
+
+
+def message_title(payload: Mapping[str, Any], notify: NotifySettings) -> str:
+    return render_message(payload, templates_dir=templates_dir(notify)).title
+
+
+def notify_for_route(settings: Settings, route: str) -> NotifySettings:
+    """The routing of the entry named ``route``; the ``[notify]`` defaults if it is gone
+    from the config since the notification was decided."""
+    entry = settings.portfolio(route)
+    return settings.notify_of(entry) if entry is not None else settings.notify
+
+
+def route_for(settings: Settings, route: str) -> Route:
+    return Route.from_settings(notify_for_route(settings, route))

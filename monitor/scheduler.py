@@ -1,0 +1,162 @@
+"""APScheduler wiring: one job per portfolio entry, the outbox drain, and daily retention.
+
+The config is the source of truth for jobs; nothing about them is stored. Jobs run in a
+thread pool: a portfolio never overlaps itself (``max_instances=1``), late runs coalesce
+into one, and each run ticks the latest slot of its schedule, which is also how the first
+run after a start catches up on a slot missed while the daemon was down.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.allocation import round2
+from monitor.notify.drain import drain_outbox
+from monitor.pipeline import TickOutcome, run_tick, utc_now
+from monitor.schedules import latest_slot, trigger_for
+from monitor.settings import PortfolioSettings, Settings
+from monitor.store.retention import prune_snapshots
+from monitor.store.transactions import write_transaction
+
+log = logging.getLogger(__name__)
+
+DRAIN_JOB = "drain"
+RETENTION_JOB = "retention"
+MAX_WORKERS = 8
+
+
+def tick_job_id(entry_id: str) -> str:
+    return f"tick:{entry_id}"
+
+
+def describe_outcome(outcome: TickOutcome) -> str:
+    """The one log line per tick: portfolio, value, worst drift, outcome, duration."""
+    parts = [f"tick {outcome.portfolio_id} @ {outcome.scheduled_at.isoformat()}: {outcome.status}"]
+    if outcome.value is not None:
+        parts.append(f"value {round2(outcome.value):,.2f}")
+    if outcome.worst_drift is not None:
+        parts.append(f"worst drift {round2(outcome.worst_drift)} pp")
+    if outcome.accounts > 1:
+        parts.append(f"{outcome.out_of_band} of {outcome.accounts} accounts out of band")
+    elif outcome.status in ("ok", "partial"):
+        parts.append("rebalance" if outcome.out_of_band else "in band")
+    if outcome.notifications:
+        parts.append(f"{outcome.notifications} notification(s) queued")
+    if outcome.error:
+        parts.append(f"error: {outcome.error}")
+    parts.append(f"{outcome.duration_ms} ms")
+    return ", ".join(parts)
+
+
+class Daemon:
+    """The scheduler half of ``allocation-monitor run``."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        *,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.clock = clock
+        self.stopping = threading.Event()
+        workers = max(2, min(MAX_WORKERS, len(settings.portfolios) + 1))
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC,
+            executors={"default": ThreadPoolExecutor(workers)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    @property
+    def running(self) -> bool:
+        return bool(self.scheduler.running) and not self.stopping.is_set()
+
+    def start(self) -> None:
+        now = self.clock()
+        for entry in self.settings.portfolios:
+            self.scheduler.add_job(
+                self.tick,
+                trigger_for(entry.schedule, self.settings.timezone),
+                args=[entry],
+                id=tick_job_id(entry.id),
+                name=f"tick {entry.id}",
+                next_run_time=now,  # catch up at once if the latest slot was missed
+            )
+        self.scheduler.add_job(
+            self.drain,
+            IntervalTrigger(seconds=self.settings.notify.drain_every.total_seconds()),
+            id=DRAIN_JOB,
+            name="outbox drain",
+            next_run_time=now,
+        )
+        if self.settings.history.retention is not None:
+            self.scheduler.add_job(
+                self.prune,
+                IntervalTrigger(days=1),
+                id=RETENTION_JOB,
+                name="retention",
+                next_run_time=now + timedelta(minutes=1),
+            )
+        self.scheduler.start()
+        log.info(
+            "scheduler started: %d portfolio(s): %s",
+            len(self.settings.portfolios),
+            ", ".join(p.id for p in self.settings.portfolios) or "none configured",
+        )
+
+    def stop(self) -> None:
+        """Let running ticks and deliveries finish, then stop."""
+        self.stopping.set()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        log.info("scheduler stopped")
+
+    def tick(self, entry: PortfolioSettings) -> TickOutcome | None:
+        if self.stopping.is_set():
+            return None
+        slot = latest_slot(trigger_for(entry.schedule, self.settings.timezone), self.clock())
+        if slot is None:
+            return None
+        try:
+            outcome = run_tick(entry, self.settings, slot, sessions=self.sessions, clock=self.clock)
+        except Exception:
+            # The store failing (database gone) must not kill the job: log, try next time.
+            log.exception("tick %s @ %s could not run", entry.id, slot.isoformat())
+            return None
+        if outcome.status != "skipped":
+            log.info("%s", describe_outcome(outcome))
+        if outcome.notifications:
+            self.drain_soon()
+        return outcome
+
+    def drain_soon(self) -> None:
+        if self.scheduler.running and not self.stopping.is_set():
+            self.scheduler.modify_job(DRAIN_JOB, next_run_time=self.clock())
+
+    def drain(self) -> None:
+        try:
+            drain_outbox(
+                self.settings, self.sessions, clock=self.clock, should_stop=self.stopping.is_set
+            )
+        except Exception:
+            log.exception("outbox drain failed; it runs again shortly")
+
+    def prune(self) -> None:
+        retention = self.settings.history.retention
+        assert retention is not None  # the job exists only with a retention
+        try:
+            with write_transaction(self.sessions) as session:
+                result = prune_snapshots(session=session, older_than=retention, now=self.clock())
+            log.info("retention: %s", result)
+        except Exception:
+            log.exception("retention failed; it runs again tomorrow")
