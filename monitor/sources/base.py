@@ -35,6 +35,11 @@ class SourceOptions(BaseModel):
         """Relative paths in the options are relative to the config file's folder."""
         return self
 
+    def preflight(self) -> list[tuple[str, str]]:
+        """What can be seen wrong without fetching (a file or a program missing right now),
+        as ``(option, problem)`` pairs: ``config validate`` shows them as warnings."""
+        return []
+
 
 def resolve_path(path: Path, base: Path) -> Path:
     return path if path.is_absolute() else base / path

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -52,6 +53,23 @@ class CommandSource(SourceOptions):
         # So that argv = ["./export.py"] finds the script beside the config, as paths do.
         cwd = base if self.cwd is None else resolve_path(self.cwd, base)
         return self.model_copy(update={"cwd": cwd})
+
+    def preflight(self) -> list[tuple[str, str]]:
+        if self.cwd is not None and not self.cwd.is_dir():
+            return [("cwd", f"working folder not found: {self.cwd}")]
+        program = self.argv[0]
+        if os.sep in program:  # a path, which Popen resolves from the working folder
+            path = resolve_path(Path(program), self.cwd or Path.cwd())
+            if not path.is_file():
+                return [("argv", f"program not found: {path}")]
+            if not os.access(path, os.X_OK):
+                return [("argv", f"program is not executable: {path}")]
+            return []
+        env_path = self.env.get("PATH")
+        search = env_path.get_secret_value() if env_path else os.environ.get("PATH")
+        if shutil.which(program, path=search) is None:
+            return [("argv", f"program not found on PATH: {program}")]
+        return []
 
     def fetch(self) -> list[Holding]:
         source = self.describe()

@@ -8,18 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
-from typing import Literal, Self
+from typing import Literal
 
 from monitor.allocation import Holding
 from monitor.errors import SourceError
-from monitor.sources.base import (
-    SourceOptions,
-    holdings_from_rows,
-    missing_columns,
-    resolve_path,
-)
-from monitor.sources.files import read_text
+from monitor.sources.base import holdings_from_rows, missing_columns
+from monitor.sources.files import FileSourceOptions, read_text
 
 
 def parse_csv(text: str, source: str) -> list[Holding]:
@@ -54,15 +48,8 @@ def parse_csv(text: str, source: str) -> list[Holding]:
     return holdings_from_rows(parsed, source)
 
 
-class CsvSource(SourceOptions):
+class CsvSource(FileSourceOptions):
     kind: Literal["csv"] = "csv"
-    path: Path
 
     def fetch(self) -> list[Holding]:
         return parse_csv(read_text(self.path, self.describe()), self.describe())
-
-    def describe(self) -> str:
-        return f"csv {self.path}"
-
-    def resolve_paths(self, base: Path) -> Self:
-        return self.model_copy(update={"path": resolve_path(self.path, base)})

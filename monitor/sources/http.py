@@ -77,6 +77,11 @@ class HttpSource(SourceOptions):
             return self.model_copy(update={"verify": resolve_path(self.verify, base)})
         return self
 
+    def preflight(self) -> list[tuple[str, str]]:
+        if isinstance(self.verify, Path) and not self.verify.is_file():
+            return [("verify", f"CA bundle not found: {self.verify}")]
+        return []
+
     def fetch(self) -> list[Holding]:
         return self._holdings_from(self._get())
 

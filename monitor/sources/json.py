@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 from monitor.allocation import Holding
 from monitor.errors import SourceError
-from monitor.sources.base import SourceOptions, holdings_from_document, resolve_path
-from monitor.sources.files import read_text
+from monitor.sources.base import holdings_from_document
+from monitor.sources.files import FileSourceOptions, read_text
 
 
 def reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -43,15 +42,8 @@ def parse_json_holdings(text: str, source: str) -> list[Holding]:
     return holdings_from_document(parse_json(text, source), source)
 
 
-class JsonSource(SourceOptions):
+class JsonSource(FileSourceOptions):
     kind: Literal["json"] = "json"
-    path: Path
 
     def fetch(self) -> list[Holding]:
         return parse_json_holdings(read_text(self.path, self.describe()), self.describe())
-
-    def describe(self) -> str:
-        return f"json {self.path}"
-
-    def resolve_paths(self, base: Path) -> Self:
-        return self.model_copy(update={"path": resolve_path(self.path, base)})

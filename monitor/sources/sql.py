@@ -113,6 +113,12 @@ class SqlSource(SourceOptions):
         resolved = url.set(database=str(resolve_path(path, base)))
         return self.model_copy(update={"url": resolved.render_as_string(hide_password=False)})
 
+    def preflight(self) -> list[tuple[str, str]]:
+        path = sqlite_file(make_url(self.url))
+        if path is not None and not path.is_file():
+            return [("url", f"database file not found: {path}")]
+        return []
+
     def fetch(self) -> list[Holding]:
         source = self.describe()
         path = sqlite_file(make_url(self.url))

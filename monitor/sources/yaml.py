@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Any, Literal
 
 import yaml
 
 from monitor.allocation import Holding
 from monitor.errors import SourceError
-from monitor.sources.base import SourceOptions, holdings_from_document, resolve_path
-from monitor.sources.files import read_text
+from monitor.sources.base import holdings_from_document
+from monitor.sources.files import FileSourceOptions, read_text
 
 try:  # libyaml's parser when PyYAML was built with it: the same documents, several times faster
     from yaml import CSafeLoader as SafeLoader
@@ -60,15 +59,8 @@ def parse_yaml_holdings(text: str, source: str) -> list[Holding]:
     return holdings_from_document(parse_yaml(text, source), source)
 
 
-class YamlSource(SourceOptions):
+class YamlSource(FileSourceOptions):
     kind: Literal["yaml"] = "yaml"
-    path: Path
 
     def fetch(self) -> list[Holding]:
         return parse_yaml_holdings(read_text(self.path, self.describe()), self.describe())
-
-    def describe(self) -> str:
-        return f"yaml {self.path}"
-
-    def resolve_paths(self, base: Path) -> Self:
-        return self.model_copy(update={"path": resolve_path(self.path, base)})
