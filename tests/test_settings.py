@@ -138,6 +138,45 @@ def test_an_unknown_timezone_is_named(tmp_path: Path) -> None:
     ]
 
 
+def test_an_unknown_schedule_timezone_is_named_with_its_path(tmp_path: Path) -> None:
+    found = problems(
+        config(tmp_path, PORTFOLIO + 'schedule = { cron = "0 18 * * *", timezone = "NYC" }\n')
+    )
+    assert found == [
+        "portfolios[family].schedule.timezone: unknown timezone 'NYC'; "
+        "use an IANA name such as Europe/Paris"
+    ]
+
+
+def test_a_schedule_takes_cron_or_every_not_both(tmp_path: Path) -> None:
+    found = problems(
+        config(tmp_path, PORTFOLIO + 'schedule = { cron = "0 18 * * *", every = "1h" }\n')
+    )
+    assert found == ["portfolios[family].schedule: a schedule takes exactly one of cron or every"]
+
+
+def test_an_interval_under_a_second_is_refused(tmp_path: Path) -> None:
+    found = problems(config(tmp_path, PORTFOLIO + 'schedule = { every = "0.5s" }\n'))
+    assert found == ["portfolios[family].schedule: every must be at least 1s"]
+
+
+def test_a_source_without_a_kind_says_how_to_write_one(tmp_path: Path) -> None:
+    found = problems(config(tmp_path, '[[portfolios]]\nid = "x"\nsource = { path = "h.csv" }\n'))
+    assert found == [
+        'portfolios[x].source: a source needs a kind, e.g. { kind = "csv", path = "..." }'
+    ]
+
+
+def test_an_unknown_source_option_is_named_with_its_path(tmp_path: Path) -> None:
+    found = problems(
+        config(tmp_path, '[[portfolios]]\nid = "x"\nsource = { kind = "csv", file = "h.csv" }\n')
+    )
+    assert sorted(found) == [
+        "portfolios[x].source.file: unknown key",
+        "portfolios[x].source.path: Field required",
+    ]
+
+
 def test_duplicate_portfolio_ids_are_an_error(tmp_path: Path) -> None:
     found = problems(config(tmp_path, PORTFOLIO + PORTFOLIO))
     assert found == ["portfolio id 'family' is used twice"]

@@ -1,0 +1,327 @@
+"""One tick through the real pipeline, on SQLite and PostgreSQL: claim, fetch, compute, save.
+
+Sources are real files (and a real HTTP server on 127.0.0.1); the clock is injected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.allocation import Holding
+from monitor.pipeline import TickOutcome, run_tick
+from monitor.settings import PortfolioSettings, Settings, load_settings
+from monitor.sources import SourceOptions
+from monitor.store.alert_states import load_alert_states
+from monitor.store.engine import session_factory
+from monitor.store.models import Portfolio, Snapshot, Tick
+from monitor.store.snapshots import latest_snapshot
+
+SLOT = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
+NEXT_SLOT = SLOT + timedelta(hours=1)
+GOOD_CSV = "symbol,asset_class,value\nVTI,stocks,6000\nBND,bonds,4000\n"
+TARGETS = "[targets]\nstocks = 60\nbonds = 40\n"
+
+
+def clock_at(moment: datetime) -> Any:
+    return lambda: moment
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+class World:
+    """A config file in a temp folder, its holdings files, and ticks run against a store."""
+
+    def __init__(self, folder: Path, sessions: sessionmaker[Session]) -> None:
+        self.folder = folder
+        self.sessions = sessions
+        self.entries: list[str] = []
+
+    def file(self, name: str, text: str) -> Path:
+        path = self.folder / name
+        path.write_text(text)
+        return path
+
+    def portfolio(self, portfolio_id: str, source: str) -> None:
+        self.entries.append(f'[[portfolios]]\nid = "{portfolio_id}"\nsource = {source}\n')
+
+    def csv_portfolio(self, portfolio_id: str, text: str = GOOD_CSV) -> Path:
+        path = self.file(f"{portfolio_id}.csv", text)
+        self.portfolio(portfolio_id, f'{{ kind = "csv", path = "{path.name}" }}')
+        return path
+
+    @property
+    def settings(self) -> Settings:
+        config = self.file("monitor.toml", TARGETS + "".join(self.entries))
+        return load_settings(config)
+
+    def tick(
+        self, portfolio_id: str, slot: datetime = SLOT, settings: Settings | None = None
+    ) -> TickOutcome:
+        settings = settings or self.settings
+        entry = settings.portfolio(portfolio_id)
+        assert entry is not None
+        return run_tick(entry, settings, slot, sessions=self.sessions, clock=clock_at(slot))
+
+    def ticks(self, portfolio_id: str) -> list[tuple[str, str | None]]:
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Tick.status, Tick.error)
+                .where(Tick.portfolio_id == portfolio_id)
+                .order_by(Tick.scheduled_at)
+            )
+            return [(status, error) for status, error in rows]
+
+    def snapshot_count(self, portfolio_id: str | None = None) -> int:
+        query = select(func.count()).select_from(Snapshot)
+        if portfolio_id is not None:
+            query = query.where(Snapshot.portfolio_id == portfolio_id)
+        with self.sessions() as session:
+            return session.execute(query).scalar_one()
+
+    def failures(self, portfolio_id: str) -> int:
+        with self.sessions() as session:
+            states = load_alert_states(session=session, portfolio_ids=[portfolio_id])
+            return states[portfolio_id].consecutive_failures
+
+
+@pytest.fixture
+def world(tmp_path: Path, sessions: sessionmaker[Session]) -> World:
+    return World(tmp_path, sessions)
+
+
+def test_a_good_tick_stores_a_snapshot_with_its_class_rows(world: World) -> None:
+    world.csv_portfolio("family", "symbol,asset_class,value\nVTI,stocks,7000\nBND,bonds,3000\n")
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.value, outcome.worst_drift) == ("ok", 10000, 10)
+    assert outcome.out_of_band == 1
+    with world.sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+    assert snapshot is not None
+    assert (snapshot.taken_at, snapshot.portfolio_value) == (SLOT, Decimal(10000))
+    assert [(c.asset_class, c.current_value, c.drift, c.breach) for c in snapshot.classes] == [
+        ("stocks", Decimal(7000), Decimal(10), "absolute"),
+        ("bonds", Decimal(3000), Decimal(-10), "absolute"),
+    ]
+    assert snapshot.holdings is not None
+    assert {(h.symbol, h.value) for h in snapshot.holdings} == {
+        ("VTI", Decimal(7000)),
+        ("BND", Decimal(3000)),
+    }
+    assert world.ticks("family") == [("ok", None)]
+
+
+def test_a_failed_fetch_marks_the_tick_failed_and_keeps_the_last_good_snapshot(
+    world: World,
+) -> None:
+    holdings = world.csv_portfolio("family")
+    assert world.tick("family").status == "ok"
+    holdings.unlink()
+    outcome = world.tick("family", NEXT_SLOT)
+    reason = f"csv {holdings}: file not found"
+    assert (outcome.status, outcome.error) == ("failed", reason)
+    assert world.ticks("family") == [("ok", None), ("failed", reason)]
+    with world.sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+    assert snapshot is not None
+    assert snapshot.taken_at == SLOT
+    assert world.snapshot_count() == 1
+
+
+def test_consecutive_failures_are_counted_and_reset_by_a_good_tick(world: World) -> None:
+    holdings = world.csv_portfolio("family", "not,a,holdings,file\n")
+    for hour in range(3):
+        assert world.tick("family", SLOT + timedelta(hours=hour)).status == "failed"
+    assert world.failures("family") == 3
+    holdings.write_text(GOOD_CSV)
+    assert world.tick("family", SLOT + timedelta(hours=3)).status == "ok"
+    assert world.failures("family") == 0
+
+
+class SlowOrHtmlHandler(BaseHTTPRequestHandler):
+    """``/slow`` answers after two seconds; ``/html`` answers a login page."""
+
+    def do_GET(self) -> None:
+        if self.path == "/slow":
+            time.sleep(2)
+        body = b"<!DOCTYPE html><html><body>Sign in</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # a timed-out client
+            self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture(scope="module")
+def http_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowOrHtmlHandler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+BadKind = Literal["csv", "json", "folder", "http"]
+BAD_INPUTS: dict[str, tuple[BadKind, str, str]] = {
+    # name: (how it is served, content or path, what the stored reason says)
+    "missing file": ("csv", "", "file not found"),
+    "unreadable file (a folder)": ("folder", "", "is a folder, not a holdings file"),
+    "timeout": ("http", "/slow", "timed out after 0.3s waiting for the response"),
+    "html": ("http", "/html", "the response is HTML, not JSON"),
+    "invalid json": ("json", '{"VTI": {"asset_class": "stocks", "value": 1}', "invalid JSON"),
+    "wrong types": ("csv", "symbol,asset_class,value\nVTI,stocks,lots\n", "expected a number"),
+    "duplicate symbols": (
+        "csv",
+        "symbol,asset_class,value\nVTI,stocks,1\nVTI,stocks,2\n",
+        "line 3: symbol 'VTI' already appears at line 2",
+    ),
+    "empty set": ("csv", "symbol,asset_class,value\n", "no holdings: the source returned an empty"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_source_input_fails_only_that_tick_with_a_clear_reason(
+    world: World, http_server: str, case: str
+) -> None:
+    how, content, expected = BAD_INPUTS[case]
+    if how == "http":
+        world.portfolio(
+            "bad", f'{{ kind = "http", url = "{http_server}{content}", timeout = 0.3 }}'
+        )
+    elif how == "folder":
+        (world.folder / "bad.csv").mkdir()
+        world.portfolio("bad", '{ kind = "csv", path = "bad.csv" }')
+    elif how == "json":
+        world.file("bad.json", content)
+        world.portfolio("bad", '{ kind = "json", path = "bad.json" }')
+    elif content:
+        world.csv_portfolio("bad", content)
+    else:
+        world.portfolio("bad", '{ kind = "csv", path = "absent.csv" }')
+    world.csv_portfolio("good")
+    settings = world.settings
+    bad = world.tick("bad", settings=settings)
+    good = world.tick("good", settings=settings)
+    assert bad.status == "failed"
+    assert bad.error is not None
+    assert expected in bad.error
+    assert world.ticks("bad") == [("failed", bad.error)]
+    assert good.status == "ok"
+    assert (world.snapshot_count("bad"), world.snapshot_count("good")) == (0, 1)
+
+
+class ExplodingSource(SourceOptions):
+    kind: str = "exploding"
+
+    def fetch(self) -> list[Holding]:
+        raise RuntimeError("plugin bug")
+
+
+def test_a_source_raising_unexpectedly_fails_the_tick_instead_of_leaving_it_running(
+    world: World,
+) -> None:
+    settings = world.settings
+    entry = PortfolioSettings(id="plugin", source=ExplodingSource())
+    outcome = run_tick(entry, settings, SLOT, sessions=world.sessions, clock=clock_at(SLOT))
+    assert outcome.error == "source error: RuntimeError: plugin bug"
+    assert world.ticks("plugin") == [("failed", "source error: RuntimeError: plugin bug")]
+
+
+def test_a_multi_account_source_makes_one_portfolio_per_account(world: World) -> None:
+    world.csv_portfolio(
+        "clients",
+        "account,symbol,asset_class,value\n"
+        "a-1,VTI,stocks,600\na-1,BND,bonds,400\n"
+        "b-2,VTI,stocks,900\nb-2,BND,bonds,100\n",
+    )
+    outcome = world.tick("clients")
+    assert (outcome.status, outcome.accounts, outcome.out_of_band) == ("ok", 2, 1)
+    assert outcome.value == Decimal(2000)
+    with world.sessions() as session:
+        portfolios = session.execute(
+            select(Portfolio.id, Portfolio.parent_id).order_by(Portfolio.id)
+        ).all()
+        b2 = latest_snapshot(session=session, portfolio_id="clients/b-2")
+    assert [tuple(row) for row in portfolios] == [
+        ("clients", None),
+        ("clients/a-1", "clients"),
+        ("clients/b-2", "clients"),
+    ]
+    assert b2 is not None
+    assert [(c.asset_class, c.drift) for c in b2.classes] == [
+        ("stocks", Decimal(30)),
+        ("bonds", Decimal(-30)),
+    ]
+    assert world.snapshot_count("clients") == 0  # the entry itself holds nothing
+
+
+def test_an_account_that_cannot_be_computed_makes_the_tick_partial(world: World) -> None:
+    world.csv_portfolio(
+        "clients",
+        "account,symbol,asset_class,value\na-1,VTI,stocks,600\nz-0,VTI,stocks,0\n",
+    )
+    outcome = world.tick("clients")
+    assert outcome.status == "partial"
+    assert outcome.error is not None
+    assert outcome.error.startswith("clients/z-0: holdings: the portfolio is worth nothing")
+    assert (world.snapshot_count("clients/a-1"), world.snapshot_count("clients/z-0")) == (1, 0)
+
+
+def test_a_second_claimant_of_the_same_slot_skips_it(world: World) -> None:
+    world.csv_portfolio("family")
+    settings = world.settings
+    first = world.tick("family", settings=settings)
+    second = world.tick("family", settings=settings)
+    assert (first.status, second.status) == ("ok", "skipped")
+    assert world.snapshot_count("family") == 1
+    assert world.ticks("family") == [("ok", None)]
+
+
+def test_claimants_racing_in_threads_run_the_slot_once(world: World) -> None:
+    world.csv_portfolio("family")
+    settings = world.settings
+    outcomes: list[TickOutcome] = []
+    start = threading.Barrier(4)
+
+    def claim() -> None:
+        start.wait()
+        outcomes.append(world.tick("family", settings=settings))
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(o.status for o in outcomes) == ["ok", "skipped", "skipped", "skipped"]
+    assert world.snapshot_count("family") == 1
+
+
+def test_the_next_slot_follows_the_edited_holdings_file(world: World) -> None:
+    holdings = world.csv_portfolio("family")
+    world.tick("family")
+    holdings.write_text("symbol,asset_class,value\nVTI,stocks,5000\nBND,bonds,5000\n")
+    world.tick("family", NEXT_SLOT)
+    with world.sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+    assert snapshot is not None
+    assert (snapshot.taken_at, snapshot.drift_of("stocks")) == (NEXT_SLOT, Decimal(-10))
