@@ -116,6 +116,7 @@ class NotifyOverrides(Section):
     stale_cooldown: Duration | None = None
     escalation_step: Decimal | None = Field(None, ge=0)
     group: Literal["entry", "account"] | None = None
+    digest_limit: int | None = Field(None, ge=1)
     templates_dir: str | None = None
 
 
@@ -135,6 +136,7 @@ class NotifySettings(Section):
     # How a multi-account entry's alerts are delivered: one digest per tick ("entry", the
     # default for them) or one message per account ("account").
     group: Literal["entry", "account"] | None = None
+    digest_limit: int = Field(50, ge=1)  # accounts a digest lists before "and N more"
     templates_dir: str = ""  # a folder whose templates override the shipped ones
 
     def overridden(self, overrides: NotifyOverrides) -> NotifySettings:

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from monitor.api.errors import install_error_handlers
-from monitor.api.routes import allocation, health, history
+from monitor.api.routes import alerts, allocation, health, history
 from monitor.settings import Settings
 from monitor.store.engine import session_factory
 
@@ -25,4 +25,5 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(allocation.router)
     app.include_router(history.router)
+    app.include_router(alerts.router)
     return app

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from monitor.cli import attribution, check, config, db, history, run, serve
+from monitor.cli import alerts, attribution, check, config, db, history, notify, run, serve
 from monitor.cli.app import app
 
-__all__ = ["app", "attribution", "check", "config", "db", "history", "main", "run", "serve"]
+__all__ = [
+    "alerts",
+    "app",
+    "attribution",
+    "check",
+    "config",
+    "db",
+    "history",
+    "main",
+    "notify",
+    "run",
+    "serve",
+]
 
 
 def main() -> None:

@@ -16,8 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import DeliveryError
 from monitor.notify.delivery import Route, TargetResult, deliver
-from monitor.notify.routing import notify_for_route, templates_dir
-from monitor.notify.templates import render_message
+from monitor.notify.routing import notify_for_route, render_for
 from monitor.settings import NotifySettings, Settings
 from monitor.store.outbox import (
     AttemptRecord,
@@ -84,9 +83,7 @@ def send_one(
     failure: DeliveryError | None = None
     results: list[TargetResult] = []
     try:
-        # A digest names its alert id so the reader can ask for the full list.
-        payload = item.payload | {"alert_id": item.id}
-        message = render_message(payload, templates_dir=templates_dir(notify))
+        message = render_for(item.payload, notify, alert_id=item.id)
         results = deliver(
             Route.from_settings(notify), message, skip_keys=frozenset(item.delivered_targets)
         )

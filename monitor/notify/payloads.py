@@ -14,9 +14,6 @@ from typing import Any
 from monitor.alerting import AlertState, Notice
 from monitor.allocation import AllocationReport, round2
 
-# How many accounts a digest lists before "and N more" (the full list is attached).
-DIGEST_LIST_LIMIT = 50
-
 
 @dataclass(frozen=True, slots=True)
 class PortfolioRef:
@@ -97,8 +94,11 @@ def digest_payload(
 ) -> dict[str, Any] | None:
     """One message for the accounts of an entry, or None when none has anything to say.
 
-    Grouping changes delivery only: which accounts are new, escalated, due a reminder or
-    resolved comes from their own decisions.
+    It names every account that is out of band or resolved, the worst first; how many of
+    them a message lists is the template's business (``notify.digest_limit``), so the row
+    keeps the whole group for ``alerts show`` and the API. Grouping changes delivery only:
+    which accounts are new, escalated, due a reminder or resolved comes from their own
+    decisions.
     """
     listed = [(o, account_status(o)) for o in outcomes]
     if not any(status not in (None, "still") for _, status in listed):
@@ -112,6 +112,7 @@ def digest_payload(
             "portfolio_id": o.portfolio_id,
             "status": status,
             "worst_drift": text(o.report.worst_drift),
+            "breaching": [c.asset_class for c in o.report.breaching],
             "alerts": o.report.alerts,
         }
         for o, status in speaking
@@ -132,5 +133,4 @@ def digest_payload(
             "reminder": statuses.count("reminder"),
             "resolved": statuses.count("resolved"),
         },
-        "list_limit": DIGEST_LIST_LIMIT,
     }

@@ -1,4 +1,4 @@
-"""Where a portfolio entry's notifications go, and what their titles say, from settings."""
+"""Where a portfolio entry's notifications go, and how they read, from settings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from monitor.notify.delivery import Route
+from monitor.notify.delivery import Message, Route
 from monitor.notify.templates import render_message
 from monitor.settings import NotifySettings, Settings
 
@@ -19,8 +19,23 @@ def templates_dir(notify: NotifySettings) -> Path | None:
     return Path(notify.templates_dir) if notify.templates_dir else None
 
 
+def render_for(
+    payload: Mapping[str, Any], notify: NotifySettings, *, alert_id: int | None = None
+) -> Message:
+    """The message as the entry's settings shape it: its templates and digest length.
+
+    Applied when the message is sent, not when it is decided: a row keeps what was decided
+    (every account of a digest), and how it reads follows the current config.
+    """
+    shaped = dict(payload) | {"list_limit": notify.digest_limit}
+    if alert_id is not None:
+        # A digest names its alert id so the reader can ask for the full list.
+        shaped["alert_id"] = alert_id
+    return render_message(shaped, templates_dir=templates_dir(notify))
+
+
 def message_title(payload: Mapping[str, Any], notify: NotifySettings) -> str:
-    return render_message(payload, templates_dir=templates_dir(notify)).title
+    return render_for(payload, notify).title
 
 
 def notify_for_route(settings: Settings, route: str) -> NotifySettings:

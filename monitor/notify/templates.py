@@ -7,8 +7,9 @@ for SMS); ``<kind>.md.j2`` then ``body.md.j2`` (Markdown). Digests ship as ``dig
 
 Every template sees the payload's fields, those a kind lacks set to empty (so that
 ``StrictUndefined`` still catches a misspelt name), plus ``name`` (the portfolio's name, or
-its id), ``local_time`` (``taken_at`` in the payload's timezone), ``status_label`` (how a
-digest names an account's status), the filters ``money``, ``number``, ``pct``, ``md``
+its id), ``local_time`` (``taken_at`` in the payload's timezone), ``listed`` (a digest's
+accounts in the order a message lists them), ``status_label`` (how a digest names an
+account's status), the filters ``money``, ``number``, ``pct``, ``md``
 (Markdown-escaped) and ``code``, and ``plural(n, one, many)``.
 """
 
@@ -62,12 +63,15 @@ OPTIONAL_FIELDS: dict[str, Any] = {
     "error": "",
     "failures": 0,
     "accounts": [],
-    "list_limit": 50,
+    "list_limit": 50,  # notify.digest_limit, set by monitor.notify.routing.render_for
     "alert_id": None,
 }
 DIGEST_COUNTS = ("total", "out_of_band", "new", "escalated", "reminder", "resolved")
 # The counts a digest's title and headline name, when not zero: "(12 new, 3 resolved)".
 CHANGES = ("new", "escalated", "resolved")
+# The order a digest lists its accounts in (worst drift first within each): what changed
+# comes before the capped tail, so "10 new" never hides the ten behind "and 290 more".
+LISTING_ORDER = {"new": 0, "escalated": 0, "reminder": 1, "still": 1, "resolved": 2}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
 
 
@@ -160,6 +164,13 @@ def _context(payload: Mapping[str, Any]) -> dict[str, Any]:
     except (TypeError, ValueError) as error:
         raise DeliveryError("payload", f"malformed counts: {error}", permanent=True) from None
     context["counts"] = counts
+    try:
+        # sorted() is stable: the payload's worst-drift order holds within each part.
+        context["listed"] = sorted(
+            context["accounts"], key=lambda account: LISTING_ORDER.get(account["status"], 1)
+        )
+    except (KeyError, TypeError) as error:
+        raise DeliveryError("payload", f"malformed accounts: {error!r}", permanent=True) from None
     return context
 
 

@@ -219,25 +219,27 @@ def attempts_of(*, session: Session, notification_id: int) -> list[AttemptRecord
 
 
 def requeue_dead(*, session: Session, notification_id: int, now: datetime) -> OutboxItem:
-    """A dead notification back to pending, with a fresh attempt budget."""
-    item = get_notification(session=session, notification_id=notification_id)
-    if item.status != "dead":
-        raise ConflictError(
-            f"notification {notification_id} is {item.status}, only dead ones can be retried"
-        )
-    session.execute(
+    """A dead notification back to pending, with a fresh attempt budget (the targets that
+    took it stay recorded, so they are not sent it again).
+
+    A conditional write, its count checked: of two concurrent retries, one wins and the
+    other is told the notification is no longer dead.
+    """
+    requeued = session.execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.status == "dead")
         .values(status="pending", attempts=0, next_attempt_at=now, claimed_until=None)
         .execution_options(synchronize_session=False)
     )
-    return get_notification(session=session, notification_id=notification_id)
+    item = get_notification(session=session, notification_id=notification_id)
+    if requeued.rowcount == 0:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        raise ConflictError(
+            f"notification {notification_id} is {item.status}; only dead ones can be retried"
+        )
+    return item
 
 
 def outbox_counts(*, session: Session) -> dict[str, int]:
-    counted = dict(
-        session.execute(
-            select(Notification.status, func.count()).group_by(Notification.status)
-        ).tuples()
-    )
+    query = select(Notification.status, func.count()).group_by(Notification.status)
+    counted = {status: count for status, count in session.execute(query)}
     return {status: counted.get(status, 0) for status in STATUSES}

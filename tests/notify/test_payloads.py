@@ -81,3 +81,20 @@ def test_no_digest_when_only_silent_members_are_out_of_band() -> None:
         AccountOutcome("clients/d", report(60), ()),
     ]
     assert digest_payload(ENTRY, outcomes, taken_at=AT) is None
+
+
+def test_a_digest_account_names_its_breaching_classes_and_alert_lines() -> None:
+    outcomes = [AccountOutcome("clients/a", report(70), (Notice("drifted"),))]
+    payload = digest_payload(ENTRY, outcomes, taken_at=AT)
+    assert payload is not None
+    [account] = payload["accounts"]
+    assert account == {
+        "portfolio_id": "clients/a",
+        "status": "new",
+        "worst_drift": "10.00",
+        "breaching": ["stocks", "bonds"],
+        "alerts": [
+            "STOCKS: over-allocated by 10.00% (current: 70.00%, target: 60.00%)",
+            "BONDS: under-allocated by 10.00% (current: 30.00%, target: 40.00%)",
+        ],
+    }

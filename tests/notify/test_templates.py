@@ -126,9 +126,26 @@ def test_a_digest_csv_keeps_spreadsheet_formulas_from_running() -> None:
     assert "'=HYPERLINK(1)" in attachment.content.decode()
 
 
-def test_a_digest_names_the_command_that_shows_every_account_when_the_alert_id_is_known() -> None:
+def test_a_digest_names_the_command_and_route_that_show_every_account() -> None:
     text = render_message(samples.digest(140, list_limit=50, alert_id=42)).body_text
-    assert "and 90 more (all of them: allocation-monitor alerts show 42)." in text
+    assert (
+        "and 90 more (all of them: allocation-monitor alerts show 42, or GET /api/v1/alerts/42)."
+        in text
+    )
+
+
+def test_a_digest_lists_what_changed_before_the_accounts_still_out_of_band() -> None:
+    payload = samples.digest(4, list_limit=2)
+    payload["accounts"] = [
+        samples.account(1, "still", "30.00"),
+        samples.account(2, "resolved", "1.00"),
+        samples.account(3, "new", "12.00"),
+        samples.account(4, "escalated", "11.00"),
+    ]
+    text = render_message(payload).body_text
+    listed = [line.split(":")[0] for line in text.splitlines() if line.startswith("clients/")]
+    assert listed == ["clients/a3", "clients/a4"]
+    assert "and 2 more" in text
 
 
 @pytest.mark.parametrize(

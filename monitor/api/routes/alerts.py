@@ -1,0 +1,86 @@
+"""The notification outbox over HTTP: list alerts, read one whole, retry a dead one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.api.alert_schemas import (
+    AlertDetail,
+    AlertOut,
+    AlertsResponse,
+    AlertStatus,
+    alert_detail,
+    alert_out,
+)
+from monitor.api.deps import SessionDep, SettingsDep
+from monitor.errors import ConflictError
+from monitor.store.outbox import (
+    attempts_of,
+    get_notification,
+    list_notifications,
+    requeue_dead,
+)
+from monitor.store.portfolios import check_portfolio
+from monitor.store.transactions import write_transaction
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+
+
+def get_sessions(request: Request) -> sessionmaker[Session]:
+    """For the writing route: it commits in a write transaction of its own."""
+    sessions: sessionmaker[Session] | None = request.app.state.sessions
+    if sessions is None:
+        raise HTTPException(
+            status_code=503,
+            detail="alerts are unavailable: this API was started without a database",
+        )
+    return sessions
+
+
+SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
+
+
+@router.get("", response_model=AlertsResponse)
+def alerts(
+    session: SessionDep,
+    settings: SettingsDep,
+    portfolio: Annotated[
+        str | None, Query(description="A portfolio, an account, or an entry (its digests too)")
+    ] = None,
+    status: Annotated[AlertStatus | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AlertsResponse:
+    """Notifications, newest first."""
+    if portfolio is not None:
+        configured = [p.id for p in settings.portfolios]
+        check_portfolio(session=session, portfolio_id=portfolio, configured=configured)
+    items = list_notifications(session=session, portfolio_id=portfolio, status=status, limit=limit)
+    return AlertsResponse(alerts=[alert_out(item) for item in items])
+
+
+@router.get("/{alert_id}", response_model=AlertDetail)
+def alert(alert_id: int, session: SessionDep) -> AlertDetail:
+    """One notification whole: what was decided (every account of a digest) and every
+    delivery attempt."""
+    item = get_notification(session=session, notification_id=alert_id)
+    return alert_detail(item, attempts_of(session=session, notification_id=alert_id))
+
+
+@router.post(
+    "/{alert_id}/retry",
+    response_model=AlertOut,
+    responses={404: {"description": "No such alert"}, 409: {"description": "It is not dead"}},
+)
+def retry(alert_id: int, sessions: SessionsDep) -> AlertOut:
+    """A dead notification back to pending, with a fresh attempt budget; the drain job sends
+    it within ``notify.drain_every``. Targets that took it before are not sent it again."""
+    try:
+        with write_transaction(sessions) as session:
+            item = requeue_dead(session=session, notification_id=alert_id, now=datetime.now(UTC))
+    except ConflictError as error:
+        raise HTTPException(status_code=409, detail=str(error)) from None
+    return alert_out(item)

@@ -1,0 +1,42 @@
+"""``allocation-monitor notify test``: does a portfolio's alert route reach anyone?"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+
+from monitor.cli.app import app, out, state_of
+from monitor.logs import configure_logging
+from monitor.notify.probe import send_test_message
+
+EXIT_TARGET_FAILED = 1
+
+notify_app = typer.Typer(help="Notification routes.", no_args_is_help=True)
+app.add_typer(notify_app, name="notify")
+
+
+@notify_app.command("test")
+def notify_test(
+    ctx: typer.Context,
+    portfolio: str = typer.Option(
+        ..., "--portfolio", "-p", help="The portfolio entry whose route to test."
+    ),
+) -> None:
+    """Send a test message through the portfolio's route now (not through the outbox).
+
+    One line per target, its URL with secrets masked. Exit status: 0 every target took it,
+    1 some target failed, 2 an unknown portfolio or a route that cannot be used.
+    """
+    settings = state_of(ctx).settings
+    # Each target's outcome is printed below; Apprise's own warnings would only repeat it.
+    configure_logging("ERROR", settings.log_format)
+    results = send_test_message(settings, portfolio, now=datetime.now(UTC))
+    for result in results:
+        line = f"ok      {result.name}" if result.ok else f"FAILED  {result.name}: {result.error}"
+        out.print(line, markup=False, soft_wrap=True)
+    failed = sum(not result.ok for result in results)
+    summary = f"{len(results) - failed} of {len(results)} target(s) took the test message"
+    out.print(summary, markup=False, soft_wrap=True)
+    if failed:
+        raise typer.Exit(EXIT_TARGET_FAILED)

@@ -1,0 +1,32 @@
+"""``notify test``: a test message through one portfolio entry's route, sent right away.
+
+It skips the outbox on purpose: the point is to see, now, which targets take a message.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from monitor.errors import UnknownPortfolioError
+from monitor.notify.delivery import Route, TargetResult, deliver
+from monitor.notify.routing import render_for
+from monitor.settings import Settings
+
+
+def send_test_message(
+    settings: Settings, portfolio_id: str, *, now: datetime
+) -> list[TargetResult]:
+    """One result per target of the entry's route; a route that cannot be used at all (no
+    targets, an unloadable URL, a missing Apprise config file) raises ``DeliveryError``."""
+    entry = settings.portfolio(portfolio_id)
+    if entry is None:
+        raise UnknownPortfolioError(portfolio_id, [p.id for p in settings.portfolios])
+    notify = settings.notify_of(entry)
+    payload = {
+        "kind": "test",
+        "portfolio_id": entry.id,
+        "portfolio_name": entry.name,
+        "taken_at": now.isoformat(),
+        "timezone": settings.timezone,
+    }
+    return deliver(Route.from_settings(notify), render_for(payload, notify))

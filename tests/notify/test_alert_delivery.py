@@ -1,0 +1,162 @@
+"""Alerts end to end: ticks through the pipeline, the outbox drained through Apprise, real
+SMTP and webhook servers on 127.0.0.1 receiving them, time moved by an injected clock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from tests.fixtures.sinks import SmtpSink, WebhookSink
+from tests.notify.world import (
+    FAMILY,
+    SEED_HOLDINGS,
+    World,
+    make_world,
+    portfolio_entry,
+    titles,
+    two_class_holdings,
+    write_holdings,
+)
+
+
+@pytest.fixture
+def webhook_world(engine: Engine, tmp_path: Path, webhook_sink: WebhookSink) -> World:
+    world = make_world(engine, tmp_path, urls=[webhook_sink.json_url], portfolios=[FAMILY])
+    write_holdings(tmp_path / "family.json", two_class_holdings(60))
+    return world
+
+
+def tick_and_drain(world: World, stocks: float, *, every: timedelta = timedelta(hours=1)) -> None:
+    write_holdings(world.folder / "family.json", two_class_holdings(stocks))
+    outcome = world.tick(every=every)
+    assert outcome.status == "ok", outcome.error
+    world.drain()
+
+
+def test_the_drift_email_names_the_alert_lines_actions_value_and_time(
+    engine: Engine, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    entry = portfolio_entry("family", '{ kind = "json", path = "family.json" }')
+    world = make_world(engine, tmp_path, urls=[smtp_sink.url], portfolios=[entry])
+    write_holdings(tmp_path / "family.json", SEED_HOLDINGS)
+    world.tick()
+    assert world.drain().sent == 1
+    [email] = smtp_sink.wait_for(1)
+    assert email["Subject"] == "Rebalance family: 4 classes out of band"
+    body = email.get_body(("plain",))
+    assert body is not None
+    # Apprise writes the plain part from the HTML it made of the Markdown: list items keep
+    # their "- ".
+    lines = [line.strip().removeprefix("- ") for line in body.get_content().splitlines()]
+    for expected in [
+        "family is out of band: 4 classes to rebalance.",
+        "STOCKS: under-allocated by 15.32% (current: 34.68%, target: 50.00%)",
+        "ETFS: over-allocated by 23.62% (current: 38.62%, target: 15.00%)",
+        "COMMODITIES: over-allocated by 11.70% (current: 26.70%, target: 15.00%)",
+        "CRYPTO: under-allocated by 10.00% (current: 0.00%, target: 10.00%)",
+        "BUY stocks: 11,900.00",
+        "SELL etfs: 18,348.00",
+        "SELL commodities: 9,088.00",
+        "BUY crypto: 7,768.00",
+        "Portfolio value: 77,680.00",
+        "As of 2026-11-24 19:00 UTC",
+    ]:
+        assert expected in lines, lines
+
+
+def test_many_ticks_within_the_cooldown_send_exactly_one_alert(
+    webhook_world: World, webhook_sink: WebhookSink
+) -> None:
+    for _ in range(12):  # 12 hourly ticks, drifted all along, well within 24 h
+        tick_and_drain(webhook_world, 70)
+    assert titles(webhook_sink) == ["Rebalance family: 2 classes out of band"]
+
+
+def test_a_reminder_arrives_once_the_cooldown_is_over(
+    webhook_world: World, webhook_sink: WebhookSink
+) -> None:
+    for _ in range(25):  # the 25th hourly tick is 24 h after the first alert
+        tick_and_drain(webhook_world, 70)
+    assert titles(webhook_sink) == [
+        "Rebalance family: 2 classes out of band",
+        "Reminder: rebalance family: 2 classes still out of band",
+    ]
+
+
+def test_an_escalation_arrives_at_once_within_the_cooldown(
+    webhook_world: World, webhook_sink: WebhookSink
+) -> None:
+    tick_and_drain(webhook_world, 70)  # worst drift 10 pp
+    tick_and_drain(webhook_world, 72, every=timedelta(minutes=5))  # 12 pp: silent
+    tick_and_drain(webhook_world, 76, every=timedelta(minutes=5))  # 16 pp: grew by 6
+    assert titles(webhook_sink) == [
+        "Rebalance family: 2 classes out of band",
+        "Rebalance family now: 2 classes out of band (worst drift up to 16.00%)",
+    ]
+
+
+def test_a_resolved_notice_arrives_when_the_holdings_come_back_in_band(
+    webhook_world: World, webhook_sink: WebhookSink
+) -> None:
+    tick_and_drain(webhook_world, 70)
+    tick_and_drain(webhook_world, 70)
+    tick_and_drain(webhook_world, 62)
+    tick_and_drain(webhook_world, 61)
+    assert titles(webhook_sink) == [
+        "Rebalance family: 2 classes out of band",
+        "family back in band",
+    ]
+    assert webhook_sink.requests[-1].json["type"] == "success"
+
+
+def test_no_resolved_notice_when_send_resolved_is_off(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    world = make_world(
+        engine,
+        tmp_path,
+        urls=[webhook_sink.json_url],
+        notify={"send_resolved": False},
+        portfolios=[FAMILY],
+    )
+    tick_and_drain(world, 70)
+    tick_and_drain(world, 60)
+    assert titles(webhook_sink) == ["Rebalance family: 2 classes out of band"]
+
+
+def test_a_failing_source_says_stale_data_after_stale_after_ticks_then_recovery(
+    webhook_world: World, webhook_sink: WebhookSink
+) -> None:
+    holdings = webhook_world.folder / "family.json"
+    holdings.unlink()
+    for _ in range(4):
+        assert webhook_world.tick().status == "failed"
+        webhook_world.drain()
+    write_holdings(holdings, two_class_holdings(60))
+    assert webhook_world.tick().status == "ok"
+    webhook_world.drain()
+    assert titles(webhook_sink) == [
+        "family: stale data (3 failed ticks)",
+        "family: holdings data flowing again",
+    ]
+    stale = webhook_sink.requests[0].json
+    assert stale["type"] == "failure"
+    assert "file not found" in stale["message"]
+
+
+def test_a_restart_reads_the_alert_state_back_and_stays_silent(
+    webhook_world: World, webhook_sink: WebhookSink, engine: Engine
+) -> None:
+    tick_and_drain(webhook_world, 70)
+    restarted = make_world(
+        engine,
+        webhook_world.folder,
+        urls=[webhook_sink.json_url],
+        portfolios=[FAMILY],
+    )
+    restarted.clock.now = webhook_world.clock.now
+    tick_and_drain(restarted, 70)
+    assert len(webhook_sink.requests) == 1

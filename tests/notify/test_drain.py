@@ -1,0 +1,213 @@
+"""The outbox drain against real webhook servers: retries with backoff, dead letters and
+their retry, per-target bookkeeping, leases after a crash, and concurrent drainers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from monitor.notify.delivery import Route, deliver
+from monitor.notify.drain import LEASE, backoff
+from monitor.notify.routing import render_for
+from monitor.settings import NotifySettings
+from monitor.store.outbox import (
+    attempts_of,
+    claim_due_notifications,
+    outbox_counts,
+    requeue_dead,
+)
+from monitor.store.transactions import write_transaction
+from tests.fixtures.sinks import WebhookSink
+from tests.notify.world import (
+    FAMILY,
+    World,
+    make_world,
+    titles,
+    two_class_holdings,
+    write_holdings,
+)
+
+BACKOFF = timedelta(seconds=30)
+
+
+def world_for(engine: Engine, folder: Path, urls: list[str], **notify: object) -> World:
+    world = make_world(
+        engine,
+        folder,
+        urls=urls,
+        notify={"retry_backoff": "30s", **notify},
+        portfolios=[FAMILY],
+    )
+    write_holdings(folder / "family.json", two_class_holdings(60))
+    return world
+
+
+def decide(world: World, *stocks: float) -> None:
+    """One tick per holding given, each deciding whatever it decides; nothing drained."""
+    for value in stocks:
+        write_holdings(world.folder / "family.json", two_class_holdings(value))
+        assert world.tick().status == "ok"
+
+
+def test_backoff_doubles_from_retry_backoff_up_to_the_maximum() -> None:
+    notify = NotifySettings(
+        retry_backoff=timedelta(seconds=30), retry_max_backoff=timedelta(minutes=5)
+    )
+    delays = [backoff(attempts, notify).total_seconds() for attempts in range(1, 7)]
+    assert delays == [30, 60, 120, 240, 300, 300]
+
+
+def test_with_the_webhook_down_alerts_stay_pending_and_retry_with_backoff(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    world = world_for(engine, tmp_path, [webhook_sink.json_url])
+    webhook_sink.stop()
+    decide(world, 70, 60, 70)  # drifted, resolved, drifted again: three alerts
+    first = world.drain()
+    assert (first.sent, first.retrying) == (0, 3)
+    pending = world.notifications("pending")
+    assert [n.attempts for n in pending] == [1, 1, 1]
+    assert {n.next_attempt_at for n in pending} == {world.clock.now + BACKOFF}
+    assert world.drain().retrying == 0  # nothing is due before its backoff
+    world.clock.advance(BACKOFF)
+    assert world.drain().retrying == 3
+    assert {n.next_attempt_at for n in world.notifications("pending")} == {
+        world.clock.now + 2 * BACKOFF
+    }
+
+
+def test_when_the_webhook_comes_back_every_pending_alert_arrives_once(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    world = world_for(engine, tmp_path, [webhook_sink.json_url])
+    webhook_sink.stop()
+    decide(world, 70, 60, 70)
+    for _ in range(3):
+        world.drain()
+        world.clock.advance(timedelta(minutes=10))
+    webhook_sink.start()
+    assert world.drain().sent == 3
+    assert titles(webhook_sink) == [
+        "Rebalance family: 2 classes out of band",
+        "family back in band",
+        "Rebalance family: 2 classes out of band",
+    ]
+    assert world.drain().sent == 0
+    assert len(webhook_sink.requests) == 3
+
+
+def test_after_max_attempts_an_alert_is_dead_and_says_why(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    world = world_for(engine, tmp_path, [webhook_sink.json_url], max_attempts=3)
+    webhook_sink.fail()  # 500 to every request
+    decide(world, 70)
+    for _ in range(3):
+        world.drain()
+        world.clock.advance(timedelta(hours=1))
+    [dead] = world.notifications("dead")
+    assert dead.attempts == 3
+    assert dead.last_error is not None and "500" in dead.last_error
+    assert webhook_sink.attempts == 3
+    with world.sessions() as session:
+        assert outbox_counts(session=session) == {"pending": 0, "sent": 0, "dead": 1}
+        outcomes = [a.outcome for a in attempts_of(session=session, notification_id=dead.id)]
+    assert outcomes == ["failed", "failed", "failed"]
+    world.clock.advance(timedelta(days=1))
+    assert world.drain().dead == 0  # a dead alert is not tried again on its own
+    assert webhook_sink.attempts == 3
+
+
+def test_a_retried_dead_alert_is_delivered(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    world = world_for(engine, tmp_path, [webhook_sink.json_url], max_attempts=1)
+    webhook_sink.fail()
+    decide(world, 70)
+    assert world.drain().dead == 1
+    [dead] = world.notifications("dead")
+    webhook_sink.recover()
+    with write_transaction(world.sessions) as session:
+        retried = requeue_dead(session=session, notification_id=dead.id, now=world.clock.now)
+    assert (retried.status, retried.attempts) == ("pending", 0)
+    assert world.drain().sent == 1
+    assert titles(webhook_sink) == ["Rebalance family: 2 classes out of band"]
+    [sent] = world.notifications("sent")
+    assert sent.id == dead.id
+
+
+def test_a_good_target_is_not_sent_the_alert_again_when_another_target_is_retried(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    flaky = WebhookSink()  # not started yet: its port refuses connections
+    world = world_for(engine, tmp_path, [webhook_sink.json_url, flaky.json_url])
+    decide(world, 70)
+    assert world.drain().retrying == 1
+    [pending] = world.notifications("pending")
+    assert len(pending.delivered_targets) == 1
+    flaky.start()
+    try:
+        world.clock.advance(BACKOFF)
+        assert world.drain().sent == 1
+        assert len(flaky.requests) == 1
+    finally:
+        flaky.stop()
+    assert len(webhook_sink.requests) == 1
+    with world.sessions() as session:
+        log = attempts_of(session=session, notification_id=pending.id)
+    assert [(a.target.split(":")[0], a.outcome) for a in log] == [
+        ("json", "sent"),
+        ("json", "failed"),
+        ("json", "sent"),
+    ]
+
+
+def test_an_alert_leased_by_a_drainer_that_died_is_sent_after_the_lease(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    world = world_for(engine, tmp_path, [webhook_sink.json_url])
+    decide(world, 70)
+    with write_transaction(world.sessions) as session:  # a drainer claims, then dies
+        [claimed] = claim_due_notifications(
+            session=session, now=world.clock.now, lease=LEASE, limit=10
+        )
+    assert world.drain().sent == 0  # still leased to the dead drainer
+    world.clock.advance(LEASE - timedelta(seconds=1))
+    assert world.drain().sent == 0
+    world.clock.advance(timedelta(seconds=2))
+    assert world.drain().sent == 1
+    assert len(webhook_sink.requests) == 1
+    assert [n.id for n in world.notifications("sent")] == [claimed.id]
+
+
+def test_a_drainer_dying_between_sending_and_recording_means_one_duplicate(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    """The at-least-once window: the send happened, its record did not, so after the lease
+    the alert goes again. Nothing is lost; this one duplicate is the documented price."""
+    world = world_for(engine, tmp_path, [webhook_sink.json_url])
+    decide(world, 70)
+    with write_transaction(world.sessions) as session:
+        [claimed] = claim_due_notifications(
+            session=session, now=world.clock.now, lease=LEASE, limit=10
+        )
+    notify = world.settings.notify_of(world.settings.portfolios[0])
+    message = render_for(claimed.payload, notify, alert_id=claimed.id)
+    assert deliver(Route.from_settings(notify), message)[0].ok  # ...and the process dies
+    world.clock.advance(LEASE + timedelta(seconds=1))
+    assert world.drain().sent == 1
+    assert titles(webhook_sink) == ["Rebalance family: 2 classes out of band"] * 2
+    assert world.drain().sent == 0
+
+
+def test_a_route_that_cannot_be_used_makes_the_alert_dead_at_once(
+    engine: Engine, tmp_path: Path
+) -> None:
+    world = world_for(engine, tmp_path, ["nosuchservice://x"])
+    decide(world, 70)
+    assert world.drain().dead == 1
+    [dead] = world.notifications("dead")
+    assert dead.attempts == 1
+    assert dead.last_error is not None and "not a usable Apprise URL" in dead.last_error
