@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.allocation import round2
+from monitor.metrics import DaemonMetrics
 from monitor.notify.drain import drain_outbox
 from monitor.pipeline import TickOutcome, run_tick, utc_now
 from monitor.schedules import latest_slot, trigger_for
@@ -70,6 +71,7 @@ class Daemon:
         self.sessions = sessions
         self.clock = clock
         self.stopping = threading.Event()
+        self.metrics = DaemonMetrics(p.id for p in settings.portfolios)
         workers = max(2, min(MAX_WORKERS, len(settings.portfolios) + 1))
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -132,7 +134,9 @@ class Daemon:
         except Exception:
             # The store failing (database gone) must not kill the job: log, try next time.
             log.exception("tick %s @ %s could not run", entry.id, slot.isoformat())
+            self.metrics.observe_tick_error(entry.id)
             return None
+        self.metrics.observe_tick(outcome)
         if outcome.status != "skipped":
             log.info("%s", describe_outcome(outcome))
         if outcome.notifications:
@@ -145,9 +149,10 @@ class Daemon:
 
     def drain(self) -> None:
         try:
-            drain_outbox(
+            result = drain_outbox(
                 self.settings, self.sessions, clock=self.clock, should_stop=self.stopping.is_set
             )
+            self.metrics.observe_drain(result)
         except Exception:
             log.exception("outbox drain failed; it runs again shortly")
 

@@ -202,7 +202,18 @@ class ApiSettings(Section):
     enabled: bool = True
     host: str = "127.0.0.1"
     port: int = Field(8012, ge=0, le=65535)
+    # A bearer token every route but /healthz requires; unset: no authentication.
     token: SecretStr | None = None
+    max_body_bytes: int = Field(1_048_576, ge=1)  # larger request bodies get a 413
+    max_query_bytes: int = Field(8192, ge=1)  # longer query strings get a 414
+    cors_origins: list[str] = []  # browser origins allowed to call the API; none: CORS off
+
+    @field_validator("token")
+    @classmethod
+    def token_not_blank(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not token.get_secret_value().strip():
+            raise ValueError("the token is empty; remove it to turn authentication off")
+        return token
 
 
 class HistorySettings(Section):

@@ -7,12 +7,21 @@ from sqlalchemy import Engine
 
 from monitor.api.errors import install_error_handlers
 from monitor.api.routes import alerts, allocation, health, history
+from monitor.api.routes.health import Scheduler
+from monitor.api.security import install_security
+from monitor.metrics import metrics_registry
 from monitor.settings import Settings
 from monitor.store.engine import session_factory
 
 
-def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
-    """The app; without ``engine`` (a migrated database), the history routes answer 503."""
+def create_app(
+    settings: Settings, *, engine: Engine | None = None, scheduler: Scheduler | None = None
+) -> FastAPI:
+    """The app; without ``engine`` (a migrated database), the history routes answer 503.
+
+    ``scheduler`` is the daemon of this process, if it runs one: readiness then checks it
+    and its ticks, and /metrics adds its counts.
+    """
     app = FastAPI(
         title="allocation-monitor",
         summary="Watches portfolios' allocations and says when to rebalance.",
@@ -21,7 +30,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = None if engine is None else session_factory(engine)
+    app.state.scheduler = scheduler
+    app.state.metrics = metrics_registry(
+        settings, app.state.sessions, None if scheduler is None else scheduler.metrics
+    )
     install_error_handlers(app)
+    install_security(app, settings.api)
     app.include_router(health.router)
     app.include_router(allocation.router)
     app.include_router(history.router)

@@ -7,6 +7,7 @@ import signal
 import threading
 import time
 from types import FrameType
+from typing import Annotated
 
 import typer
 import uvicorn
@@ -15,7 +16,7 @@ from rich.progress import Progress
 from monitor.api.app import create_app
 from monitor.cli.app import app, out, state_of
 from monitor.errors import MonitorError, UnknownPortfolioError
-from monitor.logs import configure_logging
+from monitor.logs import LogFormat, configure_for
 from monitor.notify.drain import drain_outbox
 from monitor.pipeline import TickOutcome, run_tick, utc_now
 from monitor.scheduler import Daemon, describe_outcome
@@ -27,6 +28,15 @@ from monitor.store.migrate import upgrade
 log = logging.getLogger(__name__)
 
 API_START_TIMEOUT = 15.0
+
+LogFormatOption = Annotated[
+    LogFormat | None,
+    typer.Option(
+        "--log-format",
+        case_sensitive=False,
+        help="Log lines as text or json; default log_format (MONITOR_LOG_FORMAT), text.",
+    ),
+]
 
 
 def serve_in_background(server: uvicorn.Server) -> threading.Thread:
@@ -50,10 +60,11 @@ def serve_in_background(server: uvicorn.Server) -> threading.Thread:
 def run(
     ctx: typer.Context,
     no_api: bool = typer.Option(False, "--no-api", help="Run the scheduler without the API."),
+    log_format: LogFormatOption = None,
 ) -> None:
     """Run the daemon: scheduled ticks, alert delivery and the HTTP API, until SIGTERM."""
     settings = state_of(ctx).settings
-    configure_logging(settings.log_level, settings.log_format)
+    configure_for(settings, log_format)
     engine = make_engine(settings.database.url)
     upgrade(engine)
     sessions = session_factory(engine)
@@ -69,7 +80,7 @@ def run(
     server = None
     if settings.api.enabled and not no_api:
         config = uvicorn.Config(
-            create_app(settings, engine=engine),
+            create_app(settings, engine=engine, scheduler=daemon),
             host=settings.api.host,
             port=settings.api.port,
             log_config=None,
@@ -102,6 +113,7 @@ def tick(
     ctx: typer.Context,
     portfolio: str | None = typer.Option(None, "--portfolio", "-p", help="Only this portfolio."),
     send: bool = typer.Option(True, "--send/--no-send", help="Deliver the alerts it decides."),
+    log_format: LogFormatOption = None,
 ) -> None:
     """Tick every (or one) portfolio now, as the daemon would, then exit.
 
@@ -110,7 +122,7 @@ def tick(
     tick failed, 2 bad input or configuration.
     """
     settings = state_of(ctx).settings
-    configure_logging("WARNING", settings.log_format)
+    configure_for(settings, log_format, level="WARNING")
     entries = entries_to_tick(settings, portfolio)
     engine = make_engine(settings.database.url)
     upgrade(engine)

@@ -7,6 +7,10 @@ import uvicorn
 
 from monitor.api.app import create_app
 from monitor.cli.app import app, state_of
+from monitor.cli.run import LogFormatOption
+from monitor.logs import configure_for
+from monitor.store.engine import make_engine
+from monitor.store.migrate import upgrade
 
 
 @app.command()
@@ -14,12 +18,19 @@ def serve(
     ctx: typer.Context,
     host: str | None = typer.Option(None, help="Address to bind; default api.host (127.0.0.1)."),
     port: int | None = typer.Option(None, help="Port; default api.port (8012).", min=0, max=65535),
+    log_format: LogFormatOption = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI at /docs) until interrupted."""
+    """Serve the HTTP API (OpenAPI at /docs) until interrupted; the schema is upgraded first."""
     settings = state_of(ctx).settings
-    uvicorn.run(
-        create_app(settings),
-        host=host or settings.api.host,
-        port=settings.api.port if port is None else port,
-        log_level="info",
-    )
+    configure_for(settings, log_format)
+    engine = make_engine(settings.database.url)
+    upgrade(engine)
+    try:
+        uvicorn.run(
+            create_app(settings, engine=engine),
+            host=host or settings.api.host,
+            port=settings.api.port if port is None else port,
+            log_config=None,  # our handler and format (see monitor.logs), not uvicorn's
+        )
+    finally:
+        engine.dispose()

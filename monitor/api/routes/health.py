@@ -1,12 +1,127 @@
-"""Liveness: the process is up and answering."""
+"""Operations: liveness (/healthz), readiness (/readyz) and Prometheus metrics (/metrics).
+
+Liveness says only that the process answers (a container restarts it when it does not).
+Readiness says whether it does its job: the database answers, the scheduler of this
+process runs (when it has one), and every configured entry ticked recently enough, i.e.
+its latest tick is at most two schedule periods plus a grace old, so one slow or missed
+slot is tolerated and two in a row are not. An API started alone (``serve``) has no
+scheduler, so its readiness is the database's.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
-router = APIRouter(tags=["health"])
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.metrics import DaemonMetrics
+from monitor.schedules import latest_slot, period_of, trigger_for
+from monitor.settings import Settings
+from monitor.store.engine import first_line
+from monitor.store.ticks import latest_ticks
+
+router = APIRouter(tags=["operations"])
+
+# Slack beyond two periods: a tick's row is written when it starts, and the scheduler
+# may start it a little after its slot.
+READY_GRACE = timedelta(minutes=1)
+
+
+class Scheduler(Protocol):
+    """What the routes need of the daemon (``monitor.scheduler.Daemon``)."""
+
+    metrics: DaemonMetrics
+
+    @property
+    def running(self) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def database_check(engine: Engine | None) -> Check:
+    if engine is None:
+        return Check("database", False, "this API was started without a database")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any driver error means "not reachable" here
+        return Check("database", False, first_line(error))
+    return Check("database", True, "reachable")
+
+
+def tick_checks(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> list[Check]:
+    with sessions() as session:
+        ticks = latest_ticks(session=session, portfolio_ids=[p.id for p in settings.portfolios])
+    checks = []
+    for entry in settings.portfolios:
+        name = f"ticks/{entry.id}"
+        trigger = trigger_for(entry.schedule, settings.timezone)
+        if latest_slot(trigger, now) is None:
+            checks.append(Check(name, True, "no slot of its schedule has come yet"))
+            continue
+        limit = 2 * period_of(trigger, now) + READY_GRACE
+        tick = ticks.get(entry.id)
+        if tick is None:
+            checks.append(Check(name, False, "no tick yet"))
+            continue
+        age = now - tick.scheduled_at
+        detail = (
+            f"latest tick scheduled {tick.scheduled_at.isoformat()} ({tick.status}), "
+            f"{int(age.total_seconds())}s ago; limit {int(limit.total_seconds())}s"
+        )
+        checks.append(Check(name, age <= limit, detail))
+    return checks
+
+
+def readiness(request: Request) -> list[Check]:
+    state = request.app.state
+    scheduler: Scheduler | None = state.scheduler
+    checks = [database_check(state.engine)]
+    if scheduler is not None:
+        checks.append(
+            Check("scheduler", scheduler.running, "running" if scheduler.running else "stopped")
+        )
+        if checks[0].ok:
+            checks += tick_checks(state.settings, state.sessions, datetime.now(UTC))
+    return checks
 
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
+    """The process is up and answering."""
     return {"status": "ok"}
+
+
+@router.get(
+    "/readyz",
+    responses={503: {"description": "Something is not ready; the checks say what."}},
+)
+def readyz(request: Request) -> JSONResponse:
+    """Database reachable, scheduler running, every entry ticked recently (503 if not)."""
+    checks = readiness(request)
+    ready = all(check.ok for check in checks)
+    body: dict[str, Any] = {
+        "status": "ready" if ready else "not ready",
+        "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks],
+    }
+    if not ready:
+        body["not_ready"] = [c.name for c in checks if not c.ok]
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def metrics(request: Request) -> Response:
+    """Prometheus text exposition of this process's registry."""
+    registry: CollectorRegistry = request.app.state.metrics
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,126 @@
+"""Log lines: text or JSON, one per event, and no secret in any of them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from monitor.logs import configure_for, configure_logging, settings_secrets
+from monitor.settings import Settings
+
+TOKEN = "api-token-0123456789"
+BOT_TOKEN = "123456789:ABCdefGHIjklMNOpqrSTUvwxYZ"
+DB_PASSWORD = "db-pass-9876"
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:], root.level = handlers, level
+
+
+def secret_settings() -> Settings:
+    return Settings(
+        api={"token": TOKEN},
+        database={"url": f"postgresql://monitor:{DB_PASSWORD}@db:5432/monitor"},
+        notify={"urls": [f"tgram://{BOT_TOKEN}/12345"]},
+    )
+
+
+def test_text_lines_carry_time_level_logger_and_message(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("INFO", "text")
+    logging.getLogger("monitor.example").info("tick %s: %s", "family", "ok")
+    line = capsys.readouterr().err.strip()
+    assert line.endswith(" INFO    monitor.example: tick family: ok")
+    assert line[:4].isdigit()
+
+
+def test_json_lines_are_one_object_each_with_utc_time(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("INFO", "json")
+    logging.getLogger("monitor.example").warning("tick %s failed", "family")
+    logging.getLogger("monitor.example").info("second event")
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 2
+    first = json.loads(lines[0])
+    assert {k: first[k] for k in ("level", "logger", "message")} == {
+        "level": "WARNING",
+        "logger": "monitor.example",
+        "message": "tick family failed",
+    }
+    assert first["time"].endswith("+00:00")
+
+
+def test_a_traceback_stays_inside_its_json_line(capsys: pytest.CaptureFixture[str]) -> None:
+    configure_logging("INFO", "json")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        logging.getLogger("monitor.example").exception("tick crashed")
+    [line] = capsys.readouterr().err.splitlines()
+    assert "ValueError: boom" in json.loads(line)["exc_info"]
+
+
+def test_the_settings_secrets_are_found() -> None:
+    secrets = settings_secrets(secret_settings())
+    assert {TOKEN, DB_PASSWORD} <= secrets
+    assert any(BOT_TOKEN.partition(":")[2] in secret for secret in secrets)
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_secrets_are_masked_in_messages_and_tracebacks_from_any_logger(
+    capsys: pytest.CaptureFixture[str], log_format: str
+) -> None:
+    configure_for(secret_settings(), log_format)
+    logging.getLogger("some.library").warning("calling with %s", TOKEN)
+    logging.getLogger("monitor.x").warning("sending to tgram://%s/12345", BOT_TOKEN)
+    logging.getLogger("monitor.x").warning("connecting to postgresql://u:%s@db/x", DB_PASSWORD)
+    logging.getLogger("monitor.x").warning("fetching https://h/p?api_key=k-42-secret")
+    try:
+        raise RuntimeError(f"refused token {TOKEN}")
+    except RuntimeError:
+        logging.getLogger("monitor.x").exception("failed")
+    err = capsys.readouterr().err
+    for secret in (TOKEN, BOT_TOKEN.partition(":")[2], DB_PASSWORD, "k-42-secret"):
+        assert secret not in err
+    assert err.count("****") >= 5
+
+
+@pytest.fixture
+def failing_config(tmp_path: Path) -> Path:
+    path = tmp_path / "allocation-monitor.toml"
+    path.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "m.db"}"\n'
+        '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "missing.csv" }\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_tick_logs_json_with_the_option(failing_config: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["--config", str(failing_config), "tick", "--log-format", "json"]
+    )
+    assert result.exit_code == 1, result.output
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    assert [(e["level"], e["logger"]) for e in events] == [("WARNING", "monitor.pipeline")]
+    assert events[0]["message"].startswith("tick family failed")
+
+
+def test_the_log_format_can_come_from_the_environment(
+    failing_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_LOG_FORMAT", "json")
+    result = CliRunner().invoke(app, ["--config", str(failing_config), "tick"])
+    assert json.loads(result.stderr.splitlines()[0])["level"] == "WARNING"
