@@ -12,10 +12,9 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.fixtures.sinks import SmtpSink, WebhookSink
-from tests.notify.world import TARGETS, World, make_world, portfolio_entry, write_accounts
+from tests.notify.world import CLIENTS, World, make_world, write_accounts
 
 ACCOUNTS = 2000
-CLIENTS = portfolio_entry("clients", '{ kind = "csv", path = "clients.csv" }', targets=TARGETS)
 
 
 def account_ids(count: int) -> list[str]:

@@ -44,8 +44,9 @@ FORMAT = typer.Option(Format.table, "--format", "-f", help="table or json.")
 ALERT_ID = typer.Argument(..., metavar="ID", help="The alert's id (see `alerts`).")
 
 
-def local(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z")
+def local(moment: datetime | None, zone: ZoneInfo, *, seconds: bool = True) -> str:
+    shape = "%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z"
+    return "" if moment is None else moment.astimezone(zone).strftime(shape)
 
 
 @alerts_app.callback(invoke_without_command=True)
@@ -81,18 +82,21 @@ def alerts(
         return
     zone = ZoneInfo(settings.timezone)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for title in ("ID", "Created", "Portfolio", "Kind", "Status", "Tries", "Title", "Last error"):
-        table.add_column(title, justify="right" if title in ("ID", "Tries") else "left")
+    for name in ("ID", "Created", "Portfolio", "Kind", "Status", "Tries"):
+        table.add_column(name, justify="right" if name in ("ID", "Tries") else "left", no_wrap=True)
+    table.add_column("Title", overflow="fold")
     for a in listed:
+        title = Text(a.title)
+        if a.last_error and a.status != "sent":
+            title.append(f"\nlast error: {a.last_error}", style="dim")
         table.add_row(
             str(a.id),
-            local(a.created_at, zone),
+            local(a.created_at, zone, seconds=False),
             a.portfolio_id,
             a.kind,
             a.status,
             str(a.attempts),
-            a.title,
-            a.last_error or "",
+            title,
         )
     out.print(table)
 
@@ -170,8 +174,10 @@ def accounts_table(detail: AlertDetail) -> Table:
 
 def attempts_table(detail: AlertDetail, zone: ZoneInfo) -> Table:
     table = Table(title="Delivery attempts", title_justify="left", box=box.SIMPLE_HEAD)
-    for title in ("Time", "Target", "Outcome", "Error"):
-        table.add_column(title)
+    table.add_column("Time", no_wrap=True)
+    table.add_column("Target", overflow="fold")
+    table.add_column("Outcome", no_wrap=True)
+    table.add_column("Error", overflow="fold")
     for attempt in detail.attempt_log:
         table.add_row(
             local(attempt.attempted_at, zone),

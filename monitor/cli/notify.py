@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import typer
 
 from monitor.cli.app import app, out, state_of
-from monitor.logs import configure_logging
+from monitor.logs import configure_for
 from monitor.notify.probe import send_test_message
 
 EXIT_TARGET_FAILED = 1
@@ -30,7 +30,7 @@ def notify_test(
     """
     settings = state_of(ctx).settings
     # Each target's outcome is printed below; Apprise's own warnings would only repeat it.
-    configure_logging("ERROR", settings.log_format)
+    configure_for(settings, None, level="ERROR")
     results = send_test_message(settings, portfolio, now=datetime.now(UTC))
     for result in results:
         line = f"ok      {result.name}" if result.ok else f"FAILED  {result.name}: {result.error}"

@@ -142,3 +142,40 @@ def write_accounts(path: Path, stocks_by_account: Mapping[str, float]) -> None:
         for account, stocks in stocks_by_account.items():
             writer.writerow([account, "VTI", "stocks", stocks])
             writer.writerow([account, "BND", "bonds", 100 - stocks])
+
+
+CLIENTS = portfolio_entry("clients", '{ kind = "csv", path = "clients.csv" }', targets=TARGETS)
+
+
+@dataclass(frozen=True)
+class StockedOutbox:
+    world: World
+    family_sent: int  # family drifted, delivered
+    digest_sent: int  # clients: 120 of 200 accounts drifted, delivered
+    family_dead: int  # family escalated, refused once with max_attempts = 1
+
+
+def stocked_outbox(engine: Engine, folder: Path, sink: WebhookSink, url: str = "") -> StockedOutbox:
+    """An outbox with a sent alert, a sent digest of 120 accounts and a dead alert."""
+    world = make_world(
+        engine,
+        folder,
+        urls=[url or sink.json_url],
+        notify={"max_attempts": 1},
+        portfolios=[FAMILY, CLIENTS],
+    )
+    write_holdings(folder / "family.json", two_class_holdings(70))
+    world.tick("family")
+    write_accounts(
+        folder / "clients.csv",
+        {f"acct-{n:03d}": 70 + n % 10 if n < 120 else 60 for n in range(200)},
+    )
+    world.tick("clients", every=timedelta(0))
+    world.drain()
+    sink.fail()
+    write_holdings(folder / "family.json", two_class_holdings(80))
+    world.tick("family", every=timedelta(minutes=5))
+    world.drain()
+    sink.recover()
+    family_sent, digest_sent, family_dead = sorted(n.id for n in world.notifications())
+    return StockedOutbox(world, family_sent, digest_sent, family_dead)

@@ -1,0 +1,130 @@
+"""``alerts``, ``alerts show`` and ``alerts retry`` over a real outbox."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from sqlalchemy import Engine
+from typer.testing import CliRunner
+
+from monitor.cli import app
+from tests.fixtures.sinks import WebhookSink
+from tests.notify.world import StockedOutbox, stocked_outbox
+
+
+@pytest.fixture
+def outbox(
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+    webhook_sink: WebhookSink,
+    monkeypatch: pytest.MonkeyPatch,
+) -> StockedOutbox:
+    stocked = stocked_outbox(engine, tmp_path, webhook_sink)
+    monkeypatch.setenv("MONITOR_CONFIG", str(tmp_path / "allocation-monitor.toml"))
+    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
+    return stocked
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(app, list(args))
+
+
+def test_alerts_lists_the_newest_first_in_a_table(outbox: StockedOutbox) -> None:
+    result = run("alerts")
+    assert result.exit_code == 0, result.output
+    rows = [
+        line.split()
+        for line in result.stdout.splitlines()
+        if re.match(r"\s*\d+\s+\d{4}-\d\d-\d\d ", line)  # an alert's first line
+    ]
+    assert [(row[0], row[4], row[5], row[6]) for row in rows] == [
+        (str(outbox.family_dead), "family", "escalated", "dead"),
+        (str(outbox.digest_sent), "clients", "digest", "sent"),
+        (str(outbox.family_sent), "family", "drifted", "sent"),
+    ]
+
+
+def test_alerts_filters_by_status_and_portfolio_as_json(outbox: StockedOutbox) -> None:
+    result = run("alerts", "--status", "sent", "--portfolio", "clients", "--format", "json")
+    assert result.exit_code == 0, result.output
+    [digest] = json.loads(result.stdout)
+    assert (digest["id"], digest["account_count"]) == (outbox.digest_sent, 120)
+
+
+def test_alerts_with_a_limit_shows_that_many(outbox: StockedOutbox) -> None:
+    result = run("alerts", "--limit", "2", "-f", "json")
+    assert [a["id"] for a in json.loads(result.stdout)] == [outbox.family_dead, outbox.digest_sent]
+
+
+def test_alerts_of_an_unknown_portfolio_is_one_line_naming_the_known_ones(
+    outbox: StockedOutbox,
+) -> None:
+    result = run("alerts", "--portfolio", "nope")
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "Error: unknown portfolio 'nope'; known portfolios: "
+        + ", ".join(sorted({"family", "clients", *(f"clients/acct-{n:03d}" for n in range(200))}))
+    ]
+
+
+def test_alerts_with_an_unknown_status_is_a_usage_error(outbox: StockedOutbox) -> None:
+    result = run("alerts", "--status", "lost")
+    assert result.exit_code == 2
+    assert "lost" in result.stderr
+
+
+def test_alerts_show_prints_every_account_of_a_digest(outbox: StockedOutbox) -> None:
+    result = run("alerts", "show", str(outbox.digest_sent))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Rebalance clients: 120 of 200 accounts out of band (120 new)" in out
+    assert "120 account(s), worst drift first" in out
+    for number in (0, 9, 119):
+        assert f"clients/acct-{number:03d}" in out
+    assert "clients/acct-120" not in out  # in band, nothing to say
+    assert "STOCKS: over-allocated by 19.00% (current: 79.00%, target: 60.00%)" in out
+    assert "Delivery attempts" in out
+
+
+def test_alerts_show_prints_the_message_and_each_failed_attempt(outbox: StockedOutbox) -> None:
+    result = run("alerts", "show", str(outbox.family_dead))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "escalated, dead" in out
+    assert "STOCKS: over-allocated by 20.00% (current: 80.00%, target: 60.00%)" in out
+    assert "SELL stocks: 20.00" in out
+    assert "failed" in out and "500" in out
+
+
+def test_alerts_show_as_json_is_the_api_shape(outbox: StockedOutbox) -> None:
+    result = run("alerts", "show", str(outbox.digest_sent), "-f", "json")
+    body = json.loads(result.stdout)
+    assert len(body["accounts"]) == 120
+    assert body["attempt_log"][0]["outcome"] == "sent"
+
+
+def test_alerts_show_of_an_unknown_id_is_one_line(outbox: StockedOutbox) -> None:
+    result = run("alerts", "show", "999")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: no notification with id 999"
+
+
+def test_alerts_retry_puts_a_dead_alert_back_to_pending(outbox: StockedOutbox) -> None:
+    result = run("alerts", "retry", str(outbox.family_dead))
+    assert result.exit_code == 0, result.output
+    assert f"Alert {outbox.family_dead} (escalated, family) is pending again" in result.stdout
+    [pending] = outbox.world.notifications("pending")
+    assert (pending.id, pending.attempts) == (outbox.family_dead, 0)
+
+
+def test_alerts_retry_of_a_sent_alert_is_refused(outbox: StockedOutbox) -> None:
+    result = run("alerts", "retry", str(outbox.family_sent))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: notification {outbox.family_sent} is sent; only dead ones can be retried"
+    )
