@@ -176,3 +176,98 @@ def test_a_recovery_notice_says_how_many_ticks_failed() -> None:
         state = decide(FAILED, state, POLICY, T0 + timedelta(minutes=minute)).state
     decision = decide(IN_BAND, state, POLICY, T0 + timedelta(hours=1))
     assert [(n.kind, n.failures) for n in decision.notices] == [("recovered", 4)]
+
+
+def failing_for(ticks: int) -> AlertState:
+    state = AlertState()
+    for tick in range(ticks):
+        state = decide(FAILED, state, POLICY, T0 + timedelta(minutes=tick)).state
+    return state
+
+
+def drifted_then_failing(ticks: int) -> AlertState:
+    state = drifted_at(T0)
+    for tick in range(ticks):
+        state = decide(FAILED, state, POLICY, T0 + timedelta(minutes=tick)).state
+    return state
+
+
+HOUR = timedelta(hours=1)
+DAY = timedelta(hours=24)
+
+# Every transition of the policy, as (previous state, observation, time since T0) ->
+# (notices, status afterwards). The tests above pin down the details of each row.
+TRANSITIONS = [
+    pytest.param(AlertState(), IN_BAND, HOUR, [], "in_band", id="in band stays silent"),
+    pytest.param(AlertState(), STOCKS_HIGH, HOUR, ["drifted"], "drifted", id="in band to drifted"),
+    pytest.param(drifted_at(T0), STOCKS_HIGH, HOUR, [], "drifted", id="drifted in cooldown"),
+    pytest.param(
+        drifted_at(T0), STOCKS_A_BIT_HIGHER, HOUR, [], "drifted", id="grew less than the step"
+    ),
+    pytest.param(
+        drifted_at(T0), STOCKS_HIGHER, HOUR, ["escalated"], "drifted", id="grew by the step"
+    ),
+    pytest.param(drifted_at(T0), CASH_TOO, HOUR, ["escalated"], "drifted", id="new class"),
+    pytest.param(drifted_at(T0), STOCKS_HIGH, DAY, ["reminder"], "drifted", id="after cooldown"),
+    pytest.param(drifted_at(T0), IN_BAND, HOUR, ["resolved"], "in_band", id="back in band"),
+    pytest.param(AlertState(), FAILED, HOUR, [], "in_band", id="first failure is silent"),
+    pytest.param(failing_for(2), FAILED, HOUR, ["stale"], "source_failing", id="stale after 3"),
+    pytest.param(failing_for(3), FAILED, HOUR, [], "source_failing", id="stale in its cooldown"),
+    pytest.param(
+        failing_for(3), FAILED, DAY + HOUR, ["stale"], "source_failing", id="stale again after it"
+    ),
+    pytest.param(failing_for(2), IN_BAND, HOUR, [], "in_band", id="recovers before stale"),
+    pytest.param(failing_for(3), IN_BAND, HOUR, ["recovered"], "in_band", id="recovery notice"),
+    pytest.param(
+        failing_for(3),
+        STOCKS_HIGH,
+        HOUR,
+        ["recovered", "drifted"],
+        "drifted",
+        id="recovery and drift together",
+    ),
+    pytest.param(
+        drifted_then_failing(3), FAILED, HOUR, [], "source_failing", id="failing keeps drift"
+    ),
+    pytest.param(
+        drifted_then_failing(3),
+        IN_BAND,
+        HOUR,
+        ["recovered", "resolved"],
+        "in_band",
+        id="recovers in band after drifting",
+    ),
+]
+
+
+@pytest.mark.parametrize(("previous", "observation", "after", "notices", "status"), TRANSITIONS)
+def test_every_transition_of_the_policy(
+    previous: AlertState,
+    observation: AllocationReport | SourceFailure,
+    after: timedelta,
+    notices: list[str],
+    status: str,
+) -> None:
+    decision = decide(observation, previous, POLICY, T0 + after)
+    assert [n.kind for n in decision.notices] == notices
+    assert decision.state.status == status
+
+
+def test_a_class_breaching_again_in_the_same_episode_is_not_new() -> None:
+    state = decide(CASH_TOO, drifted_at(T0), POLICY, T0 + HOUR).state  # cash alerted
+    state = decide(STOCKS_HIGH, state, POLICY, T0 + 2 * HOUR).state  # cash back in band
+    assert kinds(CASH_TOO, state, T0 + 3 * HOUR) == []
+
+
+def test_escalation_restarts_the_cooldown_for_reminders() -> None:
+    escalated = decide(STOCKS_HIGHER, drifted_at(T0), POLICY, T0 + 12 * HOUR).state
+    assert kinds(STOCKS_HIGHER, escalated, T0 + DAY) == []
+    assert kinds(STOCKS_HIGHER, escalated, T0 + 12 * HOUR + DAY) == ["reminder"]
+
+
+def test_no_recovery_notice_when_resolved_notices_are_off() -> None:
+    policy = replace(POLICY, send_resolved=False)
+    state = failing_for(3)
+    decision = decide(IN_BAND, state, policy, T0 + HOUR)
+    assert decision.notices == ()
+    assert decision.state.status == "in_band"
