@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +18,7 @@ from typer.testing import CliRunner
 from monitor.cli import app
 from monitor.logs import configure_for, configure_logging, settings_secrets
 from monitor.settings import Settings
+from tests.fixtures.sinks import free_port
 
 TOKEN = "api-token-0123456789"
 BOT_TOKEN = "123456789:ABCdefGHIjklMNOpqrSTUvwxYZ"
@@ -124,3 +130,41 @@ def test_the_log_format_can_come_from_the_environment(
     monkeypatch.setenv("MONITOR_LOG_FORMAT", "json")
     result = CliRunner().invoke(app, ["--config", str(failing_config), "tick"])
     assert json.loads(result.stderr.splitlines()[0])["level"] == "WARNING"
+
+
+@pytest.mark.slow
+def test_the_daemon_writes_every_line_as_json_until_it_stops(tmp_path: Path) -> None:
+    (tmp_path / "family.csv").write_text("symbol,asset_class,value\nVTI,stocks,1\n")
+    config = tmp_path / "allocation-monitor.toml"
+    config.write_text(
+        f'[database]\nurl = "sqlite:///{tmp_path / "m.db"}"\n'
+        f"[api]\nport = {free_port()}\ntoken = {TOKEN!r}\n"
+        '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "family.csv" }\n',
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    program = str(Path(sys.executable).parent / "allocation-monitor")
+    daemon = subprocess.Popen(
+        [program, "--config", str(config), "run", "--log-format", "json"],
+        env=environment,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert daemon.stderr is not None
+    watchdog = threading.Timer(60, daemon.kill)  # the loop below must not wait forever
+    watchdog.start()
+    lines = []
+    for line in daemon.stderr:  # until the first tick is logged (or the daemon dies)
+        lines.append(line)
+        if "tick family @" in line:
+            break
+    daemon.send_signal(signal.SIGTERM)
+    _, rest = daemon.communicate(timeout=60)
+    watchdog.cancel()
+    lines += rest.splitlines()
+    assert daemon.returncode == 0, lines
+    events = [json.loads(line) for line in lines]
+    loggers = {event["logger"] for event in events}
+    assert {"monitor.scheduler", "monitor.cli.run", "uvicorn.error"} <= loggers
+    assert events[-1]["message"] == "stopped cleanly"
+    assert not any(TOKEN in line for line in lines)
