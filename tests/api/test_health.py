@@ -100,9 +100,7 @@ def test_a_stopped_scheduler_is_not_ready(
     assert body["not_ready"] == ["scheduler"]
 
 
-def test_an_entry_that_never_ticked_is_not_ready(
-    write_config: WriteConfig, engine: Engine
-) -> None:
+def test_an_entry_that_never_ticked_is_not_ready(write_config: WriteConfig, engine: Engine) -> None:
     settings = write_config({"family": DRIFTED_CSV})
     status, body = ready(TestClient(create_app(settings, engine=engine, scheduler=FakeScheduler())))
     assert status == 503
