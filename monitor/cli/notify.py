@@ -29,7 +29,8 @@ def notify_test(
     1 some target failed, 2 an unknown portfolio or a route that cannot be used.
     """
     settings = state_of(ctx).settings
-    # Each target's outcome is printed below; Apprise's own warnings would only repeat it.
+    # Each target's outcome is printed below; only Apprise's warnings (which it also reads
+    # back as the failure's reason) and real errors go to stderr.
     configure_for(settings, None, level="ERROR")
     results = send_test_message(settings, portfolio, now=datetime.now(UTC))
     for result in results:

@@ -66,6 +66,7 @@ def test_a_failing_target_exits_1_and_names_it_redacted(
     failed = [line for line in result.stdout.splitlines() if line.startswith("FAILED")]
     assert len(failed) == 1
     assert f"127.0.0.1:{down.port}" in failed[0]
+    assert "Connection error" in failed[0]  # why, in Apprise's words
     assert "1 of 2 target(s) took the test message" in result.stdout
     for secret_part in ("Pw-5e4d3c2b", "T0K3N-zyxwvu"):
         assert secret_part not in result.output
