@@ -1,8 +1,8 @@
 """A portfolio's schedule as an APScheduler trigger, and the slot a tick belongs to.
 
 Every replica must agree on the scheduled time of a tick, since (portfolio, scheduled time)
-is the unique claim. Cron slots are fixed by the expression; interval slots are anchored at
-a fixed epoch in UTC rather than at the process's start.
+is the unique claim. Cron slots are fixed by the expression in its timezone; interval slots
+are anchored at a fixed epoch in UTC rather than at the process's start.
 """
 
 from __future__ import annotations
@@ -27,9 +27,34 @@ CRON_LOOKBACKS = (
 )
 
 
+class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]
+    """A cron schedule as cron runs it across daylight saving time.
+
+    APScheduler fires a wall-clock time twice when clocks go back (01:30 EDT, then 01:30
+    EST); cron fires a job of fixed hours once, and so does this: the second occurrence is
+    skipped. A job of every hour (``*/20 * * * *``) keeps running through the repeated hour.
+    A time that does not exist when clocks go forward (02:30) fires once, an hour later.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        every_hour = any(f.name == "hour" and str(f) == "*" for f in self.fields)
+        while fire is not None and not every_hour and is_repeated_wall_time(fire):
+            # In UTC: arithmetic on a zoned time is wall-clock arithmetic, and drops the fold.
+            fire = super().get_next_fire_time(None, fire.astimezone(UTC) + timedelta(seconds=1))
+        return fire
+
+
+def is_repeated_wall_time(moment: datetime) -> bool:
+    """Whether ``moment`` is the second time its zone's clocks showed this wall time."""
+    return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
+
+
 def trigger_for(schedule: Schedule, default_timezone: str) -> BaseTrigger:
     if schedule.cron is not None:
-        return CronTrigger.from_crontab(
+        return WallClockCronTrigger.from_crontab(
             schedule.cron, timezone=schedule.timezone or default_timezone
         )
     assert schedule.every is not None  # the Schedule model guarantees one of the two
@@ -46,7 +71,7 @@ def latest_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
         latest: datetime | None = None
         while fire is not None and fire <= now:
             latest = fire
-            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+            fire = trigger.get_next_fire_time(fire, fire.astimezone(UTC) + timedelta(seconds=1))
         if latest is not None:
             return latest.astimezone(UTC)
     return None
