@@ -3,6 +3,7 @@ and cron slots that follow daylight saving time as cron does."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -247,7 +248,7 @@ def test_the_latest_slot_in_the_repeated_hour_is_the_first_occurrence() -> None:
 
 def test_an_every_20_minutes_cron_keeps_running_through_the_repeated_hour() -> None:
     fires = fire_times("*/20 * * * *", datetime(2026, 11, 1, 5, 30, tzinfo=UTC), 6)
-    gaps = {later - earlier for earlier, later in zip(fires, fires[1:], strict=False)}
+    gaps = {later - earlier for earlier, later in itertools.pairwise(fires)}
     assert gaps == {timedelta(minutes=20)}
 
 
