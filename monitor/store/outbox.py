@@ -241,5 +241,5 @@ def requeue_dead(*, session: Session, notification_id: int, now: datetime) -> Ou
 
 def outbox_counts(*, session: Session) -> dict[str, int]:
     query = select(Notification.status, func.count()).group_by(Notification.status)
-    counted = {status: count for status, count in session.execute(query)}
+    counted: dict[str, int] = dict(session.execute(query).all())
     return {status: counted.get(status, 0) for status in STATUSES}
