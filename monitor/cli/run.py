@@ -142,7 +142,8 @@ def tick(
             if outcome.status == "skipped":
                 out.print(f"{entry.id}: slot {slot.isoformat()} already ticked, skipped")
             else:
-                out.print(describe_outcome(outcome), markup=False)
+                # One line per tick, never wrapped: scripts grep these.
+                out.print(describe_outcome(outcome), markup=False, soft_wrap=True)
     if send and any(o.notifications for o in outcomes):
         result = drain_outbox(settings, sessions, clock=utc_now)
         out.print(
