@@ -16,6 +16,7 @@ from sqlalchemy.orm import Mapped, Session
 from monitor.allocation import AllocationReport, Holding
 from monitor.errors import NotFoundError
 from monitor.store.batches import batches
+from monitor.store.bulk import insert_rows, stored_values
 from monitor.store.cursor import decode_cursor, encode_cursor
 from monitor.store.models import Base, Snapshot, SnapshotClass, SnapshotHolding
 from monitor.store.records import ClassRecord, HoldingRecord, SnapshotPage, SnapshotRecord
@@ -73,8 +74,24 @@ def bulk_insert(model: type[Base]) -> Insert:
     return insert(model).execution_options(render_nulls=True)
 
 
+CLASS_COLUMNS = (
+    "snapshot_id",
+    "asset_class",
+    "position",
+    "current_value",
+    "current_percent",
+    "target_percent",
+    "target_value",
+    "difference",
+    "drift",
+    "breach",
+)
+HOLDING_COLUMNS = ("snapshot_id", "asset_class", "symbol", "value", "quantity", "price")
+
+
 def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> list[int]:
-    """Insert snapshots with their class and holding rows, in a few bulk statements.
+    """Insert snapshots with their class and holding rows, in a few bulk statements (the
+    many class and holding rows through the driver: see ``monitor.store.bulk``).
 
     Returns the new ids in the order given. Does not commit: the tick's snapshot, alert
     state and notifications belong in one transaction.
@@ -94,39 +111,40 @@ def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> lis
     )
     ids_by_key = {(pid, tick, at): id_ for id_, pid, tick, at in returned}
     ids = [ids_by_key[key] for key in keys]
-    class_rows = [
-        {
-            "snapshot_id": id_,
-            "asset_class": c.asset_class,
-            "position": position,
-            "current_value": c.current_value,
-            "current_percent": c.current_percent,
-            "target_percent": c.target_percent,
-            "target_value": c.target_value,
-            "difference": c.difference,
-            "drift": c.drift,
-            "breach": c.breach,
-        }
-        for id_, new in zip(ids, snapshots, strict=True)
-        for position, c in enumerate(new.report.classes)
-    ]
-    if class_rows:
-        session.execute(bulk_insert(SnapshotClass), class_rows)
-    holding_rows = [
-        {
-            "snapshot_id": id_,
-            "asset_class": h.asset_class,
-            "symbol": h.symbol,
-            "value": h.value,
-            "quantity": h.quantity,
-            "price": h.price,
-        }
-        for id_, new in zip(ids, snapshots, strict=True)
-        if new.store_holdings
-        for h in merged(new.report.holdings)
-    ]
-    if holding_rows:
-        session.execute(bulk_insert(SnapshotHolding), holding_rows)
+    stored = stored_values(session)
+    money = stored.decimal
+    insert_rows(
+        session,
+        SnapshotClass.__tablename__,
+        CLASS_COLUMNS,
+        (
+            (
+                id_,
+                c.asset_class,
+                position,
+                money(c.current_value),
+                money(c.current_percent),
+                money(c.target_percent),
+                money(c.target_value),
+                money(c.difference),
+                money(c.drift),
+                c.breach,
+            )
+            for id_, new in zip(ids, snapshots, strict=True)
+            for position, c in enumerate(new.report.classes)
+        ),
+    )
+    insert_rows(
+        session,
+        SnapshotHolding.__tablename__,
+        HOLDING_COLUMNS,
+        (
+            (id_, h.asset_class, h.symbol, money(h.value), money(h.quantity), money(h.price))
+            for id_, new in zip(ids, snapshots, strict=True)
+            if new.store_holdings
+            for h in merged(new.report.holdings)
+        ),
+    )
     return ids
 
 

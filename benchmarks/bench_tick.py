@@ -1,0 +1,271 @@
+"""How fast one tick of a big multi-account entry is: prints figures, asserts nothing.
+
+Writes one CSV of 10,000 accounts x 50 holdings (quantity and price; six asset classes),
+then times one tick of the entry that reads it: the real pipeline (parse, validate, compute
+10,000 reports, save 10,000 snapshots with their class and holding rows, decide and save
+alert states), on a fresh migrated database. Next to it, the floor: the same number of
+rows (snapshots, class rows, holding rows), already formatted, inserted with the driver's
+raw ``executemany`` into the same kind of fresh database. It prints both, their ratio, and
+the peak memory (RSS) of the process that ticked. Each measurement runs in its own process,
+a few times; the median is printed.
+
+    .venv/bin/python benchmarks/bench_tick.py          # SQLite, and PostgreSQL too when
+                                                        # MONITOR_TEST_POSTGRES_URL is set
+    .venv/bin/python benchmarks/bench_tick.py --accounts 1000 --runs 1 --profile
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import cProfile
+import json
+import os
+import pstats
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, make_url, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from monitor.allocation import DEFAULT_TARGETS
+from monitor.pipeline import run_tick
+from monitor.settings import load_settings
+from monitor.store.engine import make_engine, session_factory
+from monitor.store.migrate import upgrade
+
+SLOT = datetime(2026, 1, 5, 18, tzinfo=UTC)
+CLASSES = list(DEFAULT_TARGETS)
+ENTRY = "clients"
+
+
+def write_holdings(path: Path, accounts: int, holdings: int) -> None:
+    rng = random.Random(7)
+    with path.open("w") as out:
+        out.write("account,symbol,asset_class,quantity,price\n")
+        for account in range(accounts):
+            for n in range(holdings):
+                quantity = rng.randint(1, 2000)
+                price = f"{rng.randint(100, 50000) / 100:.2f}"
+                out.write(f"acct-{account:05d},SYM{n:03d},{CLASSES[n % 6]},{quantity},{price}\n")
+
+
+def write_config(folder: Path, database_url: str) -> Path:
+    path = folder / f"bench-{uuid.uuid4().hex[:6]}.toml"
+    path.write_text(
+        f'[database]\nurl = "{database_url}"\n'
+        f'[[portfolios]]\nid = "{ENTRY}"\nschedule = {{ every = "1d" }}\n'
+        'source = { kind = "csv", path = "holdings.csv" }\n'
+    )
+    return path
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def child_tick(config: Path, profile: bool) -> dict[str, Any]:
+    """One tick of the entry, on a database migrated first (not timed)."""
+    settings = load_settings(config)
+    engine = make_engine(settings.database.url)
+    upgrade(engine)
+    sessions = session_factory(engine)
+    entry = settings.portfolios[0]
+    before = peak_rss_mb()
+    profiler = cProfile.Profile() if profile else None
+    started = time.perf_counter()
+    with profiler or contextlib.nullcontext():
+        outcome = run_tick(entry, settings, SLOT, sessions=sessions, clock=lambda: SLOT)
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    if profiler is not None:
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(35)
+        stats.sort_stats("tottime").print_stats(25)
+    assert outcome.status == "ok", outcome
+    return {
+        "seconds": seconds,
+        "accounts": outcome.accounts,
+        "peak_mb": peak_rss_mb(),
+        "baseline_mb": before,
+    }
+
+
+def floor_rows(accounts: int, holdings: int, sqlite: bool) -> dict[str, list[tuple[Any, ...]]]:
+    """Rows as the store keeps them (decimals as text on SQLite), made before the clock."""
+    taken = SLOT.replace(tzinfo=None) if sqlite else SLOT
+    snapshots, classes, rows = [], [], []
+    for account in range(accounts):
+        snapshot_id = account + 1
+        snapshots.append(
+            (snapshot_id, f"{ENTRY}/acct-{account:05d}", 1, taken)
+            + ("123456.7800000000",) * 3
+            + ("12.3400000000", "5.6700000000", True, "5", None, True)
+        )
+        for position, name in enumerate(CLASSES):
+            classes.append(
+                (snapshot_id, name, position)
+                + (f"{position}1234.5678000000",) * 6
+                + ("absolute" if position == 0 else None,)
+            )
+        for n in range(holdings):
+            rows.append(
+                (
+                    snapshot_id,
+                    CLASSES[n % 6],
+                    f"SYM{n:03d}",
+                    "1234.5600000000",
+                    "12.0000000000",
+                    "102.8800000000",
+                )
+            )
+    return {"snapshots": snapshots, "snapshot_classes": classes, "snapshot_holdings": rows}
+
+
+INSERTS = {
+    "snapshots": "INSERT INTO snapshots (id, portfolio_id, tick_id, taken_at, portfolio_value, "
+    "holdings_value, unallocated_value, total_drift, worst_drift, needs_rebalancing, "
+    "threshold, relative_threshold, holdings_stored) VALUES ({})",
+    "snapshot_classes": "INSERT INTO snapshot_classes (snapshot_id, asset_class, position, "
+    "current_value, current_percent, target_percent, target_value, difference, drift, breach) "
+    "VALUES ({})",
+    "snapshot_holdings": "INSERT INTO snapshot_holdings (snapshot_id, asset_class, symbol, "
+    "value, quantity, price) VALUES ({})",
+}
+
+
+def child_floor(database_url: str, accounts: int, holdings: int) -> dict[str, Any]:
+    """Raw executemany of the same rows in one transaction, after untimed setup rows."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.begin() as connection:  # the portfolios and the tick the rows refer to
+        connection.execute(
+            text("INSERT INTO portfolios (id, name, created_at) VALUES (:id, :id, :at)"),
+            [{"id": ENTRY, "at": SLOT}]
+            + [{"id": f"{ENTRY}/acct-{a:05d}", "at": SLOT} for a in range(accounts)],
+        )
+        connection.execute(
+            text(
+                "INSERT INTO ticks (id, portfolio_id, scheduled_at, started_at, status) "
+                "VALUES (1, :id, :at, :at, 'running')"
+            ),
+            {"id": ENTRY, "at": SLOT},
+        )
+    tables = floor_rows(accounts, holdings, sqlite)
+    marker = "?" if sqlite else "%s"
+    raw = engine.raw_connection()  # the DBAPI connection, with the engine's pragmas
+    started = time.perf_counter()
+    cursor = raw.cursor()
+    for table, rows in tables.items():
+        cursor.executemany(INSERTS[table].format(", ".join([marker] * len(rows[0]))), rows)
+    raw.commit()
+    seconds = time.perf_counter() - started
+    raw.close()
+    engine.dispose()
+    return {"seconds": seconds, "rows": sum(len(rows) for rows in tables.values())}
+
+
+def run_child(*args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    answer: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return answer
+
+
+@contextlib.contextmanager
+def postgres_database(server: str) -> Iterator[str]:
+    url = make_url(server).set(drivername="postgresql+psycopg")
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"bench_tick_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def measure(
+    label: str, fresh_database: Callable[[], contextlib.AbstractContextManager[str]], args: Any
+) -> None:
+    folder = Path(args.folder)
+    ticks, floors = [], []
+    for _ in range(args.runs):
+        with fresh_database() as url:
+            config = write_config(folder, url)
+            extra = ["--profile"] if args.profile else []
+            ticks.append(run_child("tick", str(config), *extra))
+        with fresh_database() as url:
+            floors.append(run_child("floor", url, str(args.accounts), str(args.holdings)))
+    tick_s = statistics.median(t["seconds"] for t in ticks)
+    floor_s = statistics.median(f["seconds"] for f in floors)
+    peak = statistics.median(t["peak_mb"] for t in ticks)
+    baseline = statistics.median(t["baseline_mb"] for t in ticks)
+    print(f"== {label}: {args.accounts:,} accounts x {args.holdings} holdings, {args.runs} run(s)")
+    print(f"   tick (parse, compute, save, alert states): {tick_s:8.2f} s   (median)")
+    print(f"   floor (raw executemany of {floors[0]['rows']:,} rows): {floor_s:8.2f} s")
+    print(f"   ratio tick / floor: {tick_s / floor_s:.2f}x")
+    print(f"   per account: {tick_s / args.accounts * 1000:.3f} ms")
+    print(f"   peak RSS of the tick process: {peak:.0f} MB (before the tick: {baseline:.0f} MB)")
+    print(f"   all runs: tick {[round(t['seconds'], 2) for t in ticks]}")
+    print(f"             floor {[round(f['seconds'], 2) for f in floors]}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--accounts", type=int, default=10_000)
+    parser.add_argument("--holdings", type=int, default=50)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="cProfile the tick (stderr)")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        if kind == "tick":
+            answer = child_tick(Path(rest[0]), args.profile)
+        else:
+            answer = child_floor(rest[0], int(rest[1]), int(rest[2]))
+        print(json.dumps(answer))
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-tick-") as folder:
+        args.folder = folder
+        started = time.perf_counter()
+        write_holdings(Path(folder) / "holdings.csv", args.accounts, args.holdings)
+        size = (Path(folder) / "holdings.csv").stat().st_size / 1e6
+        print(f"holdings.csv: {size:.1f} MB written in {time.perf_counter() - started:.1f} s")
+
+        @contextlib.contextmanager
+        def sqlite_database() -> Iterator[str]:
+            path = Path(folder) / f"{uuid.uuid4().hex[:8]}.db"
+            yield f"sqlite:///{path}"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+        measure("SQLite", sqlite_database, args)
+        server = os.environ.get("MONITOR_TEST_POSTGRES_URL")
+        if server:
+            measure("PostgreSQL", lambda: postgres_database(server), args)
+        else:
+            print("(PostgreSQL skipped: MONITOR_TEST_POSTGRES_URL is not set)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,39 @@
+"""The driver-level bulk insert stores exactly what the ``ExactDecimal`` column would."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy.dialects import sqlite
+
+from monitor.store.bulk import StoredValues
+from monitor.store.types import ExactDecimal
+
+VALUES = [
+    "0",
+    "-0",
+    "1.50",
+    "123456.78",
+    "0.1234567890",
+    "0.12345678905",  # eleven places: rounds half-up
+    "-0.12345678905",
+    "33.333333333333333333333333",
+    "999999999999999999.99999999994",
+    "1E+5",
+    "2.5E-11",
+]
+
+
+@pytest.mark.parametrize("raw", VALUES)
+def test_a_decimal_is_stored_as_exact_decimal_stores_it_on_sqlite(raw: str) -> None:
+    dialect = sqlite.dialect()
+    number = Decimal(raw)
+    expected = ExactDecimal().process_bind_param(number, dialect)
+    assert StoredValues("sqlite", dialect).decimal(number) == expected
+
+
+@pytest.mark.parametrize("raw", ["1E+18", "NaN", "-Infinity"])
+def test_a_decimal_the_column_cannot_hold_is_refused(raw: str) -> None:
+    with pytest.raises(ValueError):
+        StoredValues("sqlite", sqlite.dialect()).decimal(Decimal(raw))
