@@ -137,7 +137,12 @@ class Daemon:
             self.metrics.observe_tick_error(entry.id)
             return None
         self.metrics.observe_tick(outcome)
-        if outcome.status != "skipped":
+        if outcome.status == "skipped":
+            # Debug only: with N replicas, N-1 of them skip every slot.
+            log.debug(
+                "tick %s @ %s: skipped, claimed by another process", entry.id, slot.isoformat()
+            )
+        else:
             log.info("%s", describe_outcome(outcome))
         if outcome.notifications:
             self.drain_soon()
