@@ -25,6 +25,7 @@ from monitor.alerting import (
     decide_source_recovery,
 )
 from monitor.allocation import AllocationReport, DriftPolicy, Holding, compute_allocation
+from monitor.collection import collection_paused
 from monitor.errors import InputError, SourceError
 from monitor.notify.payloads import (
     AccountOutcome,
@@ -124,6 +125,7 @@ class TickContext:
         )
 
 
+@collection_paused()
 def run_tick(
     entry: PortfolioSettings,
     settings: Settings,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Self
 
@@ -68,23 +68,45 @@ def holding_from_row(row: Mapping[str, Any], where: str) -> Holding:
     )
 
 
-def check_unique(holdings: Iterable[tuple[str, Holding]], source: str) -> list[Holding]:
-    """A symbol may appear once per account; ``holdings`` pairs each with where it was read."""
-    first_seen: dict[tuple[str | None, str], str] = {}
-    result = []
+def check_unique(
+    holdings: Iterable[tuple[object, Holding]],
+    source: str,
+    label: Callable[[object], str] = str,
+) -> list[Holding]:
+    """A symbol may appear once per account; ``holdings`` pairs each with where it was read
+    (``label`` makes that a text, only for a message: a line number costs less to keep)."""
+    seen: set[tuple[str | None, str]] = set()
+    result: list[Holding] = []
+    wheres: list[object] = []
     for where, holding in holdings:
+        # A set, and the search for the culprit only when there is one: half a million
+        # rows a tick pass here.
+        seen.add((holding.account, holding.symbol))
+        result.append(holding)
+        wheres.append(where)
+    if not result:
+        raise SourceError(source, "no holdings: the source returned an empty set")
+    if len(seen) != len(result):
+        raise duplicate_error(result, wheres, source, label)
+    return result
+
+
+def duplicate_error(
+    holdings: list[Holding], wheres: list[object], source: str, label: Callable[[object], str]
+) -> SourceError:
+    """The first holding whose symbol was already read in its account, named by both places."""
+    first_seen: dict[tuple[str | None, str], object] = {}
+    for where, holding in zip(wheres, holdings, strict=True):
         key = (holding.account, holding.symbol)
         if key in first_seen:
             account = f" in account {holding.account!r}" if holding.account else ""
-            raise SourceError(
+            return SourceError(
                 source,
-                f"{where}: symbol {holding.symbol!r}{account} already appears at {first_seen[key]}",
+                f"{label(where)}: symbol {holding.symbol!r}{account} already appears at "
+                f"{label(first_seen[key])}",
             )
         first_seen[key] = where
-        result.append(holding)
-    if not result:
-        raise SourceError(source, "no holdings: the source returned an empty set")
-    return result
+    raise AssertionError("no duplicate found")  # pragma: no cover - the caller saw one
 
 
 def holdings_from_rows(rows: Iterable[tuple[str, Mapping[str, Any]]], source: str) -> list[Holding]:

@@ -31,19 +31,29 @@ def plain_holding(fields: list[str], columns: Columns) -> Holding | None:
     value = fields[columns.value] if columns.value is not None else ""
     quantity = fields[columns.quantity] if columns.quantity is not None else ""
     price = fields[columns.price] if columns.price is not None else ""
+    qty: Decimal | None
+    px: Decimal | None
     try:
-        qty = Decimal(quantity) if quantity else None
-        px = Decimal(price) if price else None
-        amount = Decimal(value) if value else None
+        if value:
+            amount = Decimal(value)
+            qty = Decimal(quantity) if quantity else None
+            px = Decimal(price) if price else None
+            if (qty is not None and not qty.is_finite()) or (px is not None and not px.is_finite()):
+                return None
+        else:  # both needed: an empty one raises, and make_holding says which is missing
+            qty = Decimal(quantity)
+            px = Decimal(price)
+            amount = qty * px  # not finite if either is not
     except InvalidOperation:
         return None
-    if amount is None:
-        if qty is None or px is None:
-            return None
-        amount = qty * px
-    for number in (amount, qty, px):
-        if number is not None and (not number.is_finite() or number < 0):
-            return None
+    # is_signed: negative (or -0, which make_holding then accepts on the general path).
+    if (
+        not amount.is_finite()
+        or amount.is_signed()
+        or (qty is not None and qty.is_signed())
+        or (px is not None and px.is_signed())
+    ):
+        return None
     account = fields[columns.account].strip() if columns.account is not None else ""
     return Holding(
         symbol=symbol,
@@ -78,6 +88,10 @@ class Columns(NamedTuple):
         )
 
 
+def line_label(line: object) -> str:
+    return f"line {line}"
+
+
 def parse_csv(text: str, source: str) -> list[Holding]:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -95,10 +109,10 @@ def parse_csv(text: str, source: str) -> list[Holding]:
     columns = Columns.of(header)
     width = len(header)
 
-    def holdings() -> Iterator[tuple[str, Holding]]:
+    def holdings() -> Iterator[tuple[int, Holding]]:
         for fields in reader:
-            where = f"line {reader.line_num}"
             if len(fields) != width:
+                where = f"line {reader.line_num}"
                 if not fields:
                     continue  # an empty line
                 side = "more" if len(fields) > width else "fewer"
@@ -108,13 +122,14 @@ def parse_csv(text: str, source: str) -> list[Holding]:
                 if not any(value.strip() for value in fields):
                     continue  # a line of empty fields
                 try:
+                    where = f"line {reader.line_num}"
                     holding = holding_from_row(dict(zip(header, fields, strict=True)), where)
                 except InputError as error:
                     raise SourceError(source, str(error)) from None
-            yield where, holding
+            yield reader.line_num, holding
 
     try:
-        return check_unique(holdings(), source)
+        return check_unique(holdings(), source, label=line_label)
     except csv.Error as error:
         raise SourceError(source, f"line {reader.line_num}: {error}") from None
 

@@ -10,16 +10,17 @@ store, and handed to the driver in batches: the same values, written at the driv
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from itertools import islice
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitor.store.types import PRECISION, SCALE, ExactDecimal
+from monitor.store.types import PRECISION, QUANTUM, SCALE, ExactDecimal
 
 BATCH_ROWS = 20_000  # bounds the memory of one executemany's parameters
 INTEGER_DIGITS = PRECISION - SCALE
+ROUNDING = Context(prec=PRECISION + 1)  # ExactDecimal's: one digit more than the column
 
 
 class StoredValues:
@@ -38,10 +39,23 @@ class StoredValues:
             # does, and refuses what does not fit.
             return number
         text = format(number, "f")
-        integer, _, fraction = text.partition(".")
-        if len(fraction) > SCALE or len(integer) > INTEGER_DIGITS or not number.is_finite():
-            return self._exact.process_bind_param(number, self._dialect)
-        return text
+        point = text.find(".")
+        # At most 18 characters before the point (a sign counts: then the general path
+        # decides) and 10 after it; NaN and infinities are not finite.
+        if point < 0:
+            plain = len(text) <= INTEGER_DIGITS
+        elif point > INTEGER_DIGITS:
+            plain = False
+        elif len(text) - point <= SCALE + 1:
+            plain = True
+        elif number.is_finite():  # too many places (a percent, a share): round as it does
+            text = format(number.quantize(QUANTUM, rounding=ROUND_HALF_UP, context=ROUNDING), "f")
+            plain = text.find(".") <= INTEGER_DIGITS
+        else:
+            plain = False
+        if plain and number.is_finite():
+            return text
+        return self._exact.process_bind_param(number, self._dialect)
 
 
 def stored_values(session: Session) -> StoredValues:

@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.errors import UnknownPortfolioError
 from monitor.store.batches import batches
 from monitor.store.models import Portfolio
 from monitor.store.records import PortfolioRecord
+from monitor.store.transactions import insert_or_skip
 
 
 class NewPortfolio(NamedTuple):
@@ -40,11 +40,12 @@ def ensure_portfolios(
     new = sorted(
         (p for p in portfolios if p.id not in stored), key=lambda p: p.parent_id is not None
     )
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    for batch in batches(new):
-        rows = [{**p._asdict(), "created_at": now} for p in batch]
-        session.execute(
-            dialect.insert(Portfolio).values(rows).on_conflict_do_nothing(index_elements=["id"])
+    if new:
+        # One executemany, not a VALUES list per batch: compiling a statement of thousands
+        # of rows cost more than running it.
+        session.connection().execute(
+            insert_or_skip(session, Portfolio).on_conflict_do_nothing(index_elements=["id"]),
+            [{**p._asdict(), "created_at": now} for p in new],
         )
     changed = [p for p in portfolios if p.id in stored and stored[p.id] != (p.name, p.parent_id)]
     if changed:

@@ -1,151 +1,33 @@
-"""Writing snapshots (bulk, in the caller's transaction) and reading them back.
+"""Reading snapshots back (writing them is ``monitor.store.snapshot_writes``, whose
+``NewSnapshot`` and ``save_snapshots`` are importable from here too).
 
 Time windows are half-open: ``since <= taken_at < until``; either bound may be omitted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
-from decimal import Decimal
-from typing import Any, NamedTuple, TypeVar
+from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Insert, Select, insert, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Mapped, Session
 
-from monitor.allocation import AllocationReport, Holding
 from monitor.errors import NotFoundError
 from monitor.store.batches import batches
-from monitor.store.bulk import insert_rows, stored_values
 from monitor.store.cursor import decode_cursor, encode_cursor
-from monitor.store.models import Base, Snapshot, SnapshotClass, SnapshotHolding
+from monitor.store.models import Snapshot, SnapshotClass, SnapshotHolding
 from monitor.store.records import ClassRecord, HoldingRecord, SnapshotPage, SnapshotRecord
+from monitor.store.snapshot_writes import NewSnapshot, save_snapshots
 
-
-class NewSnapshot(NamedTuple):
-    portfolio_id: str
-    tick_id: int | None
-    taken_at: datetime
-    report: AllocationReport
-    store_holdings: bool = True
-
-
-def snapshot_row(new: NewSnapshot) -> dict[str, Any]:
-    report = new.report
-    return {
-        "portfolio_id": new.portfolio_id,
-        "tick_id": new.tick_id,
-        "taken_at": new.taken_at,
-        "portfolio_value": report.portfolio_value,
-        "holdings_value": report.holdings_value,
-        "unallocated_value": report.unallocated_value,
-        "total_drift": report.total_drift,
-        "worst_drift": report.worst_drift,
-        "needs_rebalancing": report.needs_rebalancing,
-        "threshold": report.policy.threshold,
-        "relative_threshold": report.policy.relative_threshold,
-        "holdings_stored": new.store_holdings,
-    }
-
-
-def merged(holdings: Iterable[Holding]) -> list[Holding]:
-    """One holding per (class, symbol): an entry's accounts may each hold the same symbol."""
-    groups: dict[tuple[str, str], list[Holding]] = {}
-    for holding in holdings:
-        groups.setdefault((holding.asset_class, holding.symbol), []).append(holding)
-    result = []
-    for (asset_class, symbol), group in groups.items():
-        if len(group) == 1:
-            result.append(group[0])
-            continue
-        value = sum((h.value for h in group), Decimal(0))
-        quantities = [h.quantity for h in group if h.quantity is not None]
-        quantity = sum(quantities, Decimal(0)) if len(quantities) == len(group) else None
-        price = value / quantity if quantity else None  # the value-weighted average price
-        kept = quantity if price is not None else None
-        result.append(Holding(symbol, asset_class, value, kept, price))
-    return result
-
-
-def bulk_insert(model: type[Base]) -> Insert:
-    # The ORM leaves None values out of an INSERT, and so splits a batch wherever a
-    # nullable column (``breach``) flips between None and a value: one statement per run
-    # of rows instead of one for all. These tables have no server defaults to protect.
-    return insert(model).execution_options(render_nulls=True)
-
-
-CLASS_COLUMNS = (
-    "snapshot_id",
-    "asset_class",
-    "position",
-    "current_value",
-    "current_percent",
-    "target_percent",
-    "target_value",
-    "difference",
-    "drift",
-    "breach",
-)
-HOLDING_COLUMNS = ("snapshot_id", "asset_class", "symbol", "value", "quantity", "price")
-
-
-def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> list[int]:
-    """Insert snapshots with their class and holding rows, in a few bulk statements (the
-    many class and holding rows through the driver: see ``monitor.store.bulk``).
-
-    Returns the new ids in the order given. Does not commit: the tick's snapshot, alert
-    state and notifications belong in one transaction.
-    """
-    if not snapshots:
-        return []
-    keys = [(s.portfolio_id, s.tick_id, s.taken_at) for s in snapshots]
-    if len(set(keys)) != len(keys):
-        raise ValueError("two snapshots of one portfolio for the same tick and time")
-    # Rows come back matched by key rather than by position, which SQLite cannot promise
-    # for a batched INSERT ... RETURNING.
-    returned = session.execute(
-        bulk_insert(Snapshot).returning(
-            Snapshot.id, Snapshot.portfolio_id, Snapshot.tick_id, Snapshot.taken_at
-        ),
-        [snapshot_row(s) for s in snapshots],
-    )
-    ids_by_key = {(pid, tick, at): id_ for id_, pid, tick, at in returned}
-    ids = [ids_by_key[key] for key in keys]
-    stored = stored_values(session)
-    money = stored.decimal
-    insert_rows(
-        session,
-        SnapshotClass.__tablename__,
-        CLASS_COLUMNS,
-        (
-            (
-                id_,
-                c.asset_class,
-                position,
-                money(c.current_value),
-                money(c.current_percent),
-                money(c.target_percent),
-                money(c.target_value),
-                money(c.difference),
-                money(c.drift),
-                c.breach,
-            )
-            for id_, new in zip(ids, snapshots, strict=True)
-            for position, c in enumerate(new.report.classes)
-        ),
-    )
-    insert_rows(
-        session,
-        SnapshotHolding.__tablename__,
-        HOLDING_COLUMNS,
-        (
-            (id_, h.asset_class, h.symbol, money(h.value), money(h.quantity), money(h.price))
-            for id_, new in zip(ids, snapshots, strict=True)
-            if new.store_holdings
-            for h in merged(new.report.holdings)
-        ),
-    )
-    return ids
+__all__ = [
+    "NewSnapshot",
+    "attribution_window",
+    "earliest_snapshot",
+    "latest_snapshot",
+    "list_snapshots",
+    "save_snapshots",
+]
 
 
 def in_window(

@@ -1,0 +1,200 @@
+"""Writing a tick's snapshots with their class and holding rows, in the caller's transaction.
+
+A tick of a 10,000-account entry writes 10,000 snapshots, 60,000 class rows and half a
+million holding rows: all of them go through the driver's ``executemany`` (see
+``monitor.store.bulk``), with the snapshots' ids reserved first so that nothing has to come
+back from the inserts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from monitor.allocation import AllocationReport, Holding
+from monitor.store.bulk import BATCH_ROWS, StoredValues, in_batches, insert_rows, stored_values
+from monitor.store.models import Snapshot, SnapshotClass, SnapshotHolding
+
+
+class NewSnapshot(NamedTuple):
+    portfolio_id: str
+    tick_id: int | None
+    taken_at: datetime
+    report: AllocationReport
+    store_holdings: bool = True
+
+
+SNAPSHOT_COLUMNS = (
+    "id",
+    "portfolio_id",
+    "tick_id",
+    "taken_at",
+    "portfolio_value",
+    "holdings_value",
+    "unallocated_value",
+    "total_drift",
+    "worst_drift",
+    "needs_rebalancing",
+    "threshold",
+    "relative_threshold",
+    "holdings_stored",
+)
+CLASS_COLUMNS = (
+    "snapshot_id",
+    "asset_class",
+    "position",
+    "current_value",
+    "current_percent",
+    "target_percent",
+    "target_value",
+    "difference",
+    "drift",
+    "breach",
+)
+HOLDING_COLUMNS = ("snapshot_id", "asset_class", "symbol", "value", "quantity", "price")
+
+
+def merged(holdings: Sequence[Holding]) -> Sequence[Holding]:
+    """One holding per (class, symbol): an entry's accounts may each hold the same symbol."""
+    if len({(h.asset_class, h.symbol) for h in holdings}) == len(holdings):
+        return holdings  # the common case: nothing to merge
+    groups: dict[tuple[str, str], list[Holding]] = {}
+    for holding in holdings:
+        groups.setdefault((holding.asset_class, holding.symbol), []).append(holding)
+    result = []
+    for (asset_class, symbol), group in groups.items():
+        if len(group) == 1:
+            result.append(group[0])
+            continue
+        value = sum((h.value for h in group), Decimal(0))
+        quantities = [h.quantity for h in group if h.quantity is not None]
+        quantity = sum(quantities, Decimal(0)) if len(quantities) == len(group) else None
+        price = value / quantity if quantity else None  # the value-weighted average price
+        kept = quantity if price is not None else None
+        result.append(Holding(symbol, asset_class, value, kept, price))
+    return result
+
+
+def reserve_snapshot_ids(session: Session, count: int) -> list[int]:
+    """``count`` new snapshot ids, in increasing order.
+
+    PostgreSQL hands them out from the table's sequence, safe among replicas. On SQLite the
+    tick's transaction holds the database's only write lock (``BEGIN IMMEDIATE``), so the
+    ids after the largest one are free until it commits.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        reserved = session.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('snapshots', 'id')) "
+                "FROM generate_series(1, :count)"
+            ),
+            {"count": count},
+        ).scalars()
+        return sorted(reserved)
+    largest = session.execute(select(func.coalesce(func.max(Snapshot.id), 0))).scalar_one()
+    return list(range(largest + 1, largest + 1 + count))
+
+
+def snapshot_rows(
+    ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues, session: Session
+) -> Iterator[tuple[Any, ...]]:
+    money = stored.decimal
+    dialect = session.get_bind().dialect
+    # The column type as this dialect runs it (SQLite keeps a time as text, in its format).
+    moment = Snapshot.__table__.c.taken_at.type.dialect_impl(dialect).bind_processor(dialect)
+    times: dict[datetime, Any] = {}  # a tick's snapshots usually share one time
+    for id_, new in zip(ids, snapshots, strict=True):
+        report = new.report
+        if new.taken_at not in times:
+            times[new.taken_at] = moment(new.taken_at) if moment else new.taken_at
+        yield (
+            id_,
+            new.portfolio_id,
+            new.tick_id,
+            times[new.taken_at],
+            money(report.portfolio_value),
+            money(report.holdings_value),
+            money(report.unallocated_value),
+            money(report.total_drift),
+            money(report.worst_drift),
+            report.needs_rebalancing,
+            money(report.policy.threshold),
+            money(report.policy.relative_threshold),
+            new.store_holdings,
+        )
+
+
+def class_rows(
+    ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues
+) -> Iterator[tuple[Any, ...]]:
+    money = stored.decimal
+    for id_, new in zip(ids, snapshots, strict=True):
+        for position, c in enumerate(new.report.classes):
+            yield (
+                id_,
+                c.asset_class,
+                position,
+                money(c.current_value),
+                money(c.current_percent),
+                money(c.target_percent),
+                money(c.target_value),
+                money(c.difference),
+                money(c.drift),
+                c.breach,
+            )
+
+
+def holding_rows(
+    pairs: Iterable[tuple[int, Holding]], stored: StoredValues
+) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``HOLDING_COLUMNS``, a batch at a time."""
+    money = stored.decimal
+    for batch in in_batches(pairs, BATCH_ROWS):
+        holdings = [h for _, h in batch]
+        yield from zip(
+            [id_ for id_, _ in batch],
+            [h.asset_class for h in holdings],
+            [h.symbol for h in holdings],
+            [money(h.value) for h in holdings],
+            [money(h.quantity) for h in holdings],
+            [money(h.price) for h in holdings],
+            strict=True,
+        )
+
+
+def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> list[int]:
+    """Insert snapshots with their class and holding rows, through the driver in bulk.
+
+    Returns the new ids in the order given. Does not commit: the tick's snapshot, alert
+    state and notifications belong in one transaction.
+    """
+    if not snapshots:
+        return []
+    keys = [(s.portfolio_id, s.tick_id, s.taken_at) for s in snapshots]
+    if len(set(keys)) != len(keys):
+        raise ValueError("two snapshots of one portfolio for the same tick and time")
+    ids = reserve_snapshot_ids(session, len(snapshots))
+    stored = stored_values(session)
+    insert_rows(
+        session,
+        Snapshot.__tablename__,
+        SNAPSHOT_COLUMNS,
+        snapshot_rows(ids, snapshots, stored, session),
+    )
+    insert_rows(
+        session, SnapshotClass.__tablename__, CLASS_COLUMNS, class_rows(ids, snapshots, stored)
+    )
+    pairs = (
+        (id_, h)
+        for id_, new in zip(ids, snapshots, strict=True)
+        if new.store_holdings
+        for h in merged(new.report.holdings)
+    )
+    rows = holding_rows(pairs, stored)
+    insert_rows(session, SnapshotHolding.__tablename__, HOLDING_COLUMNS, rows)
+    return ids
