@@ -60,13 +60,25 @@ def refuse_unknown(revision: str | None) -> None:
         )
 
 
+def begin_migration(connection: Connection) -> None:
+    """Make the migration one transaction that other processes wait for.
+
+    PostgreSQL's DDL is transactional already; the advisory lock makes replicas take turns.
+    On SQLite the driver runs DDL outside any transaction unless one was begun explicitly,
+    so a process killed halfway would leave some tables and no revision, and every later
+    start would fail on "table already exists". ``BEGIN IMMEDIATE`` makes the whole
+    migration atomic, and takes the write lock so that processes sharing the file take turns.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    elif connection.dialect.name == "sqlite":
+        connection.execute(text("BEGIN IMMEDIATE"))
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (the latest by default); refuse a newer schema."""
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
-            )
+        begin_migration(connection)
         refuse_unknown(revision_of(connection))
         command.upgrade(alembic_config(connection), revision)
 
@@ -74,6 +86,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 def downgrade(engine: Engine, revision: str) -> None:
     """Roll the schema back to ``revision`` (``"base"`` drops every table)."""
     with engine.begin() as connection:
+        begin_migration(connection)
         refuse_unknown(revision_of(connection))
         command.downgrade(alembic_config(connection), revision)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, event, inspect, text
 
 from monitor.errors import StoreError
 from monitor.store.engine import make_engine
@@ -55,6 +56,24 @@ def test_downgrade_to_base_drops_every_table(empty_engine: Engine) -> None:
     downgrade(empty_engine, "base")
     assert current_revision(empty_engine) is None
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_a_migration_cut_short_leaves_no_table_and_the_next_start_completes_it(
+    empty_engine: Engine,
+) -> None:
+    # As a process killed halfway through its first migration: the tables it made so far
+    # must go with it, or every later start fails on "table already exists".
+    def cut_short(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "CREATE TABLE snapshots" in statement:
+            raise RuntimeError("killed")
+
+    event.listen(empty_engine, "before_cursor_execute", cut_short)
+    with pytest.raises(RuntimeError, match="killed"):
+        upgrade(empty_engine)
+    event.remove(empty_engine, "before_cursor_execute", cut_short)
+    assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
 
 
 def test_a_schema_newer_than_the_code_is_refused(empty_engine: Engine) -> None:
