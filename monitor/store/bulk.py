@@ -38,7 +38,9 @@ class StoredValues:
             # PostgreSQL's NUMERIC(28, 10) rounds half away from zero, as ExactDecimal
             # does, and refuses what does not fit.
             return number
-        text = format(number, "f")
+        text = str(number)  # twice as fast as format(), and the same but for exponents
+        if "E" in text:
+            text = format(number, "f")
         point = text.find(".")
         # At most 18 characters before the point (a sign counts: then the general path
         # decides) and 10 after it; NaN and infinities are not finite.

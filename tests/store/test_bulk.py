@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
 from monitor.store.bulk import StoredValues
@@ -37,3 +39,21 @@ def test_a_decimal_is_stored_as_exact_decimal_stores_it_on_sqlite(raw: str) -> N
 def test_a_decimal_the_column_cannot_hold_is_refused(raw: str) -> None:
     with pytest.raises(ValueError):
         StoredValues("sqlite", sqlite.dialect()).decimal(Decimal(raw))
+
+
+@given(
+    digits=st.integers(min_value=-(10**24), max_value=10**24),
+    exponent=st.integers(min_value=-25, max_value=8),
+)
+def test_any_decimal_is_stored_or_refused_as_exact_decimal_does(digits: int, exponent: int) -> None:
+    dialect = sqlite.dialect()
+    number = Decimal(digits).scaleb(exponent)
+    try:
+        expected: str | None = ExactDecimal().process_bind_param(number, dialect)
+    except ValueError:
+        expected = None
+    if expected is None:
+        with pytest.raises(ValueError):
+            StoredValues("sqlite", dialect).decimal(number)
+    else:
+        assert StoredValues("sqlite", dialect).decimal(number) == expected
