@@ -1,23 +1,44 @@
 """The allocation engine: holdings + targets -> an ``AllocationReport``.
 
 Pure: no I/O, no clock, no database. Money and percents are ``Decimal`` at full precision
-inside; rounding to two places (half-up) happens only where values are shown.
+inside; rounding to two places (half-up) happens only where values are shown. Targets and
+their options live in ``targets``, bands and the drift policy in ``bands``; their names are
+re-exported here for the code that imports them from the engine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Literal
 
+from monitor.bands import DEFAULT_THRESHOLD, BreachRule, DriftPolicy
 from monitor.errors import InputError
+from monitor.numbers import CENT, HUNDRED, ZERO, normalise_class, round2, subfield, to_decimal
+from monitor.targets import TARGET_SUM_TOLERANCE, Targets, parse_targets
 
-HUNDRED = Decimal(100)
-CENT = Decimal("0.01")
-# Targets are written by hand (33.33 + 33.33 + 33.33); within this of 100 they are accepted
-# and scaled to exactly 100 so that money is conserved.
-TARGET_SUM_TOLERANCE = Decimal("0.01")
+__all__ = [
+    "CENT",
+    "DEFAULT_TARGETS",
+    "DEFAULT_THRESHOLD",
+    "HUNDRED",
+    "TARGET_SUM_TOLERANCE",
+    "Action",
+    "AllocationReport",
+    "BreachRule",
+    "ClassAllocation",
+    "DriftPolicy",
+    "Holding",
+    "RebalancingAction",
+    "Targets",
+    "compute_allocation",
+    "make_holding",
+    "normalise_class",
+    "parse_targets",
+    "round2",
+    "to_decimal",
+]
 
 DEFAULT_TARGETS: dict[str, Decimal] = {
     "stocks": Decimal(50),
@@ -27,43 +48,8 @@ DEFAULT_TARGETS: dict[str, Decimal] = {
     "futures": Decimal(5),
     "cash": Decimal(5),
 }
-DEFAULT_THRESHOLD = Decimal(5)
 
 Action = Literal["BUY", "SELL"]
-BreachRule = Literal["absolute", "relative"]
-
-
-def round2(value: Decimal) -> Decimal:
-    """Round money or a percent for display: two places, half away from zero."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
-
-
-def to_decimal(raw: object, field: str, *, allow_negative: bool = False) -> Decimal:
-    """A finite ``Decimal`` from a JSON/CSV/TOML number or numeric string, or ``InputError``."""
-    if isinstance(raw, bool) or raw is None:
-        raise InputError(field, f"expected a number, got {raw!r}")
-    try:
-        # str() first so that a float such as 0.1 keeps its shortest decimal form.
-        number = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip().replace("_", ""))
-    except (InvalidOperation, ValueError):
-        raise InputError(field, f"expected a number, got {raw!r}") from None
-    if not number.is_finite():
-        raise InputError(field, f"must be a finite number, got {raw!r}")
-    if number < 0 and not allow_negative:
-        raise InputError(field, f"must not be negative, got {raw!r}")
-    return number
-
-
-def subfield(where: str, name: str) -> str:
-    """``holdings.AAPL`` + ``value`` -> ``holdings.AAPL.value``; ``line 7`` -> ``line 7: value``."""
-    return f"{where}: {name}" if where.startswith("line ") else f"{where}.{name}"
-
-
-def normalise_class(name: object, field: str) -> str:
-    """Asset class names compare trimmed and lower-case: ``" Stocks "`` is ``stocks``."""
-    if not isinstance(name, str) or not name.strip():
-        raise InputError(field, "asset class must be a non-empty name")
-    return name.strip().lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,49 +92,6 @@ def make_holding(
     return Holding(symbol.strip(), klass, amount, qty, px, account)
 
 
-def parse_targets(raw: Mapping[str, object], field: str = "targets") -> dict[str, Decimal]:
-    """Targets as ``{class: percent}``: names normalised, each 0..100, summing to 100."""
-    if not raw:
-        raise InputError(field, "at least one asset class target is needed")
-    targets: dict[str, Decimal] = {}
-    for name, percent in raw.items():
-        klass = normalise_class(name, f"{field}.{name}")
-        if klass in targets:
-            raise InputError(f"{field}.{name}", f"asset class {klass!r} is given twice")
-        value = to_decimal(percent, f"{field}.{name}")
-        if value > HUNDRED:
-            raise InputError(f"{field}.{name}", f"a target cannot exceed 100%, got {percent}")
-        targets[klass] = value
-    total = sum(targets.values(), Decimal(0))
-    if abs(total - HUNDRED) > TARGET_SUM_TOLERANCE:
-        raise InputError(field, f"targets must sum to 100, they sum to {total.normalize():f}")
-    if total != HUNDRED:
-        scaled = {klass: value * HUNDRED / total for klass, value in targets.items()}
-        # The last class takes the division's residue, so the sum is exactly 100.
-        last = next(reversed(scaled))
-        scaled[last] = HUNDRED - sum((v for k, v in scaled.items() if k != last), Decimal(0))
-        targets = scaled
-    return targets
-
-
-@dataclass(frozen=True, slots=True)
-class DriftPolicy:
-    """When a class needs rebalancing: |drift| > ``threshold`` percentage points, or, when
-    ``relative_threshold`` is set, |drift| > that fraction of the class's target (5/25 rule)."""
-
-    threshold: Decimal = DEFAULT_THRESHOLD
-    relative_threshold: Decimal | None = None
-
-    def breach(self, drift: Decimal, target_percent: Decimal) -> BreachRule | None:
-        if abs(drift) > self.threshold:
-            return "absolute"
-        # A class with no target has no relative band; the absolute threshold governs it.
-        relative = self.relative_threshold
-        if relative is not None and target_percent > 0 and abs(drift) > relative * target_percent:
-            return "relative"
-        return None
-
-
 @dataclass(frozen=True, slots=True)
 class ClassAllocation:
     asset_class: str
@@ -156,13 +99,24 @@ class ClassAllocation:
     current_percent: Decimal
     target_percent: Decimal
     target_value: Decimal
-    difference: Decimal
+    difference: Decimal  # current - target value: what a trade to target moves, signed
     drift: Decimal
-    breach: BreachRule | None
+    breach: BreachRule | None  # the rule that makes it need rebalancing, else None
+    rule_fired: BreachRule | None  # the rule its drift breaks, even if the trade is too small
+    below_minimum: bool  # outside its band, but its trade back is below ``min_trade``
+    band_lower: Decimal  # its band, in percent of the portfolio
+    band_upper: Decimal
+    edge_value: Decimal  # its value at the nearest edge of its tolerance band
+    goal_value: Decimal  # what rebalancing brings it to: target, or the tolerance band's edge
 
     @property
     def needs_rebalancing(self) -> bool:
         return self.breach is not None
+
+    @property
+    def trade_amount(self) -> Decimal:
+        """The money to trade to reach the goal (target or band edge); never negative."""
+        return abs(self.goal_value - self.current_value)
 
     def alert_line(self) -> str:
         """The seed's wording: ``STOCKS: under-allocated by 35.32% (current: ...)``."""
@@ -181,6 +135,8 @@ class RebalancingAction:
     current_percent: Decimal
     target_percent: Decimal
     drift: Decimal
+    amount_to_target: Decimal
+    amount_to_band_edge: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,10 +147,11 @@ class AllocationReport:
     classes: tuple[ClassAllocation, ...]
     policy: DriftPolicy
     holdings: tuple[Holding, ...]
+    targets: Targets
 
     @property
     def total_drift(self) -> Decimal:
-        return sum((abs(c.drift) for c in self.classes), Decimal(0))
+        return sum((abs(c.drift) for c in self.classes), ZERO)
 
     @property
     def needs_rebalancing(self) -> bool:
@@ -205,8 +162,12 @@ class AllocationReport:
         return tuple(c for c in self.classes if c.needs_rebalancing)
 
     @property
+    def below_minimum(self) -> tuple[ClassAllocation, ...]:
+        return tuple(c for c in self.classes if c.below_minimum)
+
+    @property
     def worst_drift(self) -> Decimal:
-        return max((abs(c.drift) for c in self.classes), default=Decimal(0))
+        return max((abs(c.drift) for c in self.classes), default=ZERO)
 
     @property
     def alerts(self) -> list[str]:
@@ -214,14 +175,17 @@ class AllocationReport:
 
     @property
     def actions(self) -> tuple[RebalancingAction, ...]:
+        """One per breaching class: back to its goal (target, or the band edge)."""
         return tuple(
             RebalancingAction(
                 asset_class=c.asset_class,
                 action="BUY" if c.difference < 0 else "SELL",
-                amount=abs(c.difference),
+                amount=c.trade_amount,
                 current_percent=c.current_percent,
                 target_percent=c.target_percent,
                 drift=c.drift,
+                amount_to_target=abs(c.difference),
+                amount_to_band_edge=abs(c.edge_value - c.current_value),
             )
             for c in self.breaching
         )
@@ -233,19 +197,11 @@ class AllocationReport:
 def class_values(holdings: Iterable[Holding]) -> dict[str, Decimal]:
     values: dict[str, Decimal] = {}
     for holding in holdings:
-        values[holding.asset_class] = values.get(holding.asset_class, Decimal(0)) + holding.value
+        values[holding.asset_class] = values.get(holding.asset_class, ZERO) + holding.value
     return values
 
 
-def compute_allocation(
-    holdings: Sequence[Holding],
-    targets: Mapping[str, Decimal],
-    policy: DriftPolicy = DriftPolicy(),
-    portfolio_value: Decimal | None = None,
-) -> AllocationReport:
-    """Compare holdings with targets; see DESIGN.md "Domain semantics" for every rule."""
-    held = class_values(holdings)
-    holdings_value = sum(held.values(), Decimal(0))
+def portfolio_total(holdings_value: Decimal, portfolio_value: Decimal | None) -> Decimal:
     if portfolio_value is None:
         total = holdings_value
     elif holdings_value - portfolio_value > CENT:
@@ -259,28 +215,28 @@ def compute_allocation(
         raise InputError(
             "holdings", "the portfolio is worth nothing (total value 0); nothing to allocate"
         )
+    return total
 
+
+def compute_allocation(
+    holdings: Sequence[Holding],
+    targets: Mapping[str, Decimal],
+    policy: DriftPolicy = DriftPolicy(),
+    portfolio_value: Decimal | None = None,
+) -> AllocationReport:
+    """Compare holdings with targets; see DESIGN.md "Domain semantics" for every rule.
+
+    ``targets`` is a ``Targets`` (with per-class options) or plain ``{class: percent}``.
+    """
+    goal = Targets.flat(targets)
+    held = class_values(holdings)
+    holdings_value = sum(held.values(), ZERO)
+    total = portfolio_total(holdings_value, portfolio_value)
     # Targeted classes first, in the order given, then classes held without a target.
-    order = list(targets) + [klass for klass in held if klass not in targets]
-    classes = []
-    for klass in order:
-        value = held.get(klass, Decimal(0))
-        target_percent = targets.get(klass, Decimal(0))
-        current_percent = value / total * HUNDRED
-        target_value = total * target_percent / HUNDRED
-        drift = current_percent - target_percent
-        classes.append(
-            ClassAllocation(
-                asset_class=klass,
-                current_value=value,
-                current_percent=current_percent,
-                target_percent=target_percent,
-                target_value=target_value,
-                difference=value - target_value,
-                drift=drift,
-                breach=policy.breach(drift, target_percent),
-            )
-        )
+    order = list(goal) + [klass for klass in held if klass not in goal]
+    classes = [
+        class_allocation(klass, held.get(klass, ZERO), total, goal, policy) for klass in order
+    ]
     return AllocationReport(
         portfolio_value=total,
         holdings_value=holdings_value,
@@ -288,4 +244,37 @@ def compute_allocation(
         classes=tuple(classes),
         policy=policy,
         holdings=tuple(holdings),
+        targets=goal,
+    )
+
+
+def class_allocation(
+    klass: str, value: Decimal, total: Decimal, targets: Targets, policy: DriftPolicy
+) -> ClassAllocation:
+    spec = targets.spec(klass)
+    target_percent = spec.percent
+    current_percent = value / total * HUNDRED
+    target_value = total * target_percent / HUNDRED
+    drift = current_percent - target_percent
+    band = policy.band_for(spec)
+    rule = policy.classify(drift, band)
+    edge_value = total * (target_percent + policy.edge_drift(drift, band)) / HUNDRED
+    goal_value = total * (target_percent + policy.goal_drift(drift, band)) / HUNDRED
+    # A breach whose trade back is smaller than the minimum trade is not worth an alert.
+    too_small = rule is not None and abs(goal_value - value) < policy.min_trade
+    return ClassAllocation(
+        asset_class=klass,
+        current_value=value,
+        current_percent=current_percent,
+        target_percent=target_percent,
+        target_value=target_value,
+        difference=value - target_value,
+        drift=drift,
+        breach=None if too_small else rule,
+        rule_fired=rule,
+        below_minimum=too_small,
+        band_lower=max(ZERO, target_percent - band.below),
+        band_upper=min(HUNDRED, target_percent + band.above),
+        edge_value=edge_value,
+        goal_value=goal_value,
     )

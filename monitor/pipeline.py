@@ -83,6 +83,8 @@ def drift_policy(settings: Settings, entry: PortfolioSettings) -> DriftPolicy:
         relative_threshold=entry.relative_threshold
         if entry.relative_threshold is not None
         else settings.relative_threshold,
+        # A breach whose trade back is below the plan's minimum trade raises no alert.
+        min_trade=settings.plan_of(entry).min_trade,
     )
 
 

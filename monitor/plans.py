@@ -1,100 +1,281 @@
-"""Rebalancing plans beyond "trade every breaching class back to target".
+"""Rebalancing plans: what to buy and sell, per class and per holding, in one of three modes.
 
-Pure, like ``allocation``: a plan is computed from a report and returns actions.
+- ``buy_and_sell`` (default): every breaching class goes back to its goal (target, or the
+  band edge); the cash this frees or needs is levelled across the other classes.
+- ``buy_only``: new cash (plus any unallocated value) goes to the largest shortfalls; nothing
+  is sold.
+- ``sell_only``: ``raise_cash`` is sold from the largest excesses; nothing is bought.
+  Without ``raise_cash``, the breaching over-weight classes are sold back to their goal.
+
+Every plan balances: ``bought = sold + available - leftover`` with ``leftover >= 0``, where
+``available`` is the unallocated value plus new cash. No trade is smaller than the policy's
+``min_trade``: a class whose trade would be is left out and listed. Pure: no I/O.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_UP, Decimal
+from typing import Literal
 
-from monitor.allocation import CENT, HUNDRED, AllocationReport, RebalancingAction
+from monitor.allocation import Action, AllocationReport, ClassAllocation
 from monitor.errors import InputError
+from monitor.levelling import to_cents, water_fill
+from monitor.numbers import CENT, HUNDRED, ZERO, round2, total
+from monitor.plan_outcome import Unresolved, resulting_percents, unresolved_classes
+from monitor.trades import Placement, SkippedTrade, Trade, place_trades
+
+PlanMode = Literal["buy_and_sell", "buy_only", "sell_only"]
+PLAN_MODES: tuple[PlanMode, ...] = ("buy_and_sell", "buy_only", "sell_only")
 
 
 @dataclass(frozen=True, slots=True)
-class BuyOnlyPlan:
-    """New cash split across under-weight classes; nothing is sold."""
+class PlanRequest:
+    mode: PlanMode = "buy_and_sell"
+    cash: Decimal = ZERO  # new money to invest
+    raise_cash: Decimal = ZERO  # sell_only: money to take out of the portfolio
 
+
+@dataclass(frozen=True, slots=True)
+class PlannedAction:
+    """One class's part of the plan; ``amount`` is what its trades add up to."""
+
+    asset_class: str
+    action: Action
+    amount: Decimal
+    current_percent: Decimal
+    target_percent: Decimal
+    drift: Decimal
+    resulting_percent: Decimal
+    trades: tuple[Trade, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RebalancingPlan:
+    mode: PlanMode
     cash: Decimal
-    actions: tuple[RebalancingAction, ...]
+    raise_cash: Decimal
+    unallocated: Decimal
+    min_trade: Decimal
+    actions: tuple[PlannedAction, ...]
+    below_minimum: tuple[SkippedTrade, ...]
+    unresolved: tuple[Unresolved, ...]
     resulting_percent: dict[str, Decimal]
     resulting_drift: dict[str, Decimal]
 
     @property
+    def bought(self) -> Decimal:
+        return total(a.amount for a in self.actions if a.action == "BUY")
+
+    @property
+    def sold(self) -> Decimal:
+        return total(a.amount for a in self.actions if a.action == "SELL")
+
+    @property
     def invested(self) -> Decimal:
-        return sum((a.amount for a in self.actions), Decimal(0))
+        return self.bought
+
+    @property
+    def available(self) -> Decimal:
+        """Money not held in any class before the plan: unallocated value plus new cash."""
+        return self.unallocated + self.cash
 
     @property
     def leftover(self) -> Decimal:
-        return self.cash - self.invested
+        """Cash in hand after the plan (in sell_only, it includes the cash raised)."""
+        return self.available + self.sold - self.bought
+
+    @property
+    def shortfall(self) -> Decimal:
+        """sell_only: how much of ``raise_cash`` the plan could not raise."""
+        return max(ZERO, self.raise_cash - self.leftover)
+
+    @property
+    def trades(self) -> tuple[Trade, ...]:
+        return tuple(t for a in self.actions for t in a.trades)
 
     @property
     def total_drift_after(self) -> Decimal:
-        return sum((abs(d) for d in self.resulting_drift.values()), Decimal(0))
+        return total(abs(d) for d in self.resulting_drift.values())
 
 
-def water_fill(deficits: dict[str, Decimal], cash: Decimal) -> dict[str, Decimal]:
-    """Spend ``cash`` on the largest deficits first, levelling them down together.
+def plan_rebalancing(
+    report: AllocationReport, request: PlanRequest = PlanRequest()
+) -> RebalancingPlan:
+    """The plan for ``report`` in the requested mode, honouring ``report.policy.min_trade``.
 
-    Buying ``max(0, deficit - level)`` for the level at which the buys add up to ``cash``
-    minimises the sum of squared distances to target under "no selling" (the KKT solution),
-    and also the largest remaining shortfall.
+    A class whose trade comes out below the minimum is frozen (left as it is) and the plan
+    is made again without it, until every trade clears the minimum.
     """
-    ranked = sorted((d for d in deficits.values() if d > 0), reverse=True)
-    if cash <= 0 or not ranked:
-        return dict.fromkeys(deficits, Decimal(0))
-    spend = min(cash, sum(ranked, Decimal(0)))
-    level = Decimal(0)
-    running = Decimal(0)
-    for count, deficit in enumerate(ranked, start=1):
-        running += deficit
-        level = (running - spend) / count
-        following = ranked[count] if count < len(ranked) else Decimal(0)
-        if level >= following:
+    check_request(report, request)
+    min_trade = report.policy.min_trade
+    frozen: dict[str, SkippedTrade] = {}
+    while True:
+        placement = place(report, request, frozen)
+        small = {k: a for k, a in placement.amounts.items() if 0 < abs(a) < min_trade}
+        if not small:
             break
-    return {klass: max(Decimal(0), d - level) for klass, d in deficits.items()}
+        klass = min(small, key=lambda k: (abs(small[k]), k))
+        side: Action = "BUY" if small[klass] > 0 else "SELL"
+        frozen[klass] = SkippedTrade(klass, side, abs(small[klass]))
+    return assemble(report, request, placement, frozen)
 
 
-def to_cents(exact: dict[str, Decimal], budget: Decimal) -> dict[str, Decimal]:
-    """Round buys down to cents, then hand the spare cents to the largest remainders, so the
-    total never exceeds ``budget`` (itself rounded down to a cent)."""
-    floored = {k: v.quantize(CENT, rounding=ROUND_DOWN) for k, v in exact.items()}
-    budget_cents = min(budget, sum(exact.values(), Decimal(0))).quantize(CENT, rounding=ROUND_DOWN)
-    spare = int((budget_cents - sum(floored.values(), Decimal(0))) / CENT)
-    by_remainder = sorted(exact, key=lambda k: exact[k] - floored[k], reverse=True)
-    for klass in by_remainder[: max(spare, 0)]:
-        floored[klass] += CENT
-    return floored
-
-
-def plan_buy_only(report: AllocationReport, cash: Decimal) -> BuyOnlyPlan:
+def plan_buy_only(report: AllocationReport, cash: Decimal) -> RebalancingPlan:
     """Invest ``cash`` so the portfolio ends as close to its targets as buying alone allows."""
-    if cash < 0:
-        raise InputError("cash", f"new cash to invest must not be negative, got {cash}")
-    new_total = report.portfolio_value + cash
-    deficits = {
-        c.asset_class: new_total * c.target_percent / HUNDRED - c.current_value
-        for c in report.classes
+    return plan_rebalancing(report, PlanRequest("buy_only", cash))
+
+
+def check_request(report: AllocationReport, request: PlanRequest) -> None:
+    if request.cash < 0:
+        raise InputError("cash", f"new cash to invest must not be negative, got {request.cash}")
+    if request.raise_cash < 0:
+        raise InputError("raise_cash", f"must not be negative, got {request.raise_cash}")
+    if request.mode == "sell_only" and request.cash > 0:
+        raise InputError("cash", "sell_only invests no new cash; use buy_and_sell or buy_only")
+    if request.mode != "sell_only" and request.raise_cash > 0:
+        raise InputError("raise_cash", "only the sell_only mode raises cash")
+    if request.raise_cash > report.portfolio_value:
+        raise InputError(
+            "raise_cash",
+            f"cannot raise {request.raise_cash}: the portfolio is worth "
+            f"{round2(report.portfolio_value)}",
+        )
+
+
+def place(
+    report: AllocationReport, request: PlanRequest, frozen: dict[str, SkippedTrade]
+) -> Placement:
+    available = report.unallocated_value + request.cash
+    classes = [c for c in report.classes if c.asset_class not in frozen]
+    new_total = report.portfolio_value + request.cash - request.raise_cash
+    targets = {c.asset_class: new_total * c.target_percent / HUNDRED for c in classes}
+    values = {c.asset_class: c.current_value for c in classes}
+    if request.mode == "buy_only":
+        gaps = {k: targets[k] - values[k] for k in values}
+        amounts = to_cents(water_fill(gaps, available), available)
+    elif request.mode == "sell_only":
+        amounts = sell_only_amounts(classes, targets, request.raise_cash - available, request)
+    else:
+        amounts = buy_and_sell_amounts(report, classes, targets, available, new_total)
+    return place_trades(
+        report,
+        amounts,
+        available=available,
+        min_trade=report.policy.min_trade,
+        sell_rounding="up" if request.mode == "sell_only" else "nearest",
+    )
+
+
+def sell_only_amounts(
+    classes: list[ClassAllocation],
+    targets: dict[str, Decimal],
+    need: Decimal,
+    request: PlanRequest,
+) -> dict[str, Decimal]:
+    if request.raise_cash > 0:
+        excess = {c.asset_class: c.current_value - targets[c.asset_class] for c in classes}
+        return sells_in_cents(water_fill(excess, need), classes)
+    return sells_in_cents(
+        {
+            c.asset_class: c.current_value - c.goal_value
+            if c.needs_rebalancing and c.goal_value < c.current_value
+            else ZERO
+            for c in classes
+        },
+        classes,
+    )
+
+
+def buy_and_sell_amounts(
+    report: AllocationReport,
+    classes: list[ClassAllocation],
+    targets: dict[str, Decimal],
+    available: Decimal,
+    new_total: Decimal,
+) -> dict[str, Decimal]:
+    """Classes out of band to their goal; the cash that frees or needs is levelled over all.
+
+    Out of band on the total after new cash: a class in band before may be diluted out.
+    """
+    policy = report.policy
+    moves = {}
+    for c in classes:
+        band = policy.band_for(report.targets.spec(c.asset_class))
+        drift = c.current_value / new_total * HUNDRED - c.target_percent
+        goal = c.target_percent + policy.goal_drift(drift, band)
+        outside = policy.classify(drift, band) is not None
+        moves[c.asset_class] = new_total * goal / HUNDRED - c.current_value if outside else ZERO
+    after = {c.asset_class: c.current_value + moves[c.asset_class] for c in classes}
+    balance = available - total(moves.values())
+    if balance > 0:
+        extra = water_fill({k: targets[k] - after[k] for k in after}, balance)
+        moves = {k: moves[k] + extra[k] for k in moves}
+    elif balance < 0:
+        extra = water_fill({k: after[k] - targets[k] for k in after}, -balance)
+        moves = {k: moves[k] - extra[k] for k in moves}
+    sells = sells_in_cents({k: -m for k, m in moves.items() if m < 0}, classes)
+    buys = {k: m for k, m in moves.items() if m > 0}
+    budget = available - total(sells.values())
+    if total(buys.values()) > budget:
+        # Frozen classes cannot fund the buys: buy less, levelled from the largest.
+        buys = water_fill(buys, budget)
+    return sells | to_cents(buys, budget)
+
+
+def sells_in_cents(sells: dict[str, Decimal], classes: list[ClassAllocation]) -> dict[str, Decimal]:
+    """Sells as negative amounts, rounded up to the cent (never more than the class holds)."""
+    held = {c.asset_class: c.current_value for c in classes}
+    return {
+        k: -min(v.quantize(CENT, rounding=ROUND_UP), held[k]) for k, v in sells.items() if v > 0
     }
-    buys = to_cents(water_fill(deficits, cash), cash)
+
+
+def assemble(
+    report: AllocationReport,
+    request: PlanRequest,
+    placement: Placement,
+    frozen: dict[str, SkippedTrade],
+) -> RebalancingPlan:
+    amounts = placement.amounts
+    left_out = [*frozen.values(), *placement.skipped]
+    for c in report.below_minimum:
+        # The report's breaches too small to trade are left out of the plan too: listed.
+        if not amounts.get(c.asset_class) and all(s.asset_class != c.asset_class for s in left_out):
+            side: Action = "SELL" if c.difference > 0 else "BUY"
+            left_out.append(SkippedTrade(c.asset_class, side, c.trade_amount))
+    leftover = report.unallocated_value + request.cash - total(amounts.values())
+    resulting = resulting_percents(report, amounts, request.cash, min(request.raise_cash, leftover))
+    drift = {c.asset_class: resulting[c.asset_class] - c.target_percent for c in report.classes}
     actions = tuple(
-        RebalancingAction(
+        PlannedAction(
             asset_class=c.asset_class,
-            action="BUY",
-            amount=buys[c.asset_class],
+            action="BUY" if amounts[c.asset_class] > 0 else "SELL",
+            amount=abs(amounts[c.asset_class]),
             current_percent=c.current_percent,
             target_percent=c.target_percent,
             drift=c.drift,
+            resulting_percent=resulting[c.asset_class],
+            trades=placement.trades.get(c.asset_class, ()),
         )
         for c in report.classes
-        if buys[c.asset_class] > 0
+        if amounts.get(c.asset_class, ZERO) != 0
     )
-    resulting = {
-        c.asset_class: (c.current_value + buys[c.asset_class]) / new_total * HUNDRED
-        for c in report.classes
-    }
-    drift = {c.asset_class: resulting[c.asset_class] - c.target_percent for c in report.classes}
-    return BuyOnlyPlan(
-        cash=cash, actions=actions, resulting_percent=resulting, resulting_drift=drift
+    return RebalancingPlan(
+        mode=request.mode,
+        cash=request.cash,
+        raise_cash=request.raise_cash,
+        unallocated=report.unallocated_value,
+        min_trade=report.policy.min_trade,
+        actions=actions,
+        below_minimum=tuple(left_out),
+        unresolved=unresolved_classes(
+            report,
+            request.mode,
+            drift,
+            {s.asset_class: s for s in left_out},
+            placement.trades,
+        ),
+        resulting_percent=resulting,
+        resulting_drift=drift,
     )

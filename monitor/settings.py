@@ -7,6 +7,7 @@ secrets read from files, the TOML file, then the defaults below.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from contextvars import ContextVar
@@ -22,6 +23,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
+    PlainValidator,
     PrivateAttr,
     SecretStr,
     ValidationError,
@@ -32,8 +35,10 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from monitor.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD, parse_targets
 from monitor.errors import ConfigError, InputError
+from monitor.plans import PlanMode
 from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
 from monitor.sources import SourceOptions, source_kinds
+from monitor.targets import Targets as TargetTable
 
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -65,7 +70,14 @@ def check_timezone(name: str) -> str:
 Timezone = Annotated[str, BeforeValidator(check_timezone)]
 
 
-def check_targets(raw: object) -> dict[str, Decimal]:
+def check_targets(raw: object) -> TargetTable:
+    if isinstance(raw, TargetTable):
+        return raw
+    if isinstance(raw, str):  # from the environment: MONITOR_TARGETS='{"stocks": 60, ...}'
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"targets are not valid JSON: {error.msg}") from None
     if not isinstance(raw, dict):
         raise ValueError("targets must be a table of asset class = percent")
     try:
@@ -76,11 +88,34 @@ def check_targets(raw: object) -> dict[str, Decimal]:
         raise ValueError(f"{below}: {error.problem}" if below else error.problem) from None
 
 
-Targets = Annotated[dict[str, Decimal], BeforeValidator(check_targets)]
+# Each class is a percent or a table with options (min, max, buy, fractional).
+Targets = Annotated[
+    TargetTable,
+    PlainValidator(check_targets),
+    PlainSerializer(TargetTable.raw, return_type=dict[str, Any]),
+]
 
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class PlanSettings(Section):
+    """How rebalancing plans are made and when a trade is worth an alert.
+
+    At the top level, the defaults of the API and ``check``; a portfolio's ``plan`` table
+    overrides the keys it sets.
+    """
+
+    mode: PlanMode = "buy_and_sell"
+    min_trade: Decimal = Field(Decimal(0), ge=0)  # smaller trades are left out, and not alerted
+
+    def overridden(self, overrides: PlanSettings | None) -> PlanSettings:
+        if overrides is None:
+            return self
+        return self.model_copy(
+            update={key: getattr(overrides, key) for key in overrides.model_fields_set}
+        )
 
 
 class Schedule(Section):
@@ -162,6 +197,7 @@ class PortfolioSettings(Section):
     relative_threshold: Decimal | None = Field(None, gt=0, le=1)
     schedule: Schedule = Schedule(every=timedelta(hours=1))
     notify: NotifyOverrides = NotifyOverrides()
+    plan: PlanSettings | None = None  # overrides the keys it sets of the top-level [plan]
     source: SourceOptions
     store_holdings: bool = True
 
@@ -226,12 +262,13 @@ class Settings(BaseSettings):
     )
 
     timezone: Timezone = "UTC"
-    targets: Targets = Field(default_factory=lambda: dict(DEFAULT_TARGETS))
+    targets: Targets = Field(default_factory=lambda: TargetTable.flat(DEFAULT_TARGETS))
     threshold: Decimal = Field(DEFAULT_THRESHOLD, gt=0, le=100)
     relative_threshold: Decimal | None = Field(None, gt=0, le=1)
     database: DatabaseSettings = DatabaseSettings()
     api: ApiSettings = ApiSettings()
     notify: NotifySettings = NotifySettings()
+    plan: PlanSettings = PlanSettings()
     history: HistorySettings = HistorySettings()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -267,8 +304,11 @@ class Settings(BaseSettings):
     def portfolio(self, portfolio_id: str) -> PortfolioSettings | None:
         return next((p for p in self.portfolios if p.id == portfolio_id), None)
 
-    def targets_of(self, portfolio: PortfolioSettings) -> dict[str, Decimal]:
+    def targets_of(self, portfolio: PortfolioSettings) -> TargetTable:
         return portfolio.targets if portfolio.targets is not None else self.targets
+
+    def plan_of(self, portfolio: PortfolioSettings) -> PlanSettings:
+        return self.plan.overridden(portfolio.plan)
 
     def notify_of(self, portfolio: PortfolioSettings) -> NotifySettings:
         notify = self.notify.overridden(portfolio.notify)

@@ -9,22 +9,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from monitor.allocation import (
     AllocationReport,
     Holding,
     RebalancingAction,
     make_holding,
-    round2,
 )
-from monitor.plans import BuyOnlyPlan
+from monitor.api.fields import Amount, Number, Rounded
+from monitor.api.plan_schemas import BandOut, PlanOut, TargetsIn, plan_out
+from monitor.plans import PlanMode, PlannedAction, RebalancingPlan
 
-Rounded = Annotated[Decimal, PlainSerializer(lambda d: float(round2(d)), return_type=float)]
-Number = Annotated[Decimal, PlainSerializer(float, return_type=float)]
-Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+__all__ = ["Amount", "Number", "Rounded"]  # also imported from here by other schemas
 
 
 class HoldingIn(BaseModel):
@@ -45,11 +43,25 @@ class CalculateRequest(BaseModel):
     portfolio_value: Amount | None = Field(None, examples=[183535.63])
     rebalancing_threshold: Decimal | None = Field(None, gt=0, le=100, allow_inf_nan=False)
     relative_threshold: Decimal | None = Field(None, gt=0, le=1, allow_inf_nan=False)
-    target_allocations: dict[str, Amount] | None = Field(
-        None, description="Percent per asset class, summing to 100; defaults to the configured"
+    target_allocations: TargetsIn | None = Field(
+        None, description="Targets per asset class; defaults to the configured ones"
     )
     cash: Amount | None = Field(
-        None, description="New cash to invest: adds a buy-only plan that never sells"
+        None,
+        description="New cash to invest: the plan invests it, and a buy-only plan is added",
+    )
+    mode: PlanMode | None = Field(
+        None,
+        description="How the plan trades: buy_and_sell (default), buy_only (invests cash and "
+        "any unallocated value, never sells) or sell_only (raises raise_cash, never buys)",
+    )
+    raise_cash: Amount | None = Field(
+        None, description="sell_only: the cash to raise, sold from the most over-weight classes"
+    )
+    min_trade: Amount | None = Field(
+        None,
+        description="Smallest trade worth making: smaller ones are left out of the plan, and a "
+        "class whose only breach needs a smaller trade does not need rebalancing",
     )
 
 
@@ -77,6 +89,12 @@ class AssetClassOut(BaseModel):
     difference_percent: Rounded
     needs_rebalancing: bool
     breach: str | None
+    rule_fired: str | None = Field(
+        description="The rule its drift breaks (absolute, relative, band), even when its "
+        "trade is below min_trade"
+    )
+    below_minimum: bool
+    band: BandOut
 
 
 class ActionOut(BaseModel):
@@ -109,15 +127,20 @@ class CalculateResponse(BaseModel):
     holdings_value: Rounded
     unallocated_value: Rounded
     alerts: list[str]
+    min_trade: Rounded
+    plan: PlanOut
     buy_only: BuyOnlyOut | None = None
 
 
-def actions_out(actions: Iterable[RebalancingAction]) -> list[ActionOut]:
+def actions_out(actions: Iterable[RebalancingAction | PlannedAction]) -> list[ActionOut]:
     return [ActionOut.model_validate(action, from_attributes=True) for action in actions]
 
 
 def calculate_response(
-    report: AllocationReport, timestamp: datetime, buy_only: BuyOnlyPlan | None = None
+    report: AllocationReport,
+    timestamp: datetime,
+    plan: RebalancingPlan,
+    buy_only: RebalancingPlan | None = None,
 ) -> CalculateResponse:
     return CalculateResponse(
         portfolio_value=report.portfolio_value,
@@ -133,6 +156,9 @@ def calculate_response(
                 difference_percent=c.drift,
                 needs_rebalancing=c.needs_rebalancing,
                 breach=c.breach,
+                rule_fired=c.rule_fired,
+                below_minimum=c.below_minimum,
+                band=BandOut(lower=c.band_lower, upper=c.band_upper),
             )
             for c in report.classes
         ],
@@ -144,6 +170,8 @@ def calculate_response(
         holdings_value=report.holdings_value,
         unallocated_value=report.unallocated_value,
         alerts=report.alerts,
+        min_trade=report.policy.min_trade,
+        plan=plan_out(plan),
         buy_only=None
         if buy_only is None
         else BuyOnlyOut(

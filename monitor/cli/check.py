@@ -1,4 +1,4 @@
-"""``allocation-monitor check``: a stateless report from a holdings file."""
+"""``allocation-monitor check``: a stateless report and rebalancing plan from a holdings file."""
 
 from __future__ import annotations
 
@@ -10,18 +10,25 @@ from pathlib import Path
 
 import typer
 
-from monitor.allocation import DriftPolicy, compute_allocation, parse_targets, to_decimal
+from monitor.allocation import DriftPolicy, Targets, compute_allocation, parse_targets, to_decimal
 from monitor.api.schemas import calculate_response
 from monitor.cli.app import app, out, state_of
 from monitor.cli.render import report_table
-from monitor.errors import InputError
-from monitor.plans import plan_buy_only
+from monitor.errors import InputError, UnknownPortfolioError
+from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
+from monitor.settings import PlanSettings, Settings
 from monitor.sources import read_holdings_file
 
 
 class ReportFormat(StrEnum):
     table = "table"
     json = "json"
+
+
+class PlanModeOption(StrEnum):
+    buy_and_sell = "buy_and_sell"
+    buy_only = "buy_only"
+    sell_only = "sell_only"
 
 
 def decimal_option(raw: str | None, name: str, *, most: Decimal | None = None) -> Decimal | None:
@@ -31,6 +38,38 @@ def decimal_option(raw: str | None, name: str, *, most: Decimal | None = None) -
     if most is not None and not 0 < number <= most:
         raise InputError(name, f"must be above 0 and at most {most}, got {raw}")
     return number
+
+
+def targets_option(raw: str) -> Targets:
+    try:
+        found = json.loads(raw)
+    except json.JSONDecodeError as error:
+        raise InputError("--targets", f"invalid JSON: {error.msg}") from None
+    if not isinstance(found, dict):
+        raise InputError("--targets", "expected a JSON object of class: percent")
+    return parse_targets(found, "--targets")
+
+
+def configured(
+    settings: Settings, portfolio: str | None
+) -> tuple[Targets, DriftPolicy, PlanSettings]:
+    """Targets, drift policy and plan settings: a configured portfolio's, or the defaults."""
+    if portfolio is None:
+        return (
+            settings.targets,
+            DriftPolicy(settings.threshold, settings.relative_threshold),
+            settings.plan,
+        )
+    entry = settings.portfolio(portfolio)
+    if entry is None:
+        raise UnknownPortfolioError(portfolio, [p.id for p in settings.portfolios])
+    threshold = settings.threshold if entry.threshold is None else entry.threshold
+    relative = entry.relative_threshold
+    return (
+        settings.targets_of(entry),
+        DriftPolicy(threshold, settings.relative_threshold if relative is None else relative),
+        settings.plan_of(entry),
+    )
 
 
 @app.command()
@@ -53,49 +92,75 @@ def check(
         help="Also breach beyond this fraction of a target (0.25 for the 5/25 rule).",
     ),
     targets: str | None = typer.Option(
-        None, help='Targets as JSON, e.g. \'{"stocks": 60, "bonds": 40}\'; default from config.'
+        None,
+        help='Targets as JSON, e.g. \'{"stocks": 60, "bonds": 40}\' or with a band '
+        '\'{"stocks": {"target": 60, "min": 55, "max": 66}, "bonds": 40}\'; default from config.',
+    ),
+    portfolio: str | None = typer.Option(
+        None,
+        "--portfolio",
+        "-p",
+        help="Use this configured portfolio's targets, thresholds and plan settings.",
+    ),
+    mode: PlanModeOption | None = typer.Option(
+        None,
+        help="Plan mode: buy_and_sell (default), buy_only (invest --cash, never sell), "
+        "sell_only (raise --raise-cash, never buy).",
     ),
     cash: str | None = typer.Option(
-        None, metavar="AMOUNT", help="New cash to invest: adds a buy-only plan."
+        None,
+        metavar="AMOUNT",
+        help="New cash for the plan to invest (the JSON also has a buy-only plan for it).",
+    ),
+    raise_cash: str | None = typer.Option(
+        None, "--raise-cash", metavar="AMOUNT", help="sell_only: the cash to raise."
+    ),
+    min_trade: str | None = typer.Option(
+        None,
+        "--min-trade",
+        metavar="AMOUNT",
+        help="Leave out trades below this; a breach needing a smaller trade is not one.",
     ),
     account: str | None = typer.Option(None, help="Only this account of a multi-account file."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f"),
 ) -> None:
-    """Report drift from target for a holdings file.
+    """Report drift from target for a holdings file, and a plan to rebalance it.
 
     Exit status: 0 in band, 1 rebalancing needed, 2 bad input.
     """
     settings = state_of(ctx).settings
+    goal, policy, plan_settings = configured(settings, portfolio)
     held = read_holdings_file(holdings)
     if account is not None:
         held = [h for h in held if h.account == account]
         if not held:
             raise InputError("--account", f"no holdings for account {account!r} in {holdings}")
     if targets is not None:
-        try:
-            raw_targets = json.loads(targets)
-        except json.JSONDecodeError as error:
-            raise InputError("--targets", f"invalid JSON: {error.msg}") from None
-        if not isinstance(raw_targets, dict):
-            raise InputError("--targets", "expected a JSON object of class: percent")
-        target_percents = parse_targets(raw_targets, "--targets")
-    else:
-        target_percents = settings.targets
+        goal = targets_option(targets)
     given_threshold = decimal_option(threshold, "--threshold", most=Decimal(100))
     given_relative = decimal_option(relative_threshold, "--relative-threshold", most=Decimal(1))
+    given_min_trade = decimal_option(min_trade, "--min-trade")
     policy = DriftPolicy(
-        threshold=settings.threshold if given_threshold is None else given_threshold,
-        relative_threshold=settings.relative_threshold
-        if given_relative is None
-        else given_relative,
+        threshold=policy.threshold if given_threshold is None else given_threshold,
+        relative_threshold=policy.relative_threshold if given_relative is None else given_relative,
+        min_trade=plan_settings.min_trade if given_min_trade is None else given_min_trade,
     )
     report = compute_allocation(
-        held, target_percents, policy, decimal_option(portfolio_value, "--portfolio-value")
+        held, goal, policy, decimal_option(portfolio_value, "--portfolio-value")
     )
     new_cash = decimal_option(cash, "--cash")
-    plan = plan_buy_only(report, new_cash) if new_cash is not None else None
+    request = PlanRequest(
+        mode=plan_settings.mode if mode is None else mode.value,
+        cash=new_cash or Decimal(0),
+        raise_cash=decimal_option(raise_cash, "--raise-cash") or Decimal(0),
+    )
+    try:
+        plan = plan_rebalancing(report, request)
+    except InputError as error:  # name the option, not the engine's field
+        raise InputError(f"--{error.field.replace('_', '-')}", error.problem) from None
+    buy_only = plan_buy_only(report, new_cash) if new_cash is not None else None
     if output is ReportFormat.json:
-        response = calculate_response(report, datetime.now(UTC), plan)
+        response = calculate_response(report, datetime.now(UTC), plan, buy_only)
         out.print_json(response.model_dump_json(), indent=2)
     else:
         out.print(report_table(report, plan))

@@ -1,4 +1,4 @@
-"""How reports look on a terminal: aligned tables built with rich."""
+"""How reports and plans look on a terminal: aligned tables built with rich."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from monitor.allocation import AllocationReport, round2
-from monitor.plans import BuyOnlyPlan
+from monitor.allocation import AllocationReport, ClassAllocation, round2
+from monitor.plans import RebalancingPlan
+from monitor.trades import Trade
 
 
 def money(value: Decimal) -> str:
@@ -21,23 +22,45 @@ def pct(value: Decimal) -> str:
     return f"{round2(value):.2f}"
 
 
-def report_table(report: AllocationReport, plan: BuyOnlyPlan | None = None) -> RenderableType:
+def short(percent: Decimal) -> str:
+    """``45.00`` -> ``45``, ``10.50`` -> ``10.5``: band edges, compactly."""
+    return f"{round2(percent).normalize():f}"
+
+
+def shares_text(shares: Decimal) -> str:
+    return f"{shares:,.0f}" if shares == shares.to_integral_value() else f"{shares.normalize():f}"
+
+
+def price_text(price: Decimal) -> str:
+    return f"{price:,.2f}" if price == round2(price) else f"{price.normalize():,f}"
+
+
+def status_of(c: ClassAllocation) -> str:
+    if c.breach:
+        return f"REBALANCE ({c.breach})"
+    if c.below_minimum:
+        return f"ok (below min trade; {c.rule_fired})"
+    return "ok"
+
+
+def report_table(report: AllocationReport, plan: RebalancingPlan | None = None) -> RenderableType:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    for title in ("Class", "Value", "Current %", "Target %", "Target value", "Difference"):
+    for title in ("Class", "Value", "Current %", "Target %", "Band", "Target value"):
         table.add_column(title, justify="left" if title == "Class" else "right")
+    table.add_column("Difference", justify="right")
     table.add_column("Drift pp", justify="right")
-    table.add_column("Status")
+    table.add_column("Status", no_wrap=True)
     for c in report.classes:
-        status = f"REBALANCE ({c.breach})" if c.breach else "ok"
         table.add_row(
             c.asset_class,
             money(c.current_value),
             pct(c.current_percent),
             pct(c.target_percent),
+            f"{short(c.band_lower)}-{short(c.band_upper)}",
             money(c.target_value),
             money(c.difference),
             f"{round2(c.drift):+.2f}",
-            status,
+            status_of(c),
         )
     parts: list[RenderableType] = [
         Text(
@@ -51,22 +74,50 @@ def report_table(report: AllocationReport, plan: BuyOnlyPlan | None = None) -> R
     rule = f"threshold {pct(report.policy.threshold)} pp"
     if report.policy.relative_threshold is not None:
         rule += f" or {report.policy.relative_threshold * 100:.0f}% of target"
+    if report.policy.min_trade > 0:
+        rule += f"; min trade {money(report.policy.min_trade)}"
     parts.append(Text(f"Total drift {pct(report.total_drift)} pp: {verdict} ({rule})"))
-    if report.actions:
-        parts.append(Text("Actions:"))
-        parts.extend(
-            Text(f"  {a.action:<4} {a.asset_class:<14} {money(a.amount):>16}")
-            for a in report.actions
-        )
-    if plan is not None:
-        parts.append(Text(f"Buy-only plan for new cash {money(plan.cash)}:"))
-        parts.extend(
-            Text(f"  {a.action:<4} {a.asset_class:<14} {money(a.amount):>16}") for a in plan.actions
-        )
-        parts.append(
+    if plan is not None and (plan.actions or plan.below_minimum or plan.unresolved):
+        parts.extend(plan_lines(plan))
+    return Group(*parts)
+
+
+def plan_lines(plan: RebalancingPlan) -> list[Text]:
+    head = f"Plan ({plan.mode}): buy {money(plan.bought)}, sell {money(plan.sold)}"
+    if plan.cash:
+        head += f", new cash {money(plan.cash)}"
+    if plan.unallocated:
+        head += f", unallocated {money(plan.unallocated)}"
+    lines = [Text(f"{head}; cash left {money(plan.leftover)}")]
+    for a in plan.actions:
+        lines.append(
             Text(
-                f"  leftover {money(plan.leftover)}; total drift after "
-                f"{pct(plan.total_drift_after)} pp"
+                f"  {a.action:<4} {a.asset_class:<14} {money(a.amount):>16}"
+                f"   {pct(a.current_percent)}% -> {pct(a.resulting_percent)}%"
             )
         )
-    return Group(*parts)
+        lines.extend(Text(f"         {trade_text(t)}") for t in a.trades)
+    if plan.raise_cash:
+        lines.append(Text(f"  raised {money(plan.sold)} of {money(plan.raise_cash)} requested"))
+    if plan.below_minimum:
+        lines.append(Text(f"Left out, below the minimum trade of {money(plan.min_trade)}:"))
+        lines.extend(
+            Text(f"  {s.side:<4} {s.symbol or s.asset_class:<14} {money(s.amount):>16}")
+            for s in plan.below_minimum
+        )
+    if plan.unresolved:
+        lines.append(Text("Still outside the band after the plan:"))
+        lines.extend(
+            Text(f"  {u.asset_class}: {round2(u.drift_after):+.2f} pp ({u.message})")
+            for u in plan.unresolved
+        )
+    return lines
+
+
+def trade_text(trade: Trade) -> str:
+    if trade.shares is None or trade.price is None:
+        return f"{trade.side.lower()} {trade.symbol} for {money(trade.amount)}"
+    return (
+        f"{trade.side.lower()} {shares_text(trade.shares)} {trade.symbol} "
+        f"@ {price_text(trade.price)} = {money(trade.amount)}"
+    )

@@ -32,7 +32,7 @@ def test_calculate_reproduces_the_seed_report(client: TestClient) -> None:
     body = response.json()
     assert body["portfolio_value"] == 183535.63
     stocks = body["asset_classes"][0]
-    assert stocks == {
+    seed_fields = {
         "asset_class": "stocks",
         "current_percent": 14.68,
         "target_percent": 50.0,
@@ -41,8 +41,11 @@ def test_calculate_reproduces_the_seed_report(client: TestClient) -> None:
         "difference": -64827.82,
         "difference_percent": -35.32,
         "needs_rebalancing": True,
-        "breach": "absolute",
     }
+    assert {key: stocks[key] for key in seed_fields} == seed_fields
+    # Added after the seed's fields: which rule fired, and the class's band.
+    assert stocks["breach"] == stocks["rule_fired"] == "absolute"
+    assert (stocks["below_minimum"], stocks["band"]) == (False, {"lower": 45.0, "upper": 55.0})
     assert body["rebalancing_actions"][0] == {
         "asset_class": "stocks",
         "action": "BUY",

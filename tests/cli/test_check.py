@@ -79,6 +79,7 @@ def test_check_table_shows_an_aligned_row_per_class(
         "26,940.00",
         "14.68",
         "50.00",
+        "45-55",
         "91,767.82",
         "-64,827.82",
         "-35.32",
@@ -106,14 +107,21 @@ def test_check_with_cash_prints_the_buy_only_plan(runner: CliRunner, tmp_path: P
     path = write(tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,700\nBND,bonds,300\n")
     result = runner.invoke(
         app,
-        ["check", "-H", str(path), "--targets", '{"stocks": 60, "bonds": 40}', "--cash", "500"],
+        [
+            "check",
+            "-H",
+            str(path),
+            "--targets",
+            '{"stocks": 60, "bonds": 40}',
+            *("--mode", "buy_only", "--cash", "500"),
+        ],
     )
-    assert "Buy-only plan for new cash 500.00:" in result.stdout
-    assert [line.split() for line in result.stdout.splitlines() if line.startswith("  BUY")][
-        -2:
-    ] == [
-        ["BUY", "stocks", "200.00"],
-        ["BUY", "bonds", "300.00"],
+    assert "Plan (buy_only): buy 500.00, sell 0.00, new cash 500.00; cash left 0.00" in (
+        result.stdout
+    )
+    assert [line.split() for line in result.stdout.splitlines() if line.startswith("  BUY")] == [
+        ["BUY", "stocks", "200.00", "70.00%", "->", "60.00%"],
+        ["BUY", "bonds", "300.00", "30.00%", "->", "40.00%"],
     ]
 
 
@@ -191,3 +199,110 @@ def test_check_bad_options_exit_2_naming_the_option(
 def test_check_help_documents_the_exit_statuses(runner: CliRunner) -> None:
     result = runner.invoke(app, ["check", "--help"])
     assert "0 in band, 1 rebalancing needed, 2 bad input" in result.stdout
+
+
+SHARES_CSV = (
+    "symbol,asset_class,quantity,price\n"
+    "VTI,stocks,24,250\nVXUS,stocks,20,50\nBND,bonds,10,80\nAGG,bonds,22,100\n"
+)
+SIXTY_FORTY = '{"stocks": 60, "bonds": {"target": 40, "buy": "BND"}}'
+
+
+def plan_lines(stdout: str) -> list[str]:
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Plan ("))
+    return [line.rstrip() for line in lines[start:]]
+
+
+def test_check_prints_a_plan_in_whole_shares(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path / "h.csv", SHARES_CSV)
+    result = runner.invoke(app, ["check", "-H", str(path), "--targets", SIXTY_FORTY])
+    assert result.exit_code == 1, result.output
+    assert plan_lines(result.stdout) == [
+        "Plan (buy_and_sell): buy 960.00, sell 1,000.00; cash left 40.00",
+        "  SELL stocks                 1,000.00   70.00% -> 60.00%",
+        "         sell 4 VTI @ 250.00 = 1,000.00",
+        "  BUY  bonds                    960.00   30.00% -> 39.60%",
+        "         buy 12 BND @ 80.00 = 960.00",
+    ]
+
+
+def test_check_buy_only_with_cash_and_a_minimum_trade(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path / "h.csv", SHARES_CSV)
+    result = runner.invoke(
+        app,
+        [
+            *("check", "-H", str(path), "--targets", SIXTY_FORTY),
+            *("--mode", "buy_only", "--cash", "5000", "--min-trade", "100"),
+        ],
+    )
+    # New total 15,000: stocks should hold 9,000 (has 7,000), bonds 6,000 (has 3,000);
+    # 5,000 fills both: 8 VTI, and 37.5 BND, so 37 whole shares and 40 left.
+    assert plan_lines(result.stdout) == [
+        "Plan (buy_only): buy 4,960.00, sell 0.00, new cash 5,000.00; cash left 40.00",
+        "  BUY  stocks                 2,000.00   70.00% -> 60.00%",
+        "         buy 8 VTI @ 250.00 = 2,000.00",
+        "  BUY  bonds                  2,960.00   30.00% -> 39.73%",
+        "         buy 37 BND @ 80.00 = 2,960.00",
+    ]
+
+
+def test_check_sell_only_raises_cash(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path / "h.csv", SHARES_CSV)
+    result = runner.invoke(
+        app,
+        [
+            *("check", "-H", str(path), "--targets", SIXTY_FORTY),
+            *("--mode", "sell_only", "--raise-cash", "2000", "-f", "json"),
+        ],
+    )
+    plan = json.loads(result.stdout)["plan"]
+    assert (plan["mode"], plan["sold"], plan["leftover"]) == ("sell_only", 2000.0, 2000.0)
+
+
+def test_check_min_trade_turns_a_small_breach_into_in_band(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,9350\nUSD,cash,650\n")
+    args = ["check", "-H", str(path), "--targets", '{"stocks": 95, "cash": 5}']
+    args += ["--relative-threshold", "0.25"]
+    assert runner.invoke(app, args).exit_code == 1
+    result = runner.invoke(app, [*args, "--min-trade", "200"])
+    assert result.exit_code == 0, result.output
+    assert "ok (below min trade; relative)" in result.stdout
+    assert "SELL USD" in result.stdout and "150.00" in result.stdout  # listed as left out
+
+
+def test_check_uses_a_configured_portfolios_targets_and_plan(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "h.csv", SHARES_CSV)
+    config = write(
+        tmp_path / "monitor.toml",
+        '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "h.csv" }\n'
+        '[portfolios.targets]\nstocks = 60\nbonds = { target = 40, buy = "BND" }\n'
+        '[portfolios.plan]\nmode = "buy_only"\nmin_trade = 100\n',
+    )
+    result = runner.invoke(
+        app, ["-c", str(config), "check", "-H", str(path), "-p", "family", "--cash", "1000"]
+    )
+    assert plan_lines(result.stdout)[0].startswith("Plan (buy_only): buy 960.00")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--mode", "sell_all"], "Invalid value for '--mode'"),
+        (["--raise-cash", "10"], "--raise-cash: only the sell_only mode raises cash"),
+        (["--mode", "sell_only", "--cash", "10"], "--cash: sell_only invests no new cash"),
+        (["--min-trade", "-1"], "--min-trade: must not be negative"),
+        (["--portfolio", "nope"], "unknown portfolio 'nope'"),
+        (["--targets", '{"a": {"target": 100, "max": 90}}'], "--targets.a.max: max 90"),
+    ],
+)
+def test_check_bad_plan_options_exit_2(
+    runner: CliRunner, seed_holdings_file: Path, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["check", "-H", str(seed_holdings_file), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr

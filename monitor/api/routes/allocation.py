@@ -13,6 +13,7 @@ from monitor.allocation import (
     AllocationReport,
     DriftPolicy,
     Holding,
+    Targets,
     compute_allocation,
     parse_targets,
 )
@@ -29,7 +30,7 @@ from monitor.api.schemas import (
     holdings_from_request,
 )
 from monitor.errors import InputError, SourceError
-from monitor.plans import plan_buy_only
+from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.settings import Settings
 from monitor.sources.base import holdings_from_document
 from monitor.sources.json import parse_json
@@ -44,7 +45,15 @@ ValueQuery = Annotated[Decimal | None, Query(ge=0, allow_inf_nan=False)]
 ThresholdQuery = Annotated[Decimal | None, Query(gt=0, le=100, allow_inf_nan=False)]
 RelativeQuery = Annotated[Decimal | None, Query(gt=0, le=1, allow_inf_nan=False)]
 TargetsQuery = Annotated[
-    str | None, Query(description='Targets as JSON, e.g. {"stocks": 60, "bonds": 40}')
+    str | None,
+    Query(
+        description='Targets as JSON, e.g. {"stocks": 60, "bonds": 40}; a class may be a '
+        'table with a band: {"stocks": {"target": 60, "min": 55, "max": 66}, "bonds": 40}'
+    ),
+]
+MinTradeQuery = Annotated[
+    Decimal | None,
+    Query(ge=0, allow_inf_nan=False, description="Smallest trade worth an alert (money)"),
 ]
 
 
@@ -62,7 +71,7 @@ def holdings_from_query(text: str) -> list[Holding]:
         raise QueryInputError("holdings", error.problem) from None
 
 
-def targets_from_query(text: str | None, settings: Settings) -> dict[str, Decimal]:
+def targets_from_query(text: str | None, settings: Settings) -> Targets:
     if text is None:
         return settings.targets
     raw = json_query(text, "target_allocations")
@@ -82,19 +91,22 @@ def report_for(
     portfolio_value: Decimal | None,
     threshold: Decimal | None,
     relative_threshold: Decimal | None,
+    min_trade: Decimal | None,
 ) -> AllocationReport:
     policy = DriftPolicy(
         threshold=threshold if threshold is not None else settings.threshold,
         relative_threshold=relative_threshold
         if relative_threshold is not None
         else settings.relative_threshold,
+        min_trade=min_trade if min_trade is not None else settings.plan.min_trade,
     )
     return compute_allocation(holdings, targets, policy, portfolio_value)
 
 
 @router.post("/calculate", response_model=CalculateResponse)
 def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateResponse:
-    """The full allocation report; with ``cash``, also a buy-only plan for new money."""
+    """The full allocation report and a rebalancing plan (``mode``, ``cash``, ``raise_cash``,
+    ``min_trade``); with ``cash``, also the buy-only plan for that new money."""
     targets = (
         parse_targets(body.target_allocations, "target_allocations")
         if body.target_allocations is not None
@@ -107,9 +119,16 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         portfolio_value=body.portfolio_value,
         threshold=body.rebalancing_threshold,
         relative_threshold=body.relative_threshold,
+        min_trade=body.min_trade,
     )
+    request = PlanRequest(
+        mode=body.mode or settings.plan.mode,
+        cash=body.cash or Decimal(0),
+        raise_cash=body.raise_cash or Decimal(0),
+    )
+    plan = plan_rebalancing(report, request)
     buy_only = plan_buy_only(report, body.cash) if body.cash is not None else None
-    return calculate_response(report, datetime.now(UTC), buy_only)
+    return calculate_response(report, datetime.now(UTC), plan, buy_only)
 
 
 @router.get("/targets", response_model=TargetsResponse)
@@ -135,6 +154,7 @@ def check_rebalancing(
     threshold: ThresholdQuery = None,
     relative_threshold: RelativeQuery = None,
     target_allocations: TargetsQuery = None,
+    min_trade: MinTradeQuery = None,
 ) -> CheckResponse:
     """Does this portfolio need rebalancing, and which classes say so."""
     report = report_for(
@@ -144,6 +164,7 @@ def check_rebalancing(
         portfolio_value=portfolio_value,
         threshold=threshold,
         relative_threshold=relative_threshold,
+        min_trade=min_trade,
     )
     return CheckResponse(
         needs_rebalancing=report.needs_rebalancing,
@@ -162,6 +183,7 @@ def drift_analysis(
     threshold: ThresholdQuery = None,
     relative_threshold: RelativeQuery = None,
     target_allocations: TargetsQuery = None,
+    min_trade: MinTradeQuery = None,
 ) -> DriftAnalysisResponse:
     """Drift of every asset class, in percentage points and in money."""
     report = report_for(
@@ -171,6 +193,7 @@ def drift_analysis(
         portfolio_value=portfolio_value,
         threshold=threshold,
         relative_threshold=relative_threshold,
+        min_trade=min_trade,
     )
     return DriftAnalysisResponse(
         portfolio_value=report.portfolio_value,

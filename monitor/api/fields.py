@@ -1,0 +1,14 @@
+"""Field types shared by the API's JSON shapes: money and percents as rounded numbers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import Field, PlainSerializer
+
+from monitor.numbers import round2
+
+Rounded = Annotated[Decimal, PlainSerializer(lambda d: float(round2(d)), return_type=float)]
+Number = Annotated[Decimal, PlainSerializer(float, return_type=float)]
+Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]

@@ -1,0 +1,98 @@
+"""When a class needs rebalancing, and how far back it is traded: bands and the drift policy.
+
+Every class has a band around its target, in percentage points below and above it:
+- its own ``min``/``max`` from the targets, when given (rule ``band``);
+- else the global rule: ``threshold`` pp, narrowed to ``relative_threshold x target`` when
+  that is smaller (the 5/25 rule: whichever comes first, named ``absolute``/``relative``),
+  or, with ``drift_rule = "hybrid"``, ``max(relative_threshold x target, threshold)``.
+A class outside its band (strictly) breaches. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from monitor.numbers import ZERO
+from monitor.targets import ClassTarget
+
+BreachRule = Literal["absolute", "relative", "band", "hybrid"]
+DriftRule = Literal["either", "hybrid"]
+RebalanceTo = Literal["target", "band_edge"]
+
+DEFAULT_THRESHOLD = Decimal(5)
+DEFAULT_TOLERANCE = Decimal("0.5")
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """How many pp a class may drift below and above its target, and the rule of each side."""
+
+    below: Decimal
+    above: Decimal
+    below_rule: BreachRule
+    above_rule: BreachRule
+
+
+@dataclass(frozen=True, slots=True)
+class DriftPolicy:
+    """When a class needs rebalancing, and what a rebalancing trade brings it back to.
+
+    ``min_trade``: a class whose trade back would be smaller needs nothing (no alert).
+    ``rebalance_to``: ``target``, or ``band_edge``: only back to ``tolerance`` of the band's
+    width from target (Daryanani's opportunistic rebalancing, which trades less).
+    """
+
+    threshold: Decimal = DEFAULT_THRESHOLD
+    relative_threshold: Decimal | None = None
+    min_trade: Decimal = ZERO
+    drift_rule: DriftRule = "either"
+    rebalance_to: RebalanceTo = "target"
+    tolerance: Decimal = DEFAULT_TOLERANCE
+
+    def rule_width(self, target_percent: Decimal) -> tuple[Decimal, BreachRule]:
+        """The global rule's half-width for a target, and the rule's name."""
+        relative = self.relative_threshold
+        if self.drift_rule == "hybrid":
+            scaled = relative * target_percent if relative is not None else ZERO
+            return max(scaled, self.threshold), "hybrid"
+        # A class with no target has no relative band; the absolute threshold governs it.
+        if relative is None or target_percent <= 0 or relative * target_percent >= self.threshold:
+            return self.threshold, "absolute"
+        return relative * target_percent, "relative"
+
+    def band_for(self, spec: ClassTarget) -> Band:
+        width, rule = self.rule_width(spec.percent)
+        below, below_rule = width, rule
+        above, above_rule = width, rule
+        if spec.band_min is not None:
+            below, below_rule = spec.percent - spec.band_min, "band"
+        if spec.band_max is not None:
+            above, above_rule = spec.band_max - spec.percent, "band"
+        return Band(below, above, below_rule, above_rule)
+
+    def classify(self, drift: Decimal, band: Band) -> BreachRule | None:
+        """The rule a drift breaks, or None inside the band (its edges included)."""
+        if drift > band.above:
+            rule = band.above_rule
+        elif -drift > band.below:
+            rule = band.below_rule
+        else:
+            return None
+        # Past both, the 5/25 rule names the absolute threshold (as the seed's rule would).
+        return "absolute" if rule == "relative" and abs(drift) > self.threshold else rule
+
+    def breach(self, drift: Decimal, target_percent: Decimal) -> BreachRule | None:
+        """The global rule alone, for a class without its own band."""
+        return self.classify(drift, self.band_for(ClassTarget("", target_percent)))
+
+    def edge_drift(self, drift: Decimal, band: Band) -> Decimal:
+        """The nearest drift inside the tolerance band (``tolerance`` of the band's width)."""
+        if drift > 0:
+            return min(drift, self.tolerance * band.above)
+        return max(drift, -self.tolerance * band.below)
+
+    def goal_drift(self, drift: Decimal, band: Band) -> Decimal:
+        """Where a breaching class is traded back to, as a drift: 0 (target) or the edge."""
+        return self.edge_drift(drift, band) if self.rebalance_to == "band_edge" else ZERO

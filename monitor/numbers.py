@@ -1,0 +1,53 @@
+"""Numbers as the engine reads and shows them: exact ``Decimal`` in, two places out.
+
+Pure helpers shared by the engine modules (``allocation``, ``targets``, ``bands``, ``plans``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from monitor.errors import InputError
+
+HUNDRED = Decimal(100)
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+
+
+def round2(value: Decimal) -> Decimal:
+    """Round money or a percent for display: two places, half away from zero."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_decimal(raw: object, field: str, *, allow_negative: bool = False) -> Decimal:
+    """A finite ``Decimal`` from a JSON/CSV/TOML number or numeric string, or ``InputError``."""
+    if isinstance(raw, bool) or raw is None:
+        raise InputError(field, f"expected a number, got {raw!r}")
+    try:
+        # str() first so that a float such as 0.1 keeps its shortest decimal form.
+        number = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip().replace("_", ""))
+    except (InvalidOperation, ValueError):
+        raise InputError(field, f"expected a number, got {raw!r}") from None
+    if not number.is_finite():
+        raise InputError(field, f"must be a finite number, got {raw!r}")
+    if number < 0 and not allow_negative:
+        raise InputError(field, f"must not be negative, got {raw!r}")
+    return number
+
+
+def subfield(where: str, name: str) -> str:
+    """``holdings.AAPL`` + ``value`` -> ``holdings.AAPL.value``; ``line 7`` -> ``line 7: value``."""
+    return f"{where}: {name}" if where.startswith("line ") else f"{where}.{name}"
+
+
+def normalise_class(name: object, field: str) -> str:
+    """Asset class names compare trimmed and lower-case: ``" Stocks "`` is ``stocks``."""
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(field, "asset class must be a non-empty name")
+    return name.strip().lower()
+
+
+def total(values: Iterable[Decimal]) -> Decimal:
+    """The exact sum of ``Decimal`` values, a ``Decimal`` even when there are none."""
+    return sum(values, ZERO)

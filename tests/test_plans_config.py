@@ -1,0 +1,145 @@
+"""Plans and bands in the config file, and the daemon's ticks honouring the minimum trade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import ConfigError
+from monitor.pipeline import drift_policy, run_tick
+from monitor.settings import Settings, load_settings
+from monitor.store.alert_states import load_alert_states
+from monitor.store.engine import session_factory
+from monitor.store.snapshots import latest_snapshot
+
+SLOT = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
+BANDED = """
+[targets]
+stocks = { target = 60, min = 55, max = 66 }
+bonds = { target = 35, buy = "BND" }
+crypto = { target = 5, fractional = true }
+"""
+
+
+def load(tmp_path: Path, text: str) -> Settings:
+    path = tmp_path / "monitor.toml"
+    path.write_text(text)
+    return load_settings(path)
+
+
+def problems(tmp_path: Path, text: str) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, text)
+    return caught.value.problems
+
+
+def test_targets_in_the_config_carry_bands_buy_symbols_and_fractions(tmp_path: Path) -> None:
+    targets = load(tmp_path, BANDED).targets
+    assert targets == {"stocks": 60, "bonds": 35, "crypto": 5}
+    stocks, bonds, crypto = (targets.spec(k) for k in ("stocks", "bonds", "crypto"))
+    assert (stocks.band_min, stocks.band_max) == (Decimal(55), Decimal(66))
+    assert (bonds.buy, crypto.fractional) == ("BND", True)
+
+
+def test_the_effective_config_writes_targets_back_as_written(tmp_path: Path) -> None:
+    dumped = load(tmp_path, BANDED).model_dump()["targets"]
+    assert dumped == {
+        "stocks": {"target": Decimal(60), "min": Decimal(55), "max": Decimal(66)},
+        "bonds": {"target": Decimal(35), "buy": "BND"},
+        "crypto": {"target": Decimal(5), "fractional": True},
+    }
+
+
+def test_a_bad_band_in_the_config_is_named_by_its_path(tmp_path: Path) -> None:
+    found = problems(tmp_path, "[targets]\nstocks = { target = 60, min = 65 }\nbonds = 40\n")
+    assert found == ["targets: stocks.min: min 65 is above the target 60"]
+
+
+def test_targets_can_come_from_the_environment_as_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_TARGETS", '{"stocks": {"target": 70, "max": 75}, "bonds": 30}')
+    targets = load(tmp_path, "").targets
+    assert targets == {"stocks": 70, "bonds": 30}
+    assert targets.spec("stocks").band_max == Decimal(75)
+
+
+PORTFOLIO = """
+[plan]
+mode = "buy_only"
+min_trade = 50
+
+[[portfolios]]
+id = "family"
+source = { kind = "csv", path = "family.csv" }
+
+[portfolios.plan]
+min_trade = 250
+"""
+
+
+def test_a_portfolios_plan_overrides_only_the_keys_it_sets(tmp_path: Path) -> None:
+    settings = load(tmp_path, PORTFOLIO)
+    plan = settings.plan_of(settings.portfolios[0])
+    assert (plan.mode, plan.min_trade) == ("buy_only", Decimal(250))
+    assert (settings.plan.mode, settings.plan.min_trade) == ("buy_only", Decimal(50))
+
+
+def test_the_daemons_drift_policy_takes_the_portfolios_minimum_trade(tmp_path: Path) -> None:
+    settings = load(tmp_path, PORTFOLIO)
+    assert drift_policy(settings, settings.portfolios[0]).min_trade == Decimal(250)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('[plan]\nmode = "sell_all"\n', "plan.mode: Input should be 'buy_and_sell'"),
+        ("[plan]\nmin_trade = -5\n", "plan.min_trade: Input should be greater than or equal to 0"),
+        ("[plan]\nminimum = 5\n", "plan.minimum: unknown key"),
+    ],
+)
+def test_a_bad_plan_setting_is_named(tmp_path: Path, text: str, problem: str) -> None:
+    found = problems(tmp_path, text)
+    assert len(found) == 1 and found[0].startswith(problem)
+
+
+# A 10,000 portfolio with cash at 6.5% of a 5% target: past the 5/25 relative band by a
+# 150 trade. With min_trade 200 the daemon neither stores it as breaching nor alerts.
+SMALL_BREACH = "symbol,asset_class,value\nVTI,stocks,9350\nUSD,cash,650\n"
+
+
+def daemon_config(tmp_path: Path, min_trade: int) -> Settings:
+    (tmp_path / "family.csv").write_text(SMALL_BREACH)
+    return load(
+        tmp_path,
+        "relative_threshold = 0.25\n[targets]\nstocks = 95\ncash = 5\n"
+        '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "family.csv" }\n'
+        f"[portfolios.plan]\nmin_trade = {min_trade}\n",
+    )
+
+
+@pytest.fixture
+def sessions(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+@pytest.mark.parametrize(("min_trade", "drifted"), [(0, True), (200, False)])
+def test_a_tick_alerts_only_on_breaches_worth_a_trade(
+    tmp_path: Path, sessions: sessionmaker[Session], min_trade: int, drifted: bool
+) -> None:
+    settings = daemon_config(tmp_path, min_trade)
+    entry = settings.portfolios[0]
+    outcome = run_tick(entry, settings, SLOT, sessions=sessions, clock=lambda: SLOT)
+    assert (outcome.status, outcome.out_of_band) == ("ok", int(drifted))
+    with sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+        state = load_alert_states(session=session, portfolio_ids=["family"])["family"]
+    assert snapshot is not None
+    assert snapshot.needs_rebalancing is drifted
+    assert [c.breach for c in snapshot.classes] == [None, "relative" if drifted else None]
+    assert state.drift_state == ("drifted" if drifted else "in_band")
