@@ -11,7 +11,14 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from monitor.api.app import create_app
 from monitor.cli.app import app, out, state_of
@@ -128,17 +135,27 @@ def tick(
     upgrade(engine)
     sessions = session_factory(engine)
     outcomes: list[TickOutcome] = []
+    # On a terminal only, and gone when done: a tick of thousands of portfolios or of an
+    # entry with thousands of accounts takes seconds, with nothing else to show meanwhile.
     with Progress(
-        console=out, transient=True, disable=len(entries) < 2 or not out.is_terminal
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=out,
+        transient=True,
+        disable=not out.is_terminal,
     ) as bar:
         task = bar.add_task("ticking", total=len(entries))
         for entry in entries:
+            bar.update(task, description=f"ticking {entry.id}")
             slot = latest_slot(trigger_for(entry.schedule, settings.timezone), utc_now())
+            bar.advance(task)
             if slot is None:
                 continue
             outcome = run_tick(entry, settings, slot, sessions=sessions)
             outcomes.append(outcome)
-            bar.advance(task)
             if outcome.status == "skipped":
                 out.print(f"{entry.id}: slot {slot.isoformat()} already ticked, skipped")
             else:

@@ -3,11 +3,13 @@ and two of them racing on one PostgreSQL database, which must not tick anything 
 
 from __future__ import annotations
 
+import io
 import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
@@ -142,3 +144,16 @@ def test_two_tick_processes_at_once_make_one_snapshot_per_portfolio_and_slot(
     skipped = sum(line.endswith("already ticked, skipped") for line in lines)
     assert ran + skipped == 2 * len(portfolios)
     assert ran == len(ticks)
+
+
+def test_tick_shows_a_progress_bar_on_a_terminal(
+    runner: CliRunner, tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    terminal = Console(file=io.StringIO(), force_terminal=True, width=100)
+    monkeypatch.setattr("monitor.cli.run.out", terminal)
+    config = write_config(tmp_path, sqlite_url, {"family": GOOD})
+    result = runner.invoke(app, ["--config", str(config), "tick"])
+    assert result.exit_code == 0, result.output
+    shown = terminal.file.getvalue()  # type: ignore[attr-defined]
+    assert "ticking family" in shown
+    assert "tick family @ " in shown
