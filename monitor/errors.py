@@ -5,6 +5,8 @@ Each error builds its own message, so the edges (CLI, API, the tick log) show it
 
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class MonitorError(Exception):
     """Base of all errors a user can act on; ``str(error)`` is the message to show."""
@@ -47,6 +49,18 @@ class SourceError(MonitorError):
 
 class StoreError(MonitorError):
     """The database cannot be used (unreachable, or its schema does not fit this code)."""
+
+
+class ClaimLostError(MonitorError):
+    """A tick's claim expired and another process took the slot over: this run's results
+    must not be written (the other run writes its own)."""
+
+    def __init__(self, tick_id: int, claimed_at: datetime) -> None:
+        self.tick_id = tick_id
+        super().__init__(
+            f"tick {tick_id} (claimed at {claimed_at.isoformat()}) ran past its claim's lease "
+            "and another process took it over; this run's results are dropped"
+        )
 
 
 class UnknownPortfolioError(MonitorError, LookupError):

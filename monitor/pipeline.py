@@ -26,7 +26,7 @@ from monitor.alerting import (
 )
 from monitor.allocation import AllocationReport, DriftPolicy, Holding, compute_allocation
 from monitor.collection import collection_paused
-from monitor.errors import InputError, SourceError
+from monitor.errors import ClaimLostError, InputError, SourceError
 from monitor.notify.payloads import (
     AccountOutcome,
     PortfolioRef,
@@ -151,6 +151,16 @@ def run_tick(
     if tick_id is None:
         return TickOutcome(entry.id, scheduled_at, "skipped")
     context = TickContext(settings, entry, tick_id, scheduled_at, started_at, clock)
+    try:
+        return run_claimed_tick(context, sessions)
+    except ClaimLostError as lost:
+        log.warning("tick %s @ %s: %s", entry.id, scheduled_at.isoformat(), lost)
+        return TickOutcome(entry.id, scheduled_at, "skipped")
+
+
+def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> TickOutcome:
+    """Fetch, compute, then write it all; ``ClaimLostError`` if the claim was taken over."""
+    entry, settings, clock = context.entry, context.settings, context.clock
     try:
         accounts = split_accounts(entry.source.fetch(), entry.source.describe())
     except SourceError as error:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -25,6 +26,7 @@ from monitor.pipeline import TickOutcome, run_tick, utc_now
 from monitor.schedules import latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Settings
 from monitor.store.retention import prune_snapshots
+from monitor.store.ticks import CLAIM_LEASE, tick_of
 from monitor.store.transactions import write_transaction
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,10 @@ MAX_WORKERS = 8
 
 def tick_job_id(entry_id: str) -> str:
     return f"tick:{entry_id}"
+
+
+def retry_job_id(entry_id: str) -> str:
+    return f"retry:{entry_id}"
 
 
 def describe_outcome(outcome: TickOutcome) -> str:
@@ -142,11 +148,43 @@ class Daemon:
             log.debug(
                 "tick %s @ %s: skipped, claimed by another process", entry.id, slot.isoformat()
             )
+            self.retry_if_abandoned(entry, slot)
         else:
             log.info("%s", describe_outcome(outcome))
         if outcome.notifications:
             self.drain_soon()
         return outcome
+
+    def retry_if_abandoned(self, entry: PortfolioSettings, slot: datetime) -> None:
+        """A slot another claim holds unfinished is tried again when that claim expires.
+
+        The holder may be a replica still at work, or a process killed mid-tick (this one,
+        before a restart): only the lease tells them apart. Without this, a daily slot a
+        killed process held would be lost until the next day.
+        """
+        if self.stopping.is_set():
+            return
+        try:
+            with self.sessions() as session:
+                holder = tick_of(session=session, portfolio_id=entry.id, scheduled_at=slot)
+        except Exception:
+            log.exception("tick %s @ %s: could not read its claim", entry.id, slot.isoformat())
+            return
+        if holder is None or holder.status != "running":
+            return
+        retry_at = holder.started_at + CLAIM_LEASE + timedelta(seconds=1)
+        trigger = trigger_for(entry.schedule, self.settings.timezone)
+        following = trigger.get_next_fire_time(None, slot + timedelta(microseconds=1))
+        if following is not None and retry_at >= following:
+            return  # the next slot comes first, and ticks anyway
+        self.scheduler.add_job(
+            self.tick,
+            DateTrigger(retry_at),
+            args=[entry],
+            id=retry_job_id(entry.id),
+            name=f"retry {entry.id}",
+            replace_existing=True,
+        )
 
     def drain_soon(self) -> None:
         if self.scheduler.running and not self.stopping.is_set():

@@ -1,4 +1,4 @@
-"""Forgetting old history: snapshots and finished ticks past the retention period.
+"""Forgetting old history: snapshots and ended ticks past the retention period.
 
 A portfolio's latest snapshot is never pruned, however old: it is what the API shows as
 the current state, and the baseline the next tick's alert compares against.
@@ -13,12 +13,14 @@ from sqlalchemy.orm import Session, aliased
 
 from monitor.store.models import Snapshot, Tick
 from monitor.store.records import PruneResult
+from monitor.store.ticks import CLAIM_LEASE
 
 
 def prune_snapshots(*, session: Session, older_than: timedelta, now: datetime) -> PruneResult:
     """Delete snapshots taken before ``now - older_than`` (their class and holding rows go
     with them) except each portfolio's latest, then the finished ticks before that time
-    that no remaining snapshot refers to. Does not commit."""
+    that no remaining snapshot refers to (finished, or abandoned: claimed longer ago than the
+    claim's lease by a process that died). Does not commit."""
     cutoff = now - older_than
     newer = aliased(Snapshot)
     has_newer = exists().where(
@@ -33,7 +35,8 @@ def prune_snapshots(*, session: Session, older_than: timedelta, now: datetime) -
     ticks = connection.execute(
         delete(Tick).where(
             Tick.scheduled_at < cutoff,
-            Tick.status != "running",
+            # A claim past its lease is a process that died mid-tick, not a tick in flight.
+            (Tick.status != "running") | (Tick.started_at < now - CLAIM_LEASE),
             ~exists(select(Snapshot.id).where(Snapshot.tick_id == Tick.id)),
         )
     ).rowcount

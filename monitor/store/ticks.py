@@ -1,24 +1,42 @@
-"""Tick rows: the unique (portfolio, scheduled time) claim, and how each tick ended."""
+"""Tick rows: the unique (portfolio, scheduled time) claim, and how each tick ended.
+
+A claim is a lease. A process killed mid-tick leaves its row ``running`` for good; once the
+claim is older than ``CLAIM_LEASE`` the slot may be claimed again, and the new claimant
+owns the row. The claim's ``started_at`` is its token: a tick finishes only while the row
+still carries the time it claimed it at, so a tick whose claim was taken over (it ran for
+longer than the lease) writes nothing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from monitor.errors import ClaimLostError
 from monitor.store.models import Tick
 from monitor.store.transactions import insert_or_skip
 
+# Longer than any tick runs (a source is bounded by its timeout, a command's 30 s by
+# default), and short enough that a slot a dead process held is run on the same day.
+CLAIM_LEASE = timedelta(minutes=10)
+
 
 def claim_tick(
-    *, session: Session, portfolio_id: str, scheduled_at: datetime, started_at: datetime
+    *,
+    session: Session,
+    portfolio_id: str,
+    scheduled_at: datetime,
+    started_at: datetime,
+    lease: timedelta = CLAIM_LEASE,
 ) -> int | None:
-    """The new tick's id, or None when another process already claimed this slot.
+    """The tick's id, or None when another process holds this slot or has ticked it.
 
-    One conditional insert: whoever inserts the row owns the tick (never check-then-act).
+    Conditional writes only (never check-then-act): whoever inserts the row owns the tick;
+    if the row exists, whoever moves an expired claim's ``started_at`` on takes it over.
     """
     statement = (
         insert_or_skip(session, Tick)
@@ -31,7 +49,22 @@ def claim_tick(
         .on_conflict_do_nothing(index_elements=["portfolio_id", "scheduled_at"])
         .returning(Tick.id)
     )
-    return session.execute(statement).scalar_one_or_none()
+    claimed: int | None = session.execute(statement).scalar_one_or_none()
+    if claimed is not None:
+        return claimed
+    abandoned = (
+        update(Tick)
+        .where(
+            Tick.portfolio_id == portfolio_id,
+            Tick.scheduled_at == scheduled_at,
+            Tick.status == "running",
+            Tick.started_at < started_at - lease,
+        )
+        .values(started_at=started_at)
+        .returning(Tick.id)
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(abandoned).scalar_one_or_none()
 
 
 def finish_tick(
@@ -43,16 +76,21 @@ def finish_tick(
     started_at: datetime,
     error: str | None = None,
 ) -> None:
-    session.execute(
+    """Mark the tick claimed at ``started_at`` ended; ``ClaimLostError`` if it is not ours
+    any more (call it first in the tick's write transaction, which then rolls back)."""
+    finished = session.execute(
         update(Tick)
-        .where(Tick.id == tick_id)
+        .where(Tick.id == tick_id, Tick.status == "running", Tick.started_at == started_at)
         .values(
             status=status,
             error=error,
             finished_at=finished_at,
             duration_ms=int((finished_at - started_at).total_seconds() * 1000),
         )
+        .execution_options(synchronize_session=False)
     )
+    if finished.rowcount == 0:  # type: ignore[attr-defined]  # a CursorResult for an UPDATE
+        raise ClaimLostError(tick_id, started_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +103,26 @@ class TickRecord:
     status: str
     error: str | None
     duration_ms: int | None
+
+
+def tick_of(*, session: Session, portfolio_id: str, scheduled_at: datetime) -> TickRecord | None:
+    row = session.scalars(
+        select(Tick).where(Tick.portfolio_id == portfolio_id, Tick.scheduled_at == scheduled_at)
+    ).one_or_none()
+    return None if row is None else record_of(row)
+
+
+def record_of(row: Tick) -> TickRecord:
+    return TickRecord(
+        id=row.id,
+        portfolio_id=row.portfolio_id,
+        scheduled_at=row.scheduled_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        status=row.status,
+        error=row.error,
+        duration_ms=row.duration_ms,
+    )
 
 
 def latest_ticks(*, session: Session, portfolio_ids: Sequence[str]) -> dict[str, TickRecord]:
@@ -82,16 +140,4 @@ def latest_ticks(*, session: Session, portfolio_ids: Sequence[str]) -> dict[str,
             & (Tick.scheduled_at == newest.c.scheduled_at),
         )
     )
-    return {
-        row.portfolio_id: TickRecord(
-            id=row.id,
-            portfolio_id=row.portfolio_id,
-            scheduled_at=row.scheduled_at,
-            started_at=row.started_at,
-            finished_at=row.finished_at,
-            status=row.status,
-            error=row.error,
-            duration_ms=row.duration_ms,
-        )
-        for row in rows
-    }
+    return {row.portfolio_id: record_of(row) for row in rows}

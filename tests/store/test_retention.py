@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.store.models import SnapshotClass, SnapshotHolding, Tick
+from monitor.store.models import Portfolio, SnapshotClass, SnapshotHolding, Tick
 from monitor.store.retention import prune_snapshots
 from monitor.store.snapshots import NewSnapshot, list_snapshots, save_snapshots
+from monitor.store.ticks import CLAIM_LEASE
 from tests.fixtures.snapshots import FEBRUARY, JANUARY, MARCH, StoredHistory, report_of
 
 LONG_AFTER = datetime(2026, 1, 1, tzinfo=UTC)
@@ -52,11 +53,12 @@ def test_prune_takes_the_class_and_holding_rows_with_their_snapshot(
 def test_prune_deletes_old_finished_ticks_but_not_running_or_referenced_ones(
     session: Session, stored_history: StoredHistory
 ) -> None:
+    in_flight = LONG_AFTER - CLAIM_LEASE / 2  # claimed recently, for an old slot
     ticks = {
         status_and_month: Tick(
             portfolio_id="family",
             scheduled_at=at,
-            started_at=at,
+            started_at=in_flight if status_and_month[0] == "running" else at,
             status=status_and_month[0],
         )
         for status_and_month, at in {
@@ -82,6 +84,17 @@ def test_prune_deletes_old_finished_ticks_but_not_running_or_referenced_ones(
     remaining = session.scalars(select(Tick.status).order_by(Tick.scheduled_at)).all()
     assert remaining == ["running", "failed"]
     assert result.ticks == 1
+
+
+def test_prune_deletes_an_old_claim_its_process_abandoned(session: Session) -> None:
+    session.add(Portfolio(id="family", name="family", created_at=JANUARY))
+    session.add(
+        Tick(portfolio_id="family", scheduled_at=JANUARY, started_at=JANUARY, status="running")
+    )
+    session.flush()
+    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    assert result.ticks == 1
+    assert session.scalar(select(func.count()).select_from(Tick)) == 0
 
 
 def test_prune_with_nothing_old_deletes_nothing(
