@@ -30,9 +30,8 @@ from monitor.store.transactions import write_transaction
 log = logging.getLogger(__name__)
 
 # Longer than any one delivery round can take (targets are bounded by their timeouts); a
-# drainer that dies mid-send releases its rows when the lease runs out.
+# drainer that dies mid-send releases its row when the lease runs out.
 LEASE = timedelta(minutes=5)
-BATCH = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +59,19 @@ def drain_outbox(
     clock: Callable[[], datetime],
     should_stop: Callable[[], bool] = lambda: False,
 ) -> DrainResult:
-    """Send everything due now, batch by batch, until nothing is due (or asked to stop)."""
+    """Send everything due now, one row at a time, until nothing is due (or asked to stop).
+
+    Each row is leased just before it is sent. Leasing a batch up front would start the
+    clock on rows still waiting their turn: behind slow targets their leases could run out,
+    and another drainer would send them while this one still meant to.
+    """
     total = DrainResult()
     while not should_stop():
         with write_transaction(sessions) as session:
-            batch = claim_due_notifications(session=session, now=clock(), lease=LEASE, limit=BATCH)
-        if not batch:
+            claimed = claim_due_notifications(session=session, now=clock(), lease=LEASE, limit=1)
+        if not claimed:
             return total
-        for item in batch:
-            total += send_one(item, settings, sessions, clock=clock)
+        total += send_one(claimed[0], settings, sessions, clock=clock)
     return total
 
 
