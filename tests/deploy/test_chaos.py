@@ -1,11 +1,11 @@
 """The daemon killed (SIGKILL) at random moments, many times, on SQLite and on PostgreSQL.
 
-Four portfolios tick every second (each fetch takes 0.3 s); before each start some of them move on through
-in band -> drifted -> drifted further -> in band, so alerts keep being decided. Each run is
-killed 0.2-2.5 s (seeded) after its scheduler started: in a tick, in a delivery (the
-webhook pauses before it answers, so some kills land after it took a message and before
-the daemon heard back), or in between. A last clean run follows, then the outbox drain
-once the leases of the killed runs have run out. Afterwards:
+Four portfolios tick every second (each fetch takes 0.3 s); before each start some of them
+move on through in band -> drifted -> drifted further -> in band, so alerts keep being
+decided. Each run is killed 0.2-2.5 s (seeded) after its scheduler started: in a tick, in a
+delivery (the webhook pauses before it answers, so some kills land after it took a message
+and before the daemon heard back), or in between. A last clean run follows, then the outbox
+drain once the leases of the killed runs have run out. Afterwards:
 
 - no snapshot is half-written (each has its class and holding rows, and a finished tick);
 - a killed tick leaves its claim 'running' and nothing else, and a later tick of the same
@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+
 import pytest
 
 from monitor.notify.drain import LEASE, drain_outbox
