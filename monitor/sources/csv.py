@@ -2,6 +2,11 @@
 
 Columns: ``symbol,asset_class,value`` or ``symbol,asset_class,quantity,price``; an optional
 ``account`` column makes each account its own portfolio.
+
+An adviser's export can hold half a million rows, read every tick. A file whose every row is
+plain (the usual case) is read a batch of rows at a time, a column at a time, in loops that
+run in C; anything else sends the file down the row-by-row reading, which names the line and
+the field that is wrong. Both give the same holdings (``tests/sources/test_csv_plain_rows``).
 """
 
 from __future__ import annotations
@@ -10,12 +15,19 @@ import csv
 import io
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
-from typing import Literal, NamedTuple
+from itertools import islice
+from operator import mul
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from monitor.allocation import Holding
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import check_unique, holding_from_row, missing_columns
 from monitor.sources.files import FileSourceOptions, read_text
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
+
+PLAIN_BATCH = 10_000  # rows turned into holdings at once, a column at a time
 
 
 def plain_holding(fields: list[str], columns: Columns) -> Holding | None:
@@ -26,7 +38,7 @@ def plain_holding(fields: list[str], columns: Columns) -> Holding | None:
     """
     symbol = fields[columns.symbol].strip()
     asset_class = fields[columns.asset_class].strip().lower()
-    if not symbol or not asset_class:
+    if not symbol or not asset_class or ":" in asset_class:  # weights: make_holding reads them
         return None
     value = fields[columns.value] if columns.value is not None else ""
     quantity = fields[columns.quantity] if columns.quantity is not None else ""
@@ -92,7 +104,94 @@ def line_label(line: object) -> str:
     return f"line {line}"
 
 
-def parse_csv(text: str, source: str) -> list[Holding]:
+class NotPlain(Exception):
+    """A batch holds something the row-by-row reading must look at."""
+
+
+def decimals(raw: tuple[str, ...] | None, count: int) -> list[Decimal | None]:
+    """A column as Decimals: all given, or none (Nones); mixed is not plain."""
+    if raw is None or not any(raw):
+        return [None] * count
+    if not all(raw):
+        raise NotPlain
+    return list(map(Decimal, raw))
+
+
+def acceptable(numbers: list[Decimal | None]) -> bool:
+    """Finite and not negative (is_signed is also true of -0, left to the general path)."""
+    if not numbers or numbers[0] is None:
+        return True
+    given: list[Decimal] = numbers  # type: ignore[assignment]  # all or none are None
+    return all(map(Decimal.is_finite, given)) and not any(map(Decimal.is_signed, given))
+
+
+def plain_batch(rows: list[list[str]], columns: Columns) -> list[Holding]:
+    """The holdings of rows that are all plain, made a column at a time (the loops run in
+    C); ``NotPlain`` if any row is less than plain."""
+    fields = list(zip(*rows, strict=True))
+    count = len(rows)
+
+    def column(index: int | None) -> tuple[str, ...] | None:
+        return None if index is None else fields[index]
+
+    symbols = list(map(str.strip, fields[columns.symbol]))
+    classes = list(map(str.lower, map(str.strip, fields[columns.asset_class])))
+    if not (all(symbols) and all(classes)):
+        raise NotPlain
+    if any(":" in label for label in classes):  # weights (stocks:60;bonds:40): make_holding
+        raise NotPlain
+    values = column(columns.value)
+    try:
+        quantities = decimals(column(columns.quantity), count)
+        prices = decimals(column(columns.price), count)
+        if values is not None and all(values):
+            amounts: list[Decimal | None] = list(map(Decimal, values))
+        elif (values is None or not any(values)) and quantities[0] is not None:
+            if prices[0] is None:
+                raise NotPlain
+            amounts = list(map(mul, quantities, prices))
+        else:
+            raise NotPlain
+    except InvalidOperation:
+        raise NotPlain from None
+    if not (acceptable(amounts) and acceptable(quantities) and acceptable(prices)):
+        raise NotPlain
+    raw_accounts = column(columns.account)
+    accounts = (
+        [None] * count
+        if raw_accounts is None
+        else [account or None for account in map(str.strip, raw_accounts)]
+    )
+    return list(map(Holding, symbols, classes, amounts, quantities, prices, accounts))
+
+
+def plain_file(reader: CsvReader, header: list[str]) -> list[Holding] | None:
+    """Every holding, if every row is plain and every symbol unique in its account; else
+    None, and the caller reads the file row by row to say what is wrong where."""
+    columns = Columns.of(header)
+    width = len(header)
+    holdings: list[Holding] = []
+    keys: set[tuple[str | None, str]] = set()
+    try:
+        while batch := list(islice(reader, PLAIN_BATCH)):
+            if any(len(fields) != width for fields in batch):
+                batch = [fields for fields in batch if fields]  # empty lines are skipped
+                if any(len(fields) != width for fields in batch):
+                    return None
+                if not batch:
+                    continue
+            made = plain_batch(batch, columns)
+            keys.update((h.account, h.symbol) for h in made)
+            holdings += made
+    except (csv.Error, NotPlain):
+        return None
+    if not holdings or len(keys) != len(holdings):
+        return None
+    return holdings
+
+
+def open_csv(text: str, source: str) -> tuple[CsvReader, list[str]]:
+    """A reader positioned after the header line, and the header (names lower-case)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip().lower() for name in next(reader, None) or []]
@@ -106,30 +205,43 @@ def parse_csv(text: str, source: str) -> list[Holding]:
             source,
             f"line 1: missing column(s) {', '.join(missing)}; found {', '.join(header)}",
         )
+    return reader, header
+
+
+def parse_csv(text: str, source: str) -> list[Holding]:
+    reader, header = open_csv(text, source)
+    holdings = plain_file(reader, header)
+    # Something not plain: read it again row by row, to name the line that is wrong.
+    return holdings if holdings is not None else read_row_by_row(text, source)
+
+
+def read_row_by_row(text: str, source: str) -> list[Holding]:
+    reader, header = open_csv(text, source)
     columns = Columns.of(header)
     width = len(header)
 
-    def holdings() -> Iterator[tuple[int, Holding]]:
+    def holdings_read() -> Iterator[tuple[int, Holding]]:
         for fields in reader:
+            line = reader.line_num
             if len(fields) != width:
-                where = f"line {reader.line_num}"
                 if not fields:
                     continue  # an empty line
                 side = "more" if len(fields) > width else "fewer"
-                raise SourceError(source, f"{where}: {side} fields than columns")
+                raise SourceError(source, f"line {line}: {side} fields than columns")
             holding = plain_holding(fields, columns)
             if holding is None:
                 if not any(value.strip() for value in fields):
                     continue  # a line of empty fields
                 try:
-                    where = f"line {reader.line_num}"
-                    holding = holding_from_row(dict(zip(header, fields, strict=True)), where)
+                    holding = holding_from_row(
+                        dict(zip(header, fields, strict=True)), f"line {line}"
+                    )
                 except InputError as error:
                     raise SourceError(source, str(error)) from None
-            yield reader.line_num, holding
+            yield line, holding
 
     try:
-        return check_unique(holdings(), source, label=line_label)
+        return check_unique(holdings_read(), source, label=line_label)
     except csv.Error as error:
         raise SourceError(source, f"line {reader.line_num}: {error}") from None
 
