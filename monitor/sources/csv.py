@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from itertools import islice
 from operator import mul
+from sys import intern
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from monitor.allocation import Holding
@@ -134,8 +135,10 @@ def plain_batch(rows: list[list[str]], columns: Columns) -> list[Holding]:
     def column(index: int | None) -> tuple[str, ...] | None:
         return None if index is None else fields[index]
 
-    symbols = list(map(str.strip, fields[columns.symbol]))
-    classes = list(map(str.lower, map(str.strip, fields[columns.asset_class])))
+    # Interned: an export repeats the same few classes, symbols and accounts on every row,
+    # and half a million copies of "stocks" would cost tens of megabytes.
+    symbols = list(map(intern, map(str.strip, fields[columns.symbol])))
+    classes = list(map(intern, map(str.lower, map(str.strip, fields[columns.asset_class]))))
     if not (all(symbols) and all(classes)):
         raise NotPlain
     if any(":" in label for label in classes):  # weights (stocks:60;bonds:40): make_holding
@@ -160,7 +163,7 @@ def plain_batch(rows: list[list[str]], columns: Columns) -> list[Holding]:
     accounts = (
         [None] * count
         if raw_accounts is None
-        else [account or None for account in map(str.strip, raw_accounts)]
+        else [account or None for account in map(intern, map(str.strip, raw_accounts))]
     )
     return list(map(Holding, symbols, classes, amounts, quantities, prices, accounts))
 
