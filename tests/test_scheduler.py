@@ -6,8 +6,7 @@ from __future__ import annotations
 import itertools
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -26,6 +25,7 @@ from monitor.sources import SourceOptions
 from monitor.sources.csv import CsvSource
 from monitor.store.engine import session_factory
 from monitor.store.models import Snapshot, Tick
+from tests.fixtures.daemon import wait_until
 
 # The scheduler runs threads on wall-clock time; one backend is enough to show its wiring
 # (the claims it relies on are tested on both in test_pipeline.py).
@@ -33,14 +33,6 @@ sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 NY = "America/New_York"
 WAIT = 30.0
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.05)
 
 
 @dataclass
