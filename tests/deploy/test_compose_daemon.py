@@ -16,41 +16,22 @@ the secret token, and the daemon stop cleanly on SIGTERM.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.deploy.files import ROOT, compose, image_environment, instruction, runtime_stage
-from tests.fixtures.databases import PostgresDatabases
+from tests.fixtures.daemon import DaemonFactory, wait_until
 from tests.fixtures.sinks import SmtpSink, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-WAIT_SECONDS = 60.0
 CONTAINER_CONFIG = "/etc/allocation-monitor"
 CONTAINER_SECRETS = "/run/secrets/"
-
-
-def wait_until(condition: Callable[[], Any], what: str, process: subprocess.Popen[str]) -> Any:
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the daemon exited ({process.returncode}) before {what}")
-        found = condition()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"no {what} within {WAIT_SECONDS}s")
 
 
 class ComposeWorld:
@@ -77,6 +58,8 @@ class ComposeWorld:
         return value.replace(CONTAINER_SECRETS, f"{self.secrets}/")
 
     def environment(self) -> dict[str, str]:
+        """The service's ``MONITOR_*`` variables (the daemon fixture leaves out this test's
+        own)."""
         service = compose()["services"]["monitor"]
         declared = {**image_environment(), **service["environment"]}
         monitor = {
@@ -84,28 +67,20 @@ class ComposeWorld:
         }
         assert monitor.pop("MONITOR_API__HOST") == "0.0.0.0"
         assert monitor.pop("MONITOR_API__PORT") == "8012"
-        monitor |= {"MONITOR_API__HOST": "127.0.0.1", "MONITOR_API__PORT": str(self.api_port)}
-        # Nothing of this test's own MONITOR_* environment leaks in.
-        base = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-        return base | monitor
+        return monitor | {"MONITOR_API__HOST": "127.0.0.1", "MONITOR_API__PORT": str(self.api_port)}
+
+    def program(self) -> list[str]:
+        [entrypoint] = instruction(runtime_stage(), "ENTRYPOINT")
+        assert json.loads(entrypoint) == ["allocation-monitor"]
+        return [str(Path(sys.executable).parent / "allocation-monitor")]
 
     def command(self) -> list[str]:
-        [entrypoint] = instruction(runtime_stage(), "ENTRYPOINT")
-        program = json.loads(entrypoint)
-        assert program == ["allocation-monitor"]
-        executable = Path(sys.executable).parent / "allocation-monitor"
-        return [str(executable), *compose()["services"]["monitor"]["command"]]
+        command: list[str] = compose()["services"]["monitor"]["command"]
+        return command
 
     @property
     def token(self) -> str:
         return (self.secrets / "api_token").read_text(encoding="utf-8").strip()
-
-
-@pytest.fixture
-def fresh_database(postgres_databases: PostgresDatabases) -> Iterator[str]:
-    url = postgres_databases.create()
-    yield url.render_as_string(hide_password=False)
-    postgres_databases.drop(url)
 
 
 def snapshot_count(database_url: str) -> int:
@@ -124,37 +99,30 @@ def snapshot_count(database_url: str) -> int:
         engine.dispose()
 
 
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 def test_the_daemon_runs_with_the_compose_environment(
-    tmp_path: Path, fresh_database: str, smtp_sink: SmtpSink
+    tmp_path: Path, empty_database_url: str, smtp_sink: SmtpSink, daemon_process: DaemonFactory
 ) -> None:
-    world = ComposeWorld(tmp_path, fresh_database, smtp_sink.port)
-    log = (tmp_path / "daemon.log").open("w+", encoding="utf-8")
-    process = subprocess.Popen(
-        world.command(),
+    world = ComposeWorld(tmp_path, empty_database_url, smtp_sink.port)
+    daemon = daemon_process(
+        world.config / "compose.toml",
         env=world.environment(),
+        command=world.command(),
+        program=world.program(),
         cwd=world.workdir,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
+    ).start()
+    wait_until(
+        lambda: snapshot_count(empty_database_url) >= 1, "a snapshot in PostgreSQL", process=daemon
     )
-    try:
-        wait_until(lambda: snapshot_count(fresh_database) >= 1, "snapshot in PostgreSQL", process)
-        [email] = wait_until(lambda: smtp_sink.messages, "alert email", process)
-        assert str(email["Subject"]).startswith("Rebalance family")
-        assert email["To"] == "owner@example.com"
-        api = f"http://127.0.0.1:{world.api_port}"
-        assert httpx.get(f"{api}/healthz").status_code == 200
-        assert httpx.get(f"{api}/readyz").status_code == 401
-        ready = httpx.get(f"{api}/readyz", headers={"Authorization": f"Bearer {world.token}"})
-        assert ready.status_code == 200, ready.text
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=WAIT_SECONDS) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        log.seek(0)
-        output = log.read()
-        log.close()
+    [email] = wait_until(lambda: smtp_sink.messages, "the alert email", process=daemon)
+    assert str(email["Subject"]).startswith("Rebalance family")
+    assert email["To"] == "owner@example.com"
+    api = f"http://127.0.0.1:{daemon.api_port}"
+    assert httpx.get(f"{api}/healthz").status_code == 200
+    assert httpx.get(f"{api}/readyz").status_code == 401
+    ready = httpx.get(f"{api}/readyz", headers={"Authorization": f"Bearer {world.token}"})
+    assert ready.status_code == 200, ready.text
+    assert daemon.stop() == 0
+    output = daemon.log()
     assert "stopped cleanly" in output, output
     assert world.token not in output
