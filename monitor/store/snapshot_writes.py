@@ -8,7 +8,7 @@ back from the inserts.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from monitor.allocation import AllocationReport, Holding
-from monitor.store.bulk import BATCH_ROWS, StoredValues, in_batches, insert_rows, stored_values
+from monitor.store.bulk import StoredValues, insert_rows, stored_values
 from monitor.store.models import Snapshot, SnapshotClass, SnapshotHolding
 
 
@@ -150,21 +150,14 @@ def class_rows(
 
 
 def holding_rows(
-    pairs: Iterable[tuple[int, Holding]], stored: StoredValues
+    ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues
 ) -> Iterator[tuple[Any, ...]]:
-    """Rows of ``HOLDING_COLUMNS``, a batch at a time."""
     money = stored.decimal
-    for batch in in_batches(pairs, BATCH_ROWS):
-        holdings = [h for _, h in batch]
-        yield from zip(
-            [id_ for id_, _ in batch],
-            [h.asset_class for h in holdings],
-            [h.symbol for h in holdings],
-            [money(h.value) for h in holdings],
-            [money(h.quantity) for h in holdings],
-            [money(h.price) for h in holdings],
-            strict=True,
-        )
+    for id_, new in zip(ids, snapshots, strict=True):
+        if new.store_holdings:
+            for h in merged(new.report.holdings):
+                value, quantity, price = money(h.value), money(h.quantity), money(h.price)
+                yield (id_, h.asset_class, h.symbol, value, quantity, price)
 
 
 def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> list[int]:
@@ -189,12 +182,6 @@ def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> lis
     insert_rows(
         session, SnapshotClass.__tablename__, CLASS_COLUMNS, class_rows(ids, snapshots, stored)
     )
-    pairs = (
-        (id_, h)
-        for id_, new in zip(ids, snapshots, strict=True)
-        if new.store_holdings
-        for h in merged(new.report.holdings)
-    )
-    rows = holding_rows(pairs, stored)
+    rows = holding_rows(ids, snapshots, stored)
     insert_rows(session, SnapshotHolding.__tablename__, HOLDING_COLUMNS, rows)
     return ids
