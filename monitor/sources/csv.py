@@ -126,9 +126,11 @@ def acceptable(numbers: list[Decimal | None]) -> bool:
     return all(map(Decimal.is_finite, given)) and not any(map(Decimal.is_signed, given))
 
 
-def plain_batch(rows: list[list[str]], columns: Columns) -> list[Holding]:
+def plain_batch(
+    rows: list[list[str]], columns: Columns, keys: set[tuple[str | None, str]]
+) -> list[Holding]:
     """The holdings of rows that are all plain, made a column at a time (the loops run in
-    C); ``NotPlain`` if any row is less than plain."""
+    C), their (account, symbol) added to ``keys``; ``NotPlain`` if any row is not plain."""
     fields = list(zip(*rows, strict=True))
     count = len(rows)
 
@@ -165,6 +167,7 @@ def plain_batch(rows: list[list[str]], columns: Columns) -> list[Holding]:
         if raw_accounts is None
         else [account or None for account in map(intern, map(str.strip, raw_accounts))]
     )
+    keys.update(zip(accounts, symbols, strict=True))
     return list(map(Holding, symbols, classes, amounts, quantities, prices, accounts))
 
 
@@ -183,9 +186,7 @@ def plain_file(reader: CsvReader, header: list[str]) -> list[Holding] | None:
                     return None
                 if not batch:
                     continue
-            made = plain_batch(batch, columns)
-            keys.update((h.account, h.symbol) for h in made)
-            holdings += made
+            holdings += plain_batch(batch, columns, keys)
     except (csv.Error, NotPlain):
         return None
     if not holdings or len(keys) != len(holdings):
