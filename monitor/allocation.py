@@ -1,21 +1,23 @@
 """The allocation engine: holdings + targets -> an ``AllocationReport``.
 
 Pure: no I/O, no clock, no database. Money and percents are ``Decimal`` at full precision
-inside; rounding to two places (half-up) happens only where values are shown. Targets and
-their options live in ``targets``, bands and the drift policy in ``bands``; their names are
-re-exported here for the code that imports them from the engine.
+inside; rounding to two places (half-up) happens only where values are shown. Targets (a
+tree of classes, with options) live in ``targets``, bands and the drift policy in ``bands``,
+holdings and how they split across classes in ``holdings``; their names are re-exported here
+for the code that imports them from the engine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Literal
 
 from monitor.bands import DEFAULT_THRESHOLD, BreachRule, DriftPolicy
 from monitor.errors import InputError
-from monitor.numbers import CENT, HUNDRED, ZERO, normalise_class, round2, subfield, to_decimal
+from monitor.holdings import Holding, all_slices, make_holding
+from monitor.numbers import CENT, HUNDRED, ZERO, normalise_class, round2, to_decimal, total
 from monitor.targets import TARGET_SUM_TOLERANCE, Targets, parse_targets
 
 __all__ = [
@@ -53,46 +55,6 @@ Action = Literal["BUY", "SELL"]
 
 
 @dataclass(frozen=True, slots=True)
-class Holding:
-    symbol: str
-    asset_class: str
-    value: Decimal
-    quantity: Decimal | None = None
-    price: Decimal | None = None
-    account: str | None = None
-
-
-def make_holding(
-    symbol: object,
-    asset_class: object,
-    *,
-    value: object = None,
-    quantity: object = None,
-    price: object = None,
-    account: str | None = None,
-    where: str,
-) -> Holding:
-    """Validate one holding's raw fields; ``where`` prefixes every message (``line 7``)."""
-    if not isinstance(symbol, str) or not symbol.strip():
-        raise InputError(subfield(where, "symbol"), "symbol must be a non-empty text")
-    klass = normalise_class(asset_class, subfield(where, "asset_class"))
-    qty = None if quantity in (None, "") else to_decimal(quantity, subfield(where, "quantity"))
-    px = None if price in (None, "") else to_decimal(price, subfield(where, "price"))
-    if value not in (None, ""):
-        amount = to_decimal(value, subfield(where, "value"))
-    elif qty is not None and px is not None:
-        amount = qty * px
-    elif qty is not None or px is not None:
-        missing = "price" if px is None else "quantity"
-        raise InputError(
-            subfield(where, missing), f"quantity and price go together; {missing} is missing"
-        )
-    else:
-        raise InputError(where, "a holding needs a value, or a quantity and a price")
-    return Holding(symbol.strip(), klass, amount, qty, px, account)
-
-
-@dataclass(frozen=True, slots=True)
 class ClassAllocation:
     asset_class: str
     current_value: Decimal
@@ -108,6 +70,8 @@ class ClassAllocation:
     band_upper: Decimal
     edge_value: Decimal  # its value at the nearest edge of its tolerance band
     goal_value: Decimal  # what rebalancing brings it to: target, or the tolerance band's edge
+    parent: str | None = None  # stocks, for stocks/us
+    leaf: bool = True  # holdings sit in leaves; a parent's value is its children's
 
     @property
     def needs_rebalancing(self) -> bool:
@@ -151,7 +115,8 @@ class AllocationReport:
 
     @property
     def total_drift(self) -> Decimal:
-        return sum((abs(c.drift) for c in self.classes), ZERO)
+        """Sum of |drift| over the classes holdings sit in (all of them, without sub-classes)."""
+        return total(abs(c.drift) for c in self.classes if c.leaf)
 
     @property
     def needs_rebalancing(self) -> bool:
@@ -203,19 +168,19 @@ def class_values(holdings: Iterable[Holding]) -> dict[str, Decimal]:
 
 def portfolio_total(holdings_value: Decimal, portfolio_value: Decimal | None) -> Decimal:
     if portfolio_value is None:
-        total = holdings_value
+        found = holdings_value
     elif holdings_value - portfolio_value > CENT:
         raise InputError(
             "portfolio_value",
             f"{portfolio_value} is below the holdings' sum {round2(holdings_value)}",
         )
     else:
-        total = max(portfolio_value, holdings_value)
-    if total <= 0:
+        found = max(portfolio_value, holdings_value)
+    if found <= 0:
         raise InputError(
             "holdings", "the portfolio is worth nothing (total value 0); nothing to allocate"
         )
-    return total
+    return found
 
 
 def compute_allocation(
@@ -226,40 +191,82 @@ def compute_allocation(
 ) -> AllocationReport:
     """Compare holdings with targets; see DESIGN.md "Domain semantics" for every rule.
 
-    ``targets`` is a ``Targets`` (with per-class options) or plain ``{class: percent}``.
+    ``targets`` is a ``Targets`` (options, sub-classes) or plain ``{class: percent}``. Each
+    holding counts in the classes it names, split by its weights and by sub-class weights;
+    ``report.holdings`` are those single-class slices.
     """
     goal = Targets.flat(targets)
-    held = class_values(holdings)
-    holdings_value = sum(held.values(), ZERO)
-    total = portfolio_total(holdings_value, portfolio_value)
-    # Targeted classes first, in the order given, then classes held without a target.
-    order = list(goal) + [klass for klass in held if klass not in goal]
+    pieces = all_slices(holdings, goal)
+    held = class_values(pieces)
+    holdings_value = total(held.values())
+    whole = portfolio_total(holdings_value, portfolio_value)
+    order, parents = class_tree(goal, held)
+    values = dict.fromkeys(order, ZERO) | held
+    for klass in reversed(order):  # children come after their parent: sum bottom-up
+        parent = parents[klass]
+        if parent is not None:
+            values[parent] += values[klass]
+    has_children = {parent for parent in parents.values() if parent is not None}
     classes = [
-        class_allocation(klass, held.get(klass, ZERO), total, goal, policy) for klass in order
+        class_allocation(klass, values[klass], whole, goal, policy, parents[klass])
+        for klass in order
     ]
     return AllocationReport(
-        portfolio_value=total,
+        portfolio_value=whole,
         holdings_value=holdings_value,
-        unallocated_value=total - holdings_value,
-        classes=tuple(classes),
+        unallocated_value=whole - holdings_value,
+        classes=tuple(
+            c if c.asset_class not in has_children else replace(c, leaf=False) for c in classes
+        ),
         policy=policy,
-        holdings=tuple(holdings),
+        holdings=tuple(pieces),
         targets=goal,
     )
 
 
+def class_tree(
+    goal: Targets, held: Mapping[str, Decimal]
+) -> tuple[list[str], dict[str, str | None]]:
+    """Every class in report order, each parent followed by its children (targeted first,
+    then those held without a target), then top-level classes held without one; and the
+    parent of each."""
+    parents: dict[str, str | None] = {name: goal.spec(name).parent for name in goal}
+    untargeted: dict[str | None, list[str]] = {}
+    for klass in held:
+        if klass not in goal:
+            parents[klass] = goal.parent_of_untargeted(klass)
+            untargeted.setdefault(parents[klass], []).append(klass)
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        order.append(name)
+        for child in goal.spec(name).children:
+            visit(child)
+        order.extend(untargeted.get(name, []))
+
+    for name in goal.top_level:
+        visit(name)
+    order.extend(untargeted.get(None, []))
+    return order, parents
+
+
 def class_allocation(
-    klass: str, value: Decimal, total: Decimal, targets: Targets, policy: DriftPolicy
+    klass: str,
+    value: Decimal,
+    whole: Decimal,
+    targets: Targets,
+    policy: DriftPolicy,
+    parent: str | None,
 ) -> ClassAllocation:
     spec = targets.spec(klass)
     target_percent = spec.percent
-    current_percent = value / total * HUNDRED
-    target_value = total * target_percent / HUNDRED
+    current_percent = value / whole * HUNDRED
+    target_value = whole * target_percent / HUNDRED
     drift = current_percent - target_percent
     band = policy.band_for(spec)
     rule = policy.classify(drift, band)
-    edge_value = total * (target_percent + policy.edge_drift(drift, band)) / HUNDRED
-    goal_value = total * (target_percent + policy.goal_drift(drift, band)) / HUNDRED
+    edge_value = whole * (target_percent + policy.edge_drift(drift, band)) / HUNDRED
+    goal_value = whole * (target_percent + policy.goal_drift(drift, band)) / HUNDRED
     # A breach whose trade back is smaller than the minimum trade is not worth an alert.
     too_small = rule is not None and abs(goal_value - value) < policy.min_trade
     return ClassAllocation(
@@ -277,4 +284,5 @@ def class_allocation(
         band_upper=min(HUNDRED, target_percent + band.above),
         edge_value=edge_value,
         goal_value=goal_value,
+        parent=parent,
     )

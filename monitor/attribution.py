@@ -15,7 +15,7 @@ Pure: no I/O, no clock. Each class's value change splits into
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -106,16 +106,44 @@ def attribute(start: Valuation, end: Valuation) -> Attribution:
                 unattributed=end_value - start_value - market - flow,
             )
         )
+    classes = rolled_up(classes)
+    top = [c for c in classes if parent_of(c.asset_class, names) is None]
     return Attribution(
         start_at=start.taken_at,
         end_at=end.taken_at,
         classes=tuple(classes),
         total=ClassAttribution(
             asset_class="total",
-            start_value=sum((c.start_value for c in classes), ZERO),
-            end_value=sum((c.end_value for c in classes), ZERO),
-            market_effect=sum((c.market_effect for c in classes), ZERO),
-            flow_effect=sum((c.flow_effect for c in classes), ZERO),
-            unattributed=sum((c.unattributed for c in classes), ZERO),
+            start_value=sum((c.start_value for c in top), ZERO),
+            end_value=sum((c.end_value for c in top), ZERO),
+            market_effect=sum((c.market_effect for c in top), ZERO),
+            flow_effect=sum((c.flow_effect for c in top), ZERO),
+            unattributed=sum((c.unattributed for c in top), ZERO),
         ),
     )
+
+
+def parent_of(name: str, names: Iterable[str]) -> str | None:
+    """``stocks`` for ``stocks/us`` when both are classes of the portfolio (a target tree)."""
+    parent = name.rpartition("/")[0]
+    return parent if parent and parent in names else None
+
+
+def rolled_up(classes: list[ClassAttribution]) -> list[ClassAttribution]:
+    """A class with sub-classes holds nothing itself (its holdings sit in its children):
+    its market and flow effects are its children's, deepest first."""
+    found = {c.asset_class: c for c in classes}
+    for name in sorted(found, key=lambda n: -n.count("/")):
+        parent = parent_of(name, found)
+        if parent is None:
+            continue
+        child, above = found[name], found[parent]
+        market = above.market_effect + child.market_effect
+        flow = above.flow_effect + child.flow_effect
+        found[parent] = replace(
+            above,
+            market_effect=market,
+            flow_effect=flow,
+            unattributed=above.change - market - flow,
+        )
+    return [found[c.asset_class] for c in classes]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from monitor.errors import InputError
 from monitor.numbers import ZERO
 from monitor.targets import ClassTarget
 
@@ -33,6 +34,7 @@ class Band:
     above: Decimal
     below_rule: BreachRule
     above_rule: BreachRule
+    absolute: Decimal  # the absolute threshold that applied, to name a breach past both
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,26 +53,41 @@ class DriftPolicy:
     rebalance_to: RebalanceTo = "target"
     tolerance: Decimal = DEFAULT_TOLERANCE
 
-    def rule_width(self, target_percent: Decimal) -> tuple[Decimal, BreachRule]:
-        """The global rule's half-width for a target, and the rule's name."""
+    def __post_init__(self) -> None:
+        if self.drift_rule == "hybrid" and self.relative_threshold is None:
+            raise InputError(
+                "drift_rule",
+                "the hybrid rule is max(relative_threshold x target, threshold): "
+                "it needs a relative_threshold",
+            )
+        if not 0 <= self.tolerance <= 1:
+            raise InputError("tolerance", f"a share of the band, from 0 to 1, got {self.tolerance}")
+
+    def rule_width(
+        self, target_percent: Decimal, threshold: Decimal | None = None
+    ) -> tuple[Decimal, BreachRule]:
+        """The global rule's half-width for a target, and the rule's name; ``threshold``
+        is the class's own absolute threshold, when it has one."""
+        absolute = self.threshold if threshold is None else threshold
         relative = self.relative_threshold
         if self.drift_rule == "hybrid":
             scaled = relative * target_percent if relative is not None else ZERO
-            return max(scaled, self.threshold), "hybrid"
+            return max(scaled, absolute), "hybrid"
         # A class with no target has no relative band; the absolute threshold governs it.
-        if relative is None or target_percent <= 0 or relative * target_percent >= self.threshold:
-            return self.threshold, "absolute"
+        if relative is None or target_percent <= 0 or relative * target_percent >= absolute:
+            return absolute, "absolute"
         return relative * target_percent, "relative"
 
     def band_for(self, spec: ClassTarget) -> Band:
-        width, rule = self.rule_width(spec.percent)
+        width, rule = self.rule_width(spec.percent, spec.threshold)
         below, below_rule = width, rule
         above, above_rule = width, rule
         if spec.band_min is not None:
             below, below_rule = spec.percent - spec.band_min, "band"
         if spec.band_max is not None:
             above, above_rule = spec.band_max - spec.percent, "band"
-        return Band(below, above, below_rule, above_rule)
+        absolute = self.threshold if spec.threshold is None else spec.threshold
+        return Band(below, above, below_rule, above_rule, absolute)
 
     def classify(self, drift: Decimal, band: Band) -> BreachRule | None:
         """The rule a drift breaks, or None inside the band (its edges included)."""
@@ -81,7 +98,7 @@ class DriftPolicy:
         else:
             return None
         # Past both, the 5/25 rule names the absolute threshold (as the seed's rule would).
-        return "absolute" if rule == "relative" and abs(drift) > self.threshold else rule
+        return "absolute" if rule == "relative" and abs(drift) > band.absolute else rule
 
     def breach(self, drift: Decimal, target_percent: Decimal) -> BreachRule | None:
         """The global rule alone, for a class without its own band."""

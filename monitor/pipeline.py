@@ -78,14 +78,9 @@ def alert_policy(settings: Settings, entry: PortfolioSettings) -> AlertPolicy:
 
 
 def drift_policy(settings: Settings, entry: PortfolioSettings) -> DriftPolicy:
-    return DriftPolicy(
-        threshold=entry.threshold if entry.threshold is not None else settings.threshold,
-        relative_threshold=entry.relative_threshold
-        if entry.relative_threshold is not None
-        else settings.relative_threshold,
-        # A breach whose trade back is below the plan's minimum trade raises no alert.
-        min_trade=settings.plan_of(entry).min_trade,
-    )
+    # Thresholds, drift rule, and the plan's minimum trade (smaller breaches raise no alert)
+    # and rebalance_to (the amounts an alert gives).
+    return settings.policy_of(entry)
 
 
 def split_accounts(holdings: list[Holding], source: str) -> dict[str | None, list[Holding]]:

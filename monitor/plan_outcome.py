@@ -19,6 +19,7 @@ Reason = Literal[
     "sell_only",
     "not_enough_raised",
     "whole_shares",
+    "spanning",
     "rounding",
 ]
 
@@ -39,8 +40,12 @@ def resulting_percents(
     """Each class's percent after the trades; new cash joins the portfolio, raised cash
     leaves it, and cash left over stays in it unallocated."""
     after = report.portfolio_value + cash - withdrawn
+    moved = {c.asset_class: amounts.get(c.asset_class, ZERO) for c in report.classes}
+    for c in reversed(report.classes):  # children follow their parent: sum bottom-up
+        if c.parent is not None:
+            moved[c.parent] += moved[c.asset_class]
     return {
-        c.asset_class: (c.current_value + amounts.get(c.asset_class, ZERO)) / after * HUNDRED
+        c.asset_class: (c.current_value + moved[c.asset_class]) / after * HUNDRED
         if after > 0
         else ZERO
         for c in report.classes
@@ -61,13 +66,22 @@ def unresolved_classes(
         for found in trades.values()
         for t in found
     )
+    sellable = {h.asset_class for h in report.holdings if h.weights is None and h.value > 0}
+    for c in reversed(report.classes):
+        if c.asset_class in sellable and c.parent is not None:
+            sellable.add(c.parent)
     found = []
     for c in report.classes:
         drift = drift_after[c.asset_class]
         band = policy.band_for(report.targets.spec(c.asset_class))
         if policy.classify(drift, band) is None:
             continue
-        reason, message = why(mode, drift, skipped.get(c.asset_class), policy.min_trade, in_shares)
+        skip = skipped.get(c.asset_class)
+        if drift > 0 and mode != "buy_only" and skip is None and c.asset_class not in sellable:
+            reason: Reason = "spanning"
+            message = "held only through holdings that span classes, which a plan never trades"
+        else:
+            reason, message = why(mode, drift, skip, policy.min_trade, in_shares)
         found.append(Unresolved(c.asset_class, drift, reason, message))
     return tuple(found)
 
@@ -91,4 +105,6 @@ def why(
         return "not_enough_raised", "the cash to raise is too little to sell it back into its band"
     if in_shares:
         return "whole_shares", "trading whole shares cannot bring it closer"
+    if not over:
+        return "not_enough_cash", "what the plan can sell does not pay to buy it back into band"
     return "rounding", "rounding to cents leaves it just outside its band"

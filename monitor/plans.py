@@ -15,13 +15,13 @@ Every plan balances: ``bought = sold + available - leftover`` with ``leftover >=
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
-from monitor.allocation import Action, AllocationReport, ClassAllocation
+from monitor.allocation import Action, AllocationReport
 from monitor.errors import InputError
-from monitor.levelling import to_cents, water_fill
-from monitor.numbers import CENT, HUNDRED, ZERO, round2, total
+from monitor.numbers import ZERO, round2, total
+from monitor.plan_amounts import class_amounts
 from monitor.plan_outcome import Unresolved, resulting_percents, unresolved_classes
 from monitor.trades import Placement, SkippedTrade, Trade, place_trades
 
@@ -146,89 +146,14 @@ def check_request(report: AllocationReport, request: PlanRequest) -> None:
 def place(
     report: AllocationReport, request: PlanRequest, frozen: dict[str, SkippedTrade]
 ) -> Placement:
-    available = report.unallocated_value + request.cash
-    classes = [c for c in report.classes if c.asset_class not in frozen]
-    new_total = report.portfolio_value + request.cash - request.raise_cash
-    targets = {c.asset_class: new_total * c.target_percent / HUNDRED for c in classes}
-    values = {c.asset_class: c.current_value for c in classes}
-    if request.mode == "buy_only":
-        gaps = {k: targets[k] - values[k] for k in values}
-        amounts = to_cents(water_fill(gaps, available), available)
-    elif request.mode == "sell_only":
-        amounts = sell_only_amounts(classes, targets, request.raise_cash - available, request)
-    else:
-        amounts = buy_and_sell_amounts(report, classes, targets, available, new_total)
+    amounts = class_amounts(report, request.mode, request.cash, request.raise_cash, frozen)
     return place_trades(
         report,
         amounts,
-        available=available,
+        available=report.unallocated_value + request.cash,
         min_trade=report.policy.min_trade,
         sell_rounding="up" if request.mode == "sell_only" else "nearest",
     )
-
-
-def sell_only_amounts(
-    classes: list[ClassAllocation],
-    targets: dict[str, Decimal],
-    need: Decimal,
-    request: PlanRequest,
-) -> dict[str, Decimal]:
-    if request.raise_cash > 0:
-        excess = {c.asset_class: c.current_value - targets[c.asset_class] for c in classes}
-        return sells_in_cents(water_fill(excess, need), classes)
-    return sells_in_cents(
-        {
-            c.asset_class: c.current_value - c.goal_value
-            if c.needs_rebalancing and c.goal_value < c.current_value
-            else ZERO
-            for c in classes
-        },
-        classes,
-    )
-
-
-def buy_and_sell_amounts(
-    report: AllocationReport,
-    classes: list[ClassAllocation],
-    targets: dict[str, Decimal],
-    available: Decimal,
-    new_total: Decimal,
-) -> dict[str, Decimal]:
-    """Classes out of band to their goal; the cash that frees or needs is levelled over all.
-
-    Out of band on the total after new cash: a class in band before may be diluted out.
-    """
-    policy = report.policy
-    moves = {}
-    for c in classes:
-        band = policy.band_for(report.targets.spec(c.asset_class))
-        drift = c.current_value / new_total * HUNDRED - c.target_percent
-        goal = c.target_percent + policy.goal_drift(drift, band)
-        outside = policy.classify(drift, band) is not None
-        moves[c.asset_class] = new_total * goal / HUNDRED - c.current_value if outside else ZERO
-    after = {c.asset_class: c.current_value + moves[c.asset_class] for c in classes}
-    balance = available - total(moves.values())
-    if balance > 0:
-        extra = water_fill({k: targets[k] - after[k] for k in after}, balance)
-        moves = {k: moves[k] + extra[k] for k in moves}
-    elif balance < 0:
-        extra = water_fill({k: after[k] - targets[k] for k in after}, -balance)
-        moves = {k: moves[k] - extra[k] for k in moves}
-    sells = sells_in_cents({k: -m for k, m in moves.items() if m < 0}, classes)
-    buys = {k: m for k, m in moves.items() if m > 0}
-    budget = available - total(sells.values())
-    if total(buys.values()) > budget:
-        # Frozen classes cannot fund the buys: buy less, levelled from the largest.
-        buys = water_fill(buys, budget)
-    return sells | to_cents(buys, budget)
-
-
-def sells_in_cents(sells: dict[str, Decimal], classes: list[ClassAllocation]) -> dict[str, Decimal]:
-    """Sells as negative amounts, rounded up to the cent (never more than the class holds)."""
-    held = {c.asset_class: c.current_value for c in classes}
-    return {
-        k: -min(v.quantize(CENT, rounding=ROUND_UP), held[k]) for k, v in sells.items() if v > 0
-    }
 
 
 def assemble(

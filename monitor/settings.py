@@ -34,6 +34,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD, parse_targets
+from monitor.bands import DEFAULT_TOLERANCE, DriftPolicy, DriftRule, RebalanceTo
 from monitor.errors import ConfigError, InputError
 from monitor.plans import PlanMode
 from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
@@ -88,7 +89,8 @@ def check_targets(raw: object) -> TargetTable:
         raise ValueError(f"{below}: {error.problem}" if below else error.problem) from None
 
 
-# Each class is a percent or a table with options (min, max, buy, fractional).
+# Each class is a percent or a table with options (min, max, threshold, buy, fractional,
+# children: sub-classes whose weights are shares of it).
 Targets = Annotated[
     TargetTable,
     PlainValidator(check_targets),
@@ -109,6 +111,10 @@ class PlanSettings(Section):
 
     mode: PlanMode = "buy_and_sell"
     min_trade: Decimal = Field(Decimal(0), ge=0)  # smaller trades are left out, and not alerted
+    # A breaching class goes back to its target, or only to the edge of its tolerance band:
+    # ``tolerance`` x the band's width from target (0.5: half way; trades less).
+    rebalance_to: RebalanceTo = "target"
+    tolerance: Decimal = Field(DEFAULT_TOLERANCE, ge=0, le=1)
 
     def overridden(self, overrides: PlanSettings | None) -> PlanSettings:
         if overrides is None:
@@ -195,6 +201,7 @@ class PortfolioSettings(Section):
     targets: Targets | None = None  # defaults to the top-level targets
     threshold: Decimal | None = Field(None, gt=0, le=100)
     relative_threshold: Decimal | None = Field(None, gt=0, le=1)
+    drift_rule: DriftRule | None = None
     schedule: Schedule = Schedule(every=timedelta(hours=1))
     notify: NotifyOverrides = NotifyOverrides()
     plan: PlanSettings | None = None  # overrides the keys it sets of the top-level [plan]
@@ -265,6 +272,9 @@ class Settings(BaseSettings):
     targets: Targets = Field(default_factory=lambda: TargetTable.flat(DEFAULT_TARGETS))
     threshold: Decimal = Field(DEFAULT_THRESHOLD, gt=0, le=100)
     relative_threshold: Decimal | None = Field(None, gt=0, le=1)
+    # How threshold and relative_threshold combine: "either" breaches at whichever comes
+    # first (the 5/25 rule); "hybrid" at max(relative_threshold x target, threshold).
+    drift_rule: DriftRule = "either"
     database: DatabaseSettings = DatabaseSettings()
     api: ApiSettings = ApiSettings()
     notify: NotifySettings = NotifySettings()
@@ -283,6 +293,16 @@ class Settings(BaseSettings):
             if portfolio.id in seen:
                 raise ValueError(f"portfolio id {portfolio.id!r} is used twice")
             seen.add(portfolio.id)
+        return self
+
+    @model_validator(mode="after")
+    def hybrid_needs_a_relative_threshold(self) -> Settings:
+        for portfolio in [None, *self.portfolios]:
+            try:
+                self.policy_of(portfolio)
+            except InputError as error:
+                where = "" if portfolio is None else f"portfolio {portfolio.id!r}: "
+                raise ValueError(f"{where}{error}") from None
         return self
 
     @classmethod
@@ -309,6 +329,24 @@ class Settings(BaseSettings):
 
     def plan_of(self, portfolio: PortfolioSettings) -> PlanSettings:
         return self.plan.overridden(portfolio.plan)
+
+    def policy_of(self, portfolio: PortfolioSettings | None = None) -> DriftPolicy:
+        """When a portfolio's classes need rebalancing (the defaults without a portfolio)."""
+        plan = self.plan if portfolio is None else self.plan_of(portfolio)
+
+        def own(key: str) -> Any:
+            """The portfolio's own setting, else the top-level one."""
+            value = None if portfolio is None else getattr(portfolio, key)
+            return getattr(self, key) if value is None else value
+
+        return DriftPolicy(
+            threshold=own("threshold"),
+            relative_threshold=own("relative_threshold"),
+            drift_rule=own("drift_rule"),
+            min_trade=plan.min_trade,
+            rebalance_to=plan.rebalance_to,
+            tolerance=plan.tolerance,
+        )
 
     def notify_of(self, portfolio: PortfolioSettings) -> NotifySettings:
         notify = self.notify.overridden(portfolio.notify)

@@ -9,7 +9,7 @@ smaller than the minimum trade. Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal
@@ -79,6 +79,11 @@ def in_shares(holding: Holding) -> bool:
     return holding.quantity is not None and holding.price is not None and holding.price > 0
 
 
+def tradable(holdings: Iterable[Holding]) -> list[Holding]:
+    """Holdings a plan may trade: a holding spanning classes would move them all at once."""
+    return [h for h in holdings if h.weights is None]
+
+
 def place_trades(
     report: AllocationReport,
     amounts: dict[str, Decimal],
@@ -88,7 +93,7 @@ def place_trades(
     sell_rounding: SellRounding,
 ) -> Placement:
     """Trades for signed class ``amounts`` (in cents); buys fit ``available`` + what sells raise."""
-    holdings = by_class(report.holdings)
+    holdings = by_class(tradable(report.holdings))
     signed = dict.fromkeys(amounts, ZERO)
     trades: dict[str, tuple[Trade, ...]] = {}
     skipped: list[SkippedTrade] = []
@@ -99,8 +104,15 @@ def place_trades(
             trades[klass] = tuple(t for t in found if isinstance(t, Trade))
             skipped.extend(t for t in found if isinstance(t, SkippedTrade))
             signed[klass] = -total(t.amount for t in trades[klass])
+    # Never buy what the plan sells (the same symbol labelled with two classes).
+    sold = {t.symbol for found in trades.values() for t in found}
     legs = [
-        buy_leg(report.targets.spec(klass), holdings.get(klass, []), amount)
+        buy_leg(
+            report.targets.spec(klass),
+            [h for h in holdings.get(klass, []) if h.symbol not in sold],
+            amount,
+            sold,
+        )
         for klass, amount in amounts.items()
         if amount > 0
     ]
@@ -167,8 +179,12 @@ def sell_from(
     return Trade(spec.name, holding.symbol, "SELL", shares * price, shares, price)
 
 
-def buy_leg(spec: ClassTarget, holdings: Sequence[Holding], amount: Decimal) -> BuyLeg:
+def buy_leg(
+    spec: ClassTarget, holdings: Sequence[Holding], amount: Decimal, sold: Collection[str]
+) -> BuyLeg:
     """The class's designated symbol if it has one, else its largest holding."""
+    if spec.buy is not None and spec.buy in sold:
+        return BuyLeg(spec.name, amount, None, None, whole=False)
     if spec.buy is not None:
         chosen = next((h for h in holdings if h.symbol.lower() == spec.buy.lower()), None)
         if chosen is None:  # not held: its price is unknown, so the buy is in money

@@ -143,3 +143,58 @@ def test_a_tick_alerts_only_on_breaches_worth_a_trade(
     assert snapshot.needs_rebalancing is drifted
     assert [c.breach for c in snapshot.classes] == [None, "relative" if drifted else None]
     assert state.drift_state == ("drifted" if drifted else "in_band")
+
+
+def test_a_target_tree_in_the_config(tmp_path: Path) -> None:
+    settings = load(
+        tmp_path,
+        "[targets]\nbonds = 40\n\n[targets.stocks]\ntarget = 60\n"
+        "children = { us = 70, intl = { target = 30, max = 40 } }\n",
+    )
+    assert settings.targets == {"bonds": 40, "stocks": 60, "stocks/us": 42, "stocks/intl": 18}
+    assert settings.targets.spec("stocks/intl").band_max == Decimal(24)
+
+
+def test_the_drift_rule_and_band_edge_come_from_the_config(tmp_path: Path) -> None:
+    settings = load(
+        tmp_path,
+        'relative_threshold = 0.2\ndrift_rule = "hybrid"\n'
+        '[plan]\nrebalance_to = "band_edge"\ntolerance = 0.25\n'
+        '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "f.csv" }\n'
+        'drift_rule = "either"\n',
+    )
+    defaults = settings.policy_of()
+    assert (defaults.drift_rule, defaults.rebalance_to, defaults.tolerance) == (
+        "hybrid",
+        "band_edge",
+        Decimal("0.25"),
+    )
+    family = drift_policy(settings, settings.portfolios[0])
+    assert (family.drift_rule, family.rebalance_to) == ("either", "band_edge")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('drift_rule = "hybrid"\n', "the hybrid rule is max(relative_threshold x target"),
+        ('drift_rule = "wider"\n', "drift_rule: Input should be 'either' or 'hybrid'"),
+        ("[plan]\ntolerance = 1.5\n", "plan.tolerance: Input should be less than or equal to 1"),
+        ('[plan]\nrebalance_to = "edge"\n', "plan.rebalance_to: Input should be"),
+        (
+            "[targets]\nstocks = { target = 100, children = { us = 50 } }\n",
+            "targets: stocks.children: children must sum to 100, they sum to 50",
+        ),
+    ],
+)
+def test_a_bad_band_setting_is_named(tmp_path: Path, text: str, problem: str) -> None:
+    found = problems(tmp_path, text)
+    assert len(found) == 1 and problem in found[0]
+
+
+def test_a_portfolio_on_the_hybrid_rule_needs_a_relative_threshold(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "f.csv" }\n'
+        'drift_rule = "hybrid"\n',
+    )
+    assert len(found) == 1 and "portfolio 'family': drift_rule: the hybrid rule" in found[0]

@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from monitor.allocation import (
     AllocationReport,
     Holding,
-    RebalancingAction,
     make_holding,
 )
 from monitor.api.fields import Amount, Number, Rounded
 from monitor.api.plan_schemas import BandOut, PlanOut, TargetsIn, plan_out
+from monitor.bands import DriftRule, RebalanceTo
 from monitor.plans import PlanMode, PlannedAction, RebalancingPlan
 
 __all__ = ["Amount", "Number", "Rounded"]  # also imported from here by other schemas
@@ -28,7 +28,11 @@ __all__ = ["Amount", "Number", "Rounded"]  # also imported from here by other sc
 class HoldingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    asset_class: str = Field(min_length=1, examples=["stocks"])
+    asset_class: str | dict[str, Amount] = Field(
+        examples=["stocks", "stocks/us", {"stocks": 60, "bonds": 40}],
+        description="A class, a sub-class (stocks/us), or weights for a holding spanning "
+        "classes (a balanced fund), summing to 100",
+    )
     value: Amount | None = Field(None, examples=[26940])
     quantity: Amount | None = None
     price: Amount | None = None
@@ -63,6 +67,23 @@ class CalculateRequest(BaseModel):
         description="Smallest trade worth making: smaller ones are left out of the plan, and a "
         "class whose only breach needs a smaller trade does not need rebalancing",
     )
+    drift_rule: DriftRule | None = Field(
+        None,
+        description="How the thresholds combine: either (the 5/25 rule: whichever comes "
+        "first) or hybrid: max(relative_threshold x target, threshold)",
+    )
+    rebalance_to: RebalanceTo | None = Field(
+        None,
+        description="Trade a breaching class back to its target, or only to the edge of its "
+        "tolerance band (band_edge)",
+    )
+    tolerance: Decimal | None = Field(
+        None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="band_edge: how far into the band, as a share of its width (0.5)",
+    )
 
 
 def holdings_from_request(holdings: dict[str, HoldingIn]) -> list[Holding]:
@@ -95,6 +116,10 @@ class AssetClassOut(BaseModel):
     )
     below_minimum: bool
     band: BandOut
+    parent: str | None = Field(description="The class above, for a sub-class (stocks/us)")
+    amount_to_band_edge: Rounded = Field(
+        description="The trade to the nearest edge of its tolerance band"
+    )
 
 
 class ActionOut(BaseModel):
@@ -104,6 +129,11 @@ class ActionOut(BaseModel):
     current_percent: Rounded
     target_percent: Rounded
     drift: Rounded
+
+
+class ReportActionOut(ActionOut):
+    amount_to_target: Rounded
+    amount_to_band_edge: Rounded
 
 
 class BuyOnlyOut(BaseModel):
@@ -122,17 +152,20 @@ class CalculateResponse(BaseModel):
     total_drift: Rounded
     needs_rebalancing: bool
     rebalancing_threshold: Rounded
-    rebalancing_actions: list[ActionOut]
+    rebalancing_actions: list[ReportActionOut]
     relative_threshold: Number | None
     holdings_value: Rounded
     unallocated_value: Rounded
     alerts: list[str]
+    drift_rule: str
     min_trade: Rounded
+    rebalance_to: str
+    tolerance: Number
     plan: PlanOut
     buy_only: BuyOnlyOut | None = None
 
 
-def actions_out(actions: Iterable[RebalancingAction | PlannedAction]) -> list[ActionOut]:
+def actions_out(actions: Iterable[PlannedAction]) -> list[ActionOut]:
     return [ActionOut.model_validate(action, from_attributes=True) for action in actions]
 
 
@@ -159,6 +192,8 @@ def calculate_response(
                 rule_fired=c.rule_fired,
                 below_minimum=c.below_minimum,
                 band=BandOut(lower=c.band_lower, upper=c.band_upper),
+                parent=c.parent,
+                amount_to_band_edge=abs(c.edge_value - c.current_value),
             )
             for c in report.classes
         ],
@@ -166,11 +201,17 @@ def calculate_response(
         needs_rebalancing=report.needs_rebalancing,
         rebalancing_threshold=report.policy.threshold,
         relative_threshold=report.policy.relative_threshold,
-        rebalancing_actions=actions_out(report.actions),
+        rebalancing_actions=[
+            ReportActionOut.model_validate(action, from_attributes=True)
+            for action in report.actions
+        ],
         holdings_value=report.holdings_value,
         unallocated_value=report.unallocated_value,
         alerts=report.alerts,
+        drift_rule=report.policy.drift_rule,
         min_trade=report.policy.min_trade,
+        rebalance_to=report.policy.rebalance_to,
+        tolerance=report.policy.tolerance,
         plan=plan_out(plan),
         buy_only=None
         if buy_only is None
@@ -206,6 +247,7 @@ class DriftOut(BaseModel):
     drift: Rounded
     drift_amount: Rounded
     needs_rebalancing: bool
+    parent: str | None = None
 
 
 class DriftAnalysisResponse(BaseModel):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -29,6 +31,16 @@ class PlanModeOption(StrEnum):
     buy_and_sell = "buy_and_sell"
     buy_only = "buy_only"
     sell_only = "sell_only"
+
+
+class DriftRuleOption(StrEnum):
+    either = "either"
+    hybrid = "hybrid"
+
+
+class RebalanceToOption(StrEnum):
+    target = "target"
+    band_edge = "band_edge"
 
 
 def decimal_option(raw: str | None, name: str, *, most: Decimal | None = None) -> Decimal | None:
@@ -55,21 +67,11 @@ def configured(
 ) -> tuple[Targets, DriftPolicy, PlanSettings]:
     """Targets, drift policy and plan settings: a configured portfolio's, or the defaults."""
     if portfolio is None:
-        return (
-            settings.targets,
-            DriftPolicy(settings.threshold, settings.relative_threshold),
-            settings.plan,
-        )
+        return settings.targets, settings.policy_of(), settings.plan
     entry = settings.portfolio(portfolio)
     if entry is None:
         raise UnknownPortfolioError(portfolio, [p.id for p in settings.portfolios])
-    threshold = settings.threshold if entry.threshold is None else entry.threshold
-    relative = entry.relative_threshold
-    return (
-        settings.targets_of(entry),
-        DriftPolicy(threshold, settings.relative_threshold if relative is None else relative),
-        settings.plan_of(entry),
-    )
+    return settings.targets_of(entry), settings.policy_of(entry), settings.plan_of(entry)
 
 
 @app.command()
@@ -121,6 +123,22 @@ def check(
         metavar="AMOUNT",
         help="Leave out trades below this; a breach needing a smaller trade is not one.",
     ),
+    drift_rule: DriftRuleOption | None = typer.Option(
+        None,
+        "--drift-rule",
+        help="either: breach at the threshold or the relative one, whichever comes first "
+        "(5/25); hybrid: beyond max(relative x target, threshold).",
+    ),
+    rebalance_to: RebalanceToOption | None = typer.Option(
+        None,
+        "--rebalance-to",
+        help="Trade a breaching class back to its target, or only to its band's edge.",
+    ),
+    tolerance: str | None = typer.Option(
+        None,
+        metavar="FRACTION",
+        help="--rebalance-to band_edge: how far into the band, as a share of its width (0.5).",
+    ),
     account: str | None = typer.Option(None, help="Only this account of a multi-account file."),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f"),
 ) -> None:
@@ -139,12 +157,19 @@ def check(
         goal = targets_option(targets)
     given_threshold = decimal_option(threshold, "--threshold", most=Decimal(100))
     given_relative = decimal_option(relative_threshold, "--relative-threshold", most=Decimal(1))
-    given_min_trade = decimal_option(min_trade, "--min-trade")
-    policy = DriftPolicy(
-        threshold=policy.threshold if given_threshold is None else given_threshold,
-        relative_threshold=policy.relative_threshold if given_relative is None else given_relative,
-        min_trade=plan_settings.min_trade if given_min_trade is None else given_min_trade,
-    )
+    given: dict[str, Any] = {
+        "threshold": given_threshold,
+        "relative_threshold": given_relative,
+        "min_trade": decimal_option(min_trade, "--min-trade"),
+        "drift_rule": None if drift_rule is None else drift_rule.value,
+        "rebalance_to": None if rebalance_to is None else rebalance_to.value,
+        "tolerance": None if tolerance is None else to_decimal(tolerance, "--tolerance"),
+    }
+    try:
+        chosen = {key: value for key, value in given.items() if value is not None}
+        policy = replace(policy, **chosen)
+    except InputError as error:  # name the option, not the engine's field
+        raise InputError(f"--{error.field.replace('_', '-')}", error.problem) from None
     report = compute_allocation(
         held, goal, policy, decimal_option(portfolio_value, "--portfolio-value")
     )

@@ -52,7 +52,7 @@ def report_table(report: AllocationReport, plan: RebalancingPlan | None = None) 
     table.add_column("Status", no_wrap=True)
     for c in report.classes:
         table.add_row(
-            c.asset_class,
+            "  " * c.asset_class.count("/") + c.asset_class,  # sub-classes indented
             money(c.current_value),
             pct(c.current_percent),
             pct(c.target_percent),
@@ -71,15 +71,35 @@ def report_table(report: AllocationReport, plan: RebalancingPlan | None = None) 
         table,
     ]
     verdict = "rebalancing needed" if report.needs_rebalancing else "in band"
-    rule = f"threshold {pct(report.policy.threshold)} pp"
-    if report.policy.relative_threshold is not None:
-        rule += f" or {report.policy.relative_threshold * 100:.0f}% of target"
-    if report.policy.min_trade > 0:
-        rule += f"; min trade {money(report.policy.min_trade)}"
-    parts.append(Text(f"Total drift {pct(report.total_drift)} pp: {verdict} ({rule})"))
+    parts.append(Text(f"Total drift {pct(report.total_drift)} pp: {verdict} ({rule_text(report)})"))
+    if report.policy.rebalance_to == "band_edge" and report.actions:
+        parts.append(
+            Text(f"To the band edge (tolerance {report.policy.tolerance:.2f} of the band):")
+        )
+        parts.extend(
+            Text(
+                f"  {a.action:<4} {a.asset_class:<14} {money(a.amount_to_band_edge):>16}"
+                f"   (to target {money(a.amount_to_target)})"
+            )
+            for a in report.actions
+        )
     if plan is not None and (plan.actions or plan.below_minimum or plan.unresolved):
         parts.extend(plan_lines(plan))
     return Group(*parts)
+
+
+def rule_text(report: AllocationReport) -> str:
+    policy = report.policy
+    relative = policy.relative_threshold
+    if policy.drift_rule == "hybrid" and relative is not None:
+        rule = f"band max({relative * 100:.0f}% of target, {pct(policy.threshold)} pp)"
+    else:
+        rule = f"threshold {pct(policy.threshold)} pp"
+        if relative is not None:
+            rule += f" or {relative * 100:.0f}% of target"
+    if policy.min_trade > 0:
+        rule += f"; min trade {money(policy.min_trade)}"
+    return rule
 
 
 def plan_lines(plan: RebalancingPlan) -> list[Text]:

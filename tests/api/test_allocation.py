@@ -46,7 +46,8 @@ def test_calculate_reproduces_the_seed_report(client: TestClient) -> None:
     # Added after the seed's fields: which rule fired, and the class's band.
     assert stocks["breach"] == stocks["rule_fired"] == "absolute"
     assert (stocks["below_minimum"], stocks["band"]) == (False, {"lower": 45.0, "upper": 55.0})
-    assert body["rebalancing_actions"][0] == {
+    action = body["rebalancing_actions"][0]
+    seed_action = {
         "asset_class": "stocks",
         "action": "BUY",
         "amount": 64827.82,
@@ -54,6 +55,9 @@ def test_calculate_reproduces_the_seed_report(client: TestClient) -> None:
         "target_percent": 50.0,
         "drift": -35.32,
     }
+    assert {key: action[key] for key in seed_action} == seed_action
+    # Added: both amounts; the band edge (47.5%: half the 5 pp band) is 87,179.42.
+    assert (action["amount_to_target"], action["amount_to_band_edge"]) == (64827.82, 60239.42)
     assert body["needs_rebalancing"] is True
     assert body["rebalancing_threshold"] == 5.0
     assert body["total_drift"] == 60.37
@@ -151,6 +155,7 @@ def test_drift_analysis_lists_every_class_with_its_drift_amount(client: TestClie
         "drift": -35.32,
         "drift_amount": -64827.82,
         "needs_rebalancing": True,
+        "parent": None,  # added: the class above, for a sub-class
     }
     assert [d["asset_class"] for d in body["drifts"]] == [
         "stocks",

@@ -306,3 +306,103 @@ def test_check_bad_plan_options_exit_2(
     result = runner.invoke(app, ["check", "-H", str(seed_holdings_file), *args])
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+TREE_TARGETS = '{"stocks": {"target": 60, "children": {"us": 70, "intl": 30}}, "bonds": 40}'
+
+
+def test_check_reports_a_two_level_tree_with_sub_classes_indented(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "h.csv",
+        "symbol,asset_class,value\nVTI,stocks/us,5000\nVXUS,stocks/intl,1000\nBND,bonds,4000\n",
+    )
+    result = runner.invoke(app, ["check", "-H", str(path), "--targets", TREE_TARGETS])
+    table = [line.split() for line in result.stdout.splitlines()[4:8]]
+    assert [(row[0], row[7]) for row in table] == [
+        ("stocks", "+0.00"),
+        ("stocks/us", "+8.00"),
+        ("stocks/intl", "-8.00"),
+        ("bonds", "+0.00"),
+    ]
+    assert "   stocks/us " in result.stdout  # indented under stocks
+    assert "Total drift 16.00 pp" in result.stdout
+    assert plan_lines(result.stdout)[1:] == [
+        "  SELL stocks/us                800.00   50.00% -> 42.00%",
+        "         sell VTI for 800.00",
+        "  BUY  stocks/intl              800.00   10.00% -> 18.00%",
+        "         buy VXUS for 800.00",
+    ]
+
+
+def test_check_splits_a_fund_by_the_weights_in_its_csv_cell(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "h.csv",
+        "symbol,asset_class,value\nBAL,stocks:60;bonds:40,10000\nVTI,stocks,4000\nUSD,cash,1000\n",
+    )
+    result = runner.invoke(
+        app,
+        [
+            "check",
+            "-H",
+            str(path),
+            "--targets",
+            '{"stocks": 50, "bonds": 30, "cash": 20}',
+            "-f",
+            "json",
+        ],
+    )
+    body = json.loads(result.stdout)
+    assert [(c["asset_class"], c["current_value"]) for c in body["asset_classes"]] == [
+        ("stocks", 10000.0),
+        ("bonds", 4000.0),
+        ("cash", 1000.0),
+    ]
+    symbols = {t["symbol"] for a in body["plan"]["actions"] for t in a["trades"]}
+    assert symbols == {"VTI", "USD"}  # never BAL
+
+
+def test_check_rebalances_to_the_band_edge_and_shows_both_amounts(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,75000\nBND,bonds,25000\n"
+    )
+    result = runner.invoke(
+        app,
+        [
+            *("check", "-H", str(path), "--targets", '{"stocks": 60, "bonds": 40}'),
+            *("--relative-threshold", "0.2", "--drift-rule", "hybrid"),
+            *("--rebalance-to", "band_edge", "--tolerance", "0.5"),
+        ],
+    )
+    lines = [line.rstrip() for line in result.stdout.splitlines()]
+    start = lines.index("To the band edge (tolerance 0.50 of the band):")
+    assert lines[start + 1 : start + 3] == [
+        "  SELL stocks                 9,000.00   (to target 15,000.00)",
+        "  BUY  bonds                 11,000.00   (to target 15,000.00)",
+    ]
+    assert "(band max(20% of target, 5.00 pp))" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--drift-rule", "hybrid"], "--drift-rule: the hybrid rule"),
+        (["--tolerance", "2"], "--tolerance: a share of the band, from 0 to 1, got 2"),
+        (["--rebalance-to", "edge"], "Invalid value for '--rebalance-to'"),
+        (
+            ["--targets", '{"a": {"target": 100, "children": {"b": 60}}}'],
+            "--targets.a.children: children must sum to 100",
+        ),
+    ],
+)
+def test_check_bad_tree_and_band_options_exit_2(
+    runner: CliRunner, seed_holdings_file: Path, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, ["check", "-H", str(seed_holdings_file), *args])
+    assert result.exit_code == 2
+    assert message in result.stderr

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from monitor.allocation import (
     AllocationReport,
@@ -29,6 +30,7 @@ from monitor.api.schemas import (
     calculate_response,
     holdings_from_request,
 )
+from monitor.bands import DriftRule
 from monitor.errors import InputError, SourceError
 from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.settings import Settings
@@ -50,6 +52,10 @@ TargetsQuery = Annotated[
         description='Targets as JSON, e.g. {"stocks": 60, "bonds": 40}; a class may be a '
         'table with a band: {"stocks": {"target": 60, "min": 55, "max": 66}, "bonds": 40}'
     ),
+]
+DriftRuleQuery = Annotated[
+    DriftRule | None,
+    Query(description="either (the 5/25 rule: whichever first) or hybrid (the wider)"),
 ]
 MinTradeQuery = Annotated[
     Decimal | None,
@@ -83,23 +89,24 @@ def targets_from_query(text: str | None, settings: Settings) -> Targets:
         raise QueryInputError(error.field, error.problem) from None
 
 
+def policy_for(settings: Settings, *, query: bool = False, **given: Any) -> DriftPolicy:
+    """The configured drift policy, with the values the request gives in their place."""
+    chosen = {key: value for key, value in given.items() if value is not None}
+    try:
+        return replace(settings.policy_of(), **chosen)
+    except InputError as error:
+        if query:
+            raise QueryInputError(error.field, error.problem) from None
+        raise
+
+
 def report_for(
     holdings: list[Holding],
-    settings: Settings,
     *,
     targets: Mapping[str, Decimal],
     portfolio_value: Decimal | None,
-    threshold: Decimal | None,
-    relative_threshold: Decimal | None,
-    min_trade: Decimal | None,
+    policy: DriftPolicy,
 ) -> AllocationReport:
-    policy = DriftPolicy(
-        threshold=threshold if threshold is not None else settings.threshold,
-        relative_threshold=relative_threshold
-        if relative_threshold is not None
-        else settings.relative_threshold,
-        min_trade=min_trade if min_trade is not None else settings.plan.min_trade,
-    )
     return compute_allocation(holdings, targets, policy, portfolio_value)
 
 
@@ -112,14 +119,20 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         if body.target_allocations is not None
         else settings.targets
     )
-    report = report_for(
-        holdings_from_request(body.holdings),
+    policy = policy_for(
         settings,
-        targets=targets,
-        portfolio_value=body.portfolio_value,
         threshold=body.rebalancing_threshold,
         relative_threshold=body.relative_threshold,
+        drift_rule=body.drift_rule,
         min_trade=body.min_trade,
+        rebalance_to=body.rebalance_to,
+        tolerance=body.tolerance,
+    )
+    report = report_for(
+        holdings_from_request(body.holdings),
+        targets=targets,
+        portfolio_value=body.portfolio_value,
+        policy=policy,
     )
     request = PlanRequest(
         mode=body.mode or settings.plan.mode,
@@ -146,8 +159,7 @@ def targets(
     )
 
 
-@router.get("/check-rebalancing", response_model=CheckResponse)
-def check_rebalancing(
+def query_report(
     settings: SettingsDep,
     holdings: HoldingsQuery,
     portfolio_value: ValueQuery = None,
@@ -155,17 +167,30 @@ def check_rebalancing(
     relative_threshold: RelativeQuery = None,
     target_allocations: TargetsQuery = None,
     min_trade: MinTradeQuery = None,
-) -> CheckResponse:
-    """Does this portfolio need rebalancing, and which classes say so."""
-    report = report_for(
+    drift_rule: DriftRuleQuery = None,
+) -> AllocationReport:
+    """The report the GET endpoints answer from, with everything from the query string."""
+    return report_for(
         holdings_from_query(holdings),
-        settings,
         targets=targets_from_query(target_allocations, settings),
         portfolio_value=portfolio_value,
-        threshold=threshold,
-        relative_threshold=relative_threshold,
-        min_trade=min_trade,
+        policy=policy_for(
+            settings,
+            query=True,
+            threshold=threshold,
+            relative_threshold=relative_threshold,
+            drift_rule=drift_rule,
+            min_trade=min_trade,
+        ),
     )
+
+
+QueryReport = Annotated[AllocationReport, Depends(query_report)]
+
+
+@router.get("/check-rebalancing", response_model=CheckResponse)
+def check_rebalancing(report: QueryReport) -> CheckResponse:
+    """Does this portfolio need rebalancing, and which classes say so."""
     return CheckResponse(
         needs_rebalancing=report.needs_rebalancing,
         alerts=report.alerts,
@@ -176,25 +201,8 @@ def check_rebalancing(
 
 
 @router.get("/drift-analysis", response_model=DriftAnalysisResponse)
-def drift_analysis(
-    settings: SettingsDep,
-    holdings: HoldingsQuery,
-    portfolio_value: ValueQuery = None,
-    threshold: ThresholdQuery = None,
-    relative_threshold: RelativeQuery = None,
-    target_allocations: TargetsQuery = None,
-    min_trade: MinTradeQuery = None,
-) -> DriftAnalysisResponse:
+def drift_analysis(report: QueryReport) -> DriftAnalysisResponse:
     """Drift of every asset class, in percentage points and in money."""
-    report = report_for(
-        holdings_from_query(holdings),
-        settings,
-        targets=targets_from_query(target_allocations, settings),
-        portfolio_value=portfolio_value,
-        threshold=threshold,
-        relative_threshold=relative_threshold,
-        min_trade=min_trade,
-    )
     return DriftAnalysisResponse(
         portfolio_value=report.portfolio_value,
         timestamp=datetime.now(UTC),
@@ -206,6 +214,7 @@ def drift_analysis(
                 drift=c.drift,
                 drift_amount=c.difference,
                 needs_rebalancing=c.needs_rebalancing,
+                parent=c.parent,
             )
             for c in report.classes
         ],
