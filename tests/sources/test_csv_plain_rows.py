@@ -18,6 +18,7 @@ PLAIN_ROWS = [
     ["", "X", "cash", " 1e3 ", "", ""],
 ]
 NOT_PLAIN_ROWS = [
+    ["", "FUND", "stocks:60;bonds:40", "100", "", ""],
     ["", "", "stocks", "1", "", ""],
     ["", "VTI", " ", "1", "", ""],
     ["", "VTI", "stocks", "lots", "", ""],
@@ -57,6 +58,7 @@ PLAIN_FILES = [
     "account,symbol,asset_class,quantity,price\na-1,VTI,stocks,12,102.88\nb-2,VTI,stocks,3,1e2\n",
     "symbol,asset_class,value,quantity,price\nVTI,stocks,10,3,4\nBND,bonds,5,,\n",
     "Symbol, Asset_Class ,Value,Account\nVTI,stocks,1_000, a-1 \nVTI,stocks,0,a-2\n",
+    "symbol,asset_class,value\nVTI,stocks,60\nFUND,Stocks:60; bonds:40,100\nX,cash:100,5\n",
 ]
 
 
