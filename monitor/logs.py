@@ -107,6 +107,8 @@ def configure_logging(
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # Apprise says "Sent ... notification" per target; our drain logs the outcome once.
     logging.getLogger("apprise").setLevel(logging.WARNING)
+    # Alembic narrates each migration context; monitor.store.migrate logs the one outcome.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def configure_for(settings: Settings, log_format: str | None, *, level: str | None = None) -> None:

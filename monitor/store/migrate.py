@@ -6,6 +6,8 @@ Alembic is configured here in code, with the migrations found inside the install
 
 from __future__ import annotations
 
+import logging
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -13,6 +15,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from monitor.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 SCRIPT_LOCATION = "monitor:migrations"
 # Replicas starting together against one PostgreSQL take turns to migrate.
@@ -79,8 +83,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (the latest by default); refuse a newer schema."""
     with engine.begin() as connection:
         begin_migration(connection)
-        refuse_unknown(revision_of(connection))
+        before = revision_of(connection)
+        refuse_unknown(before)
         command.upgrade(alembic_config(connection), revision)
+        after = revision_of(connection)
+    if after != before:
+        log.info("database schema upgraded from %s to revision %s", before or "nothing", after)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

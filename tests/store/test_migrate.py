@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,16 @@ def test_upgrading_twice_changes_nothing(empty_engine: Engine) -> None:
     upgrade(empty_engine)
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_an_upgrade_logs_one_line_saying_what_changed_and_nothing_when_current(
+    empty_engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="monitor.store.migrate"):
+        upgrade(empty_engine)
+        upgrade(empty_engine)
+    lines = [r.getMessage() for r in caplog.records if r.name == "monitor.store.migrate"]
+    assert lines == [f"database schema upgraded from nothing to revision {head_revision()}"]
 
 
 def test_autogenerate_finds_no_difference_between_models_and_migrations(
