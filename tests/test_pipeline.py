@@ -25,7 +25,7 @@ from monitor.settings import PortfolioSettings, Settings, load_settings
 from monitor.sources import SourceOptions
 from monitor.store.alert_states import load_alert_states
 from monitor.store.engine import session_factory
-from monitor.store.models import Portfolio, Snapshot, Tick
+from monitor.store.models import Notification, Portfolio, Snapshot, Tick
 from monitor.store.snapshots import latest_snapshot
 
 SLOT = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
@@ -325,3 +325,29 @@ def test_the_next_slot_follows_the_edited_holdings_file(world: World) -> None:
         snapshot = latest_snapshot(session=session, portfolio_id="family")
     assert snapshot is not None
     assert (snapshot.taken_at, snapshot.drift_of("stocks")) == (NEXT_SLOT, Decimal(-10))
+
+
+def test_an_entry_without_a_route_saves_its_alert_states_and_logs_the_unsent_notices(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.csv_portfolio(
+        "clients",
+        "account,symbol,asset_class,value\n"
+        "a-1,VTI,stocks,900\na-1,BND,bonds,100\n"
+        "b-2,VTI,stocks,100\nb-2,BND,bonds,900\n"
+        "c-3,VTI,stocks,600\nc-3,BND,bonds,400\n",
+    )
+    with caplog.at_level("INFO", logger="monitor.pipeline"):
+        outcome = world.tick("clients")
+    assert (outcome.out_of_band, outcome.notifications) == (2, 0)
+    assert "clients: 2 notice(s) decided but not sent: no notify route is configured" in [
+        record.getMessage() for record in caplog.records
+    ]
+    with world.sessions() as session:
+        states = load_alert_states(
+            session=session, portfolio_ids=["clients/a-1", "clients/b-2", "clients/c-3"]
+        )
+        sent = session.execute(select(func.count()).select_from(Notification)).scalar_one()
+    assert [s.drift_state for s in states.values()] == ["drifted", "drifted", "in_band"]
+    assert states["clients/a-1"].drifted_since == SLOT
+    assert sent == 0
