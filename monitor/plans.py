@@ -127,6 +127,18 @@ def plan_buy_only(report: AllocationReport, cash: Decimal) -> RebalancingPlan:
 
 
 def check_request(report: AllocationReport, request: PlanRequest) -> None:
+    check_mode_amounts(request)
+    if request.raise_cash > report.portfolio_value:
+        raise InputError(
+            "raise_cash",
+            f"cannot raise {request.raise_cash}: the portfolio is worth "
+            f"{round2(report.portfolio_value)}",
+        )
+
+
+def check_mode_amounts(request: PlanRequest) -> None:
+    """What can be checked without a portfolio: the amounts against each other and the mode
+    (the config checks each portfolio's plan with it before any tick)."""
     if request.cash < 0:
         raise InputError("cash", f"new cash to invest must not be negative, got {request.cash}")
     if request.raise_cash < 0:
@@ -135,12 +147,6 @@ def check_request(report: AllocationReport, request: PlanRequest) -> None:
         raise InputError("cash", "sell_only invests no new cash; use buy_and_sell or buy_only")
     if request.mode != "sell_only" and request.raise_cash > 0:
         raise InputError("raise_cash", "only the sell_only mode raises cash")
-    if request.raise_cash > report.portfolio_value:
-        raise InputError(
-            "raise_cash",
-            f"cannot raise {request.raise_cash}: the portfolio is worth "
-            f"{round2(report.portfolio_value)}",
-        )
 
 
 def place(

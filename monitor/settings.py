@@ -36,7 +36,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from monitor.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD, parse_targets
 from monitor.bands import DEFAULT_TOLERANCE, DriftPolicy, DriftRule, RebalanceTo
 from monitor.errors import ConfigError, InputError
-from monitor.plans import PlanMode
+from monitor.plans import PlanMode, PlanRequest, check_mode_amounts
 from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
 from monitor.sources import SourceOptions, source_kinds
 from monitor.targets import Targets as TargetTable
@@ -115,6 +115,13 @@ class PlanSettings(Section):
     # ``tolerance`` x the band's width from target (0.5: half way; trades less).
     rebalance_to: RebalanceTo = "target"
     tolerance: Decimal = Field(DEFAULT_TOLERANCE, ge=0, le=1)
+    # The money each of the daemon's plans (and ``check``'s) works with: new cash to invest
+    # (buy_and_sell, buy_only), or cash to take out (sell_only). The API takes them per request.
+    cash: Decimal = Field(Decimal(0), ge=0)
+    raise_cash: Decimal = Field(Decimal(0), ge=0)
+
+    def request(self) -> PlanRequest:
+        return PlanRequest(mode=self.mode, cash=self.cash, raise_cash=self.raise_cash)
 
     def overridden(self, overrides: PlanSettings | None) -> PlanSettings:
         if overrides is None:
@@ -296,13 +303,18 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def hybrid_needs_a_relative_threshold(self) -> Settings:
+    def policies_and_plans_fit(self) -> Settings:
         for portfolio in [None, *self.portfolios]:
+            where = "" if portfolio is None else f"portfolio {portfolio.id!r}: "
             try:
                 self.policy_of(portfolio)
             except InputError as error:
-                where = "" if portfolio is None else f"portfolio {portfolio.id!r}: "
                 raise ValueError(f"{where}{error}") from None
+            plan = self.plan if portfolio is None else self.plan_of(portfolio)
+            try:  # its mode and amounts, merged from [plan] and its own plan table
+                check_mode_amounts(plan.request())
+            except InputError as error:
+                raise ValueError(f"{where}plan.{error}") from None
         return self
 
     @classmethod
@@ -329,6 +341,12 @@ class Settings(BaseSettings):
 
     def plan_of(self, portfolio: PortfolioSettings) -> PlanSettings:
         return self.plan.overridden(portfolio.plan)
+
+    def plan_configured(self, portfolio: PortfolioSettings) -> bool:
+        """Whether the config says anything about this portfolio's plans ([plan] or its own
+        plan table): its alerts then give the plan rather than the trades back to target."""
+        own = portfolio.plan.model_fields_set if portfolio.plan is not None else set()
+        return bool(self.plan.model_fields_set or own)
 
     def policy_of(self, portfolio: PortfolioSettings | None = None) -> DriftPolicy:
         """When a portfolio's classes need rebalancing (the defaults without a portfolio)."""

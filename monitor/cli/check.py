@@ -174,10 +174,14 @@ def check(
         held, goal, policy, decimal_option(portfolio_value, "--portfolio-value")
     )
     new_cash = decimal_option(cash, "--cash")
-    request = PlanRequest(
-        mode=plan_settings.mode if mode is None else mode.value,
-        cash=new_cash or Decimal(0),
-        raise_cash=decimal_option(raise_cash, "--raise-cash") or Decimal(0),
+    given_raise = decimal_option(raise_cash, "--raise-cash")
+    # The configured plan, as the daemon's alerts make it; the cash it names belongs to its
+    # mode, so --mode starts from none.
+    request = plan_settings.request() if mode is None else PlanRequest(mode.value)
+    request = replace(
+        request,
+        cash=request.cash if new_cash is None else new_cash,
+        raise_cash=request.raise_cash if given_raise is None else given_raise,
     )
     try:
         plan = plan_rebalancing(report, request)
