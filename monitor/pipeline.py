@@ -27,6 +27,7 @@ from monitor.alerting import (
 from monitor.allocation import AllocationReport, DriftPolicy, Holding, compute_allocation
 from monitor.collection import collection_paused
 from monitor.errors import ClaimLostError, InputError, SourceError
+from monitor.notify.alert_plans import AlertPlanner
 from monitor.notify.payloads import (
     AccountOutcome,
     PortfolioRef,
@@ -303,6 +304,8 @@ def notifications_of(
 ) -> list[NewNotification]:
     entry = context.entry
     grouped = multi and context.settings.notify_of(entry).group != "account"
+    # A plan for each notice sent on its own; a digest stays compact (no account's plan).
+    planner = None if grouped else AlertPlanner.of(context.settings, entry)
     found = []
     for pid, decision in decisions.items():
         report = reports.get(pid)
@@ -318,6 +321,7 @@ def notifications_of(
                 taken_at=taken_at,
                 report=report,
                 state=decision.state,
+                plan=None if planner is None else planner.plan_for(notice, report),
             )
             found.append(context.notification(pid, payload))
     if grouped:

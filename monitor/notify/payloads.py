@@ -13,6 +13,8 @@ from typing import Any
 
 from monitor.alerting import AlertState, Notice
 from monitor.allocation import AllocationReport, round2
+from monitor.plans import PlanRequest, RebalancingPlan
+from monitor.trades import Trade
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +24,21 @@ class PortfolioRef:
     timezone: str
 
 
+@dataclass(frozen=True, slots=True)
+class PlanUnavailable:
+    """The configured plan could not be made for this report: the alert says why."""
+
+    request: PlanRequest
+    error: str
+
+
 def text(value: Decimal) -> str:
     return str(round2(value))
+
+
+def exact(value: Decimal) -> str:
+    """A share count or a price as it is, without an exponent: ``1682.00000000`` -> ``1682``."""
+    return f"{value.normalize():f}"
 
 
 def report_fields(report: AllocationReport) -> dict[str, Any]:
@@ -39,6 +54,71 @@ def report_fields(report: AllocationReport) -> dict[str, Any]:
     }
 
 
+def trade_fields(trade: Trade) -> dict[str, Any]:
+    """One holding's trade: in shares at a price when the holding has them, else in money
+    alone (``shares`` and ``price`` None)."""
+    return {
+        "side": trade.side,
+        "symbol": trade.symbol,
+        "shares": None if trade.shares is None else exact(trade.shares),
+        "price": None if trade.price is None else exact(trade.price),
+        "amount": text(trade.amount),
+    }
+
+
+def plan_fields(plan: RebalancingPlan | PlanUnavailable) -> dict[str, Any]:
+    """The plan an alert gives, named as ``/calculate``'s ``plan`` names its fields."""
+    if isinstance(plan, PlanUnavailable):
+        request = plan.request
+        return {
+            "mode": request.mode,
+            "cash": text(request.cash),
+            "raise_cash": text(request.raise_cash),
+            "error": plan.error,
+        }
+    return {
+        "mode": plan.mode,
+        "cash": text(plan.cash),
+        "raise_cash": text(plan.raise_cash),
+        "error": None,
+        "unallocated": text(plan.unallocated),
+        "min_trade": text(plan.min_trade),
+        "bought": text(plan.bought),
+        "sold": text(plan.sold),
+        "leftover": text(plan.leftover),
+        "shortfall": text(plan.shortfall),
+        "actions": [
+            {
+                "action": a.action,
+                "asset_class": a.asset_class,
+                "amount": text(a.amount),
+                "current_percent": text(a.current_percent),
+                "resulting_percent": text(a.resulting_percent),
+                "trades": [trade_fields(t) for t in a.trades],
+            }
+            for a in plan.actions
+        ],
+        "below_minimum": [
+            {
+                "side": s.side,
+                "asset_class": s.asset_class,
+                "symbol": s.symbol,
+                "amount": text(s.amount),
+            }
+            for s in plan.below_minimum
+        ],
+        "unresolved": [
+            {
+                "asset_class": u.asset_class,
+                "drift_after": text(u.drift_after),
+                "reason": u.reason,
+                "message": u.message,
+            }
+            for u in plan.unresolved
+        ],
+    }
+
+
 def notice_payload(
     portfolio: PortfolioRef,
     notice: Notice,
@@ -46,8 +126,10 @@ def notice_payload(
     taken_at: datetime,
     report: AllocationReport | None,
     state: AlertState,
+    plan: RebalancingPlan | PlanUnavailable | None = None,
 ) -> dict[str, Any]:
-    """One portfolio's notice; ``report`` is None for stale-data notices."""
+    """One portfolio's notice; ``report`` is None for stale-data notices. ``plan``: the
+    portfolio's configured plan, for the notices that ask for a rebalance."""
     payload: dict[str, Any] = {
         "kind": notice.kind,
         "portfolio_id": portfolio.portfolio_id,
@@ -58,6 +140,8 @@ def notice_payload(
     }
     if report is not None:
         payload |= report_fields(report)
+    if plan is not None:
+        payload["plan"] = plan_fields(plan)
     if notice.kind == "stale":
         payload |= {"error": state.last_error or "", "failures": notice.failures}
     elif notice.kind == "recovered":

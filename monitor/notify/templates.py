@@ -9,7 +9,8 @@ Every template sees the payload's fields, those a kind lacks set to empty (so th
 ``StrictUndefined`` still catches a misspelt name), plus ``name`` (the portfolio's name, or
 its id), ``local_time`` (``taken_at`` in the payload's timezone), ``listed`` (a digest's
 accounts in the order a message lists them), ``status_label`` (how a digest names an
-account's status), the filters ``money``, ``number``, ``pct``, ``md``
+account's status), the filters ``money``, ``number``, ``pct``, ``shares`` (a share count:
+``1,200`` or ``0.5``), ``price`` (two places, or every place a price has), ``md``
 (Markdown-escaped) and ``code``, and ``plural(n, one, many)``.
 """
 
@@ -63,6 +64,7 @@ OPTIONAL_FIELDS: dict[str, Any] = {
     "error": "",
     "failures": 0,
     "accounts": [],
+    "plan": None,  # the rebalancing plan of a drift notice, when the portfolio has one
     "list_limit": 50,  # notify.digest_limit, set by monitor.notify.routing.render_for
     "alert_id": None,
 }
@@ -128,7 +130,15 @@ def _environment(templates_dir: Path | None) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(money=money, number=number, pct=pct, md=markdown_escape, code=code_span)
+    env.filters.update(
+        money=money,
+        number=number,
+        pct=pct,
+        shares=shares,
+        price=price,
+        md=markdown_escape,
+        code=code_span,
+    )
     env.globals.update(plural=plural, status_label=STATUS_LABELS)
     return env
 
@@ -214,6 +224,18 @@ def pct(value: object) -> str:
 
 def number(value: object) -> str:
     return f"{int(_decimal(value)):,}"
+
+
+def shares(value: object) -> str:
+    """``"1200"`` -> ``1,200``; a fraction of a share keeps its places: ``0.5``."""
+    count = _decimal(value)
+    return f"{count:,.0f}" if count == count.to_integral_value() else f"{count.normalize():,f}"
+
+
+def price(value: object) -> str:
+    """``"72.1"`` -> ``72.10``; ``"0.0001234"`` (a price finer than cents) as it is."""
+    amount = _decimal(value)
+    return money(amount) if amount == round2(amount) else f"{amount.normalize():,f}"
 
 
 def plural(count: object, one: str, many: str) -> str:

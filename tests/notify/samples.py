@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
+
+from monitor.alerting import AlertState, Notice
+from monitor.allocation import (
+    AllocationReport,
+    DriftPolicy,
+    Holding,
+    compute_allocation,
+    parse_targets,
+)
+from monitor.notify.payloads import PlanUnavailable, PortfolioRef, notice_payload
+from monitor.plans import RebalancingPlan
 
 SEED_ALERTS = [
     "STOCKS: under-allocated by 35.32% (current: 14.68%, target: 50.00%)",
@@ -85,3 +98,47 @@ def digest(accounts: int = 140, *, list_limit: int = 50, **changes: Any) -> dict
         "counts": {"total": 4000, "out_of_band": 137, "new": 12, "resolved": 3},
         "list_limit": list_limit,
     } | changes
+
+
+# The README's worked example of trades in shares: 10,000 in four holdings with quantity and
+# price, targets stocks 60 / bonds 40 (bonds bought as BND); stocks at 70%.
+SHARES_TARGETS = parse_targets({"stocks": 60, "bonds": {"target": 40, "buy": "BND"}})
+SHARES = [
+    Holding("VTI", "stocks", Decimal(6000), Decimal(24), Decimal(250)),
+    Holding("VXUS", "stocks", Decimal(1000), Decimal(20), Decimal(50)),
+    Holding("BND", "bonds", Decimal(800), Decimal(10), Decimal(80)),
+    Holding("AGG", "bonds", Decimal(2200), Decimal(22), Decimal(100)),
+]
+
+
+def shares_report() -> AllocationReport:
+    return compute_allocation(SHARES, SHARES_TARGETS)
+
+
+def min_trade_report() -> AllocationReport:
+    """The README's minimum-trade example: 6,600 / 2,850 / 550 against 60 / 35 / 5 with
+    ``min_trade = 100``; cash would sell 50 to pay for bonds, and is left out."""
+    return compute_allocation(
+        [
+            Holding("VTI", "stocks", Decimal(6600)),
+            Holding("BND", "bonds", Decimal(2850)),
+            Holding("USD", "cash", Decimal(550)),
+        ],
+        {"stocks": Decimal(60), "bonds": Decimal(35), "cash": Decimal(5)},
+        DriftPolicy(min_trade=Decimal(100)),
+    )
+
+
+def planned(
+    plan: RebalancingPlan | PlanUnavailable, report: AllocationReport | None = None
+) -> dict[str, Any]:
+    """A drift notice carrying ``plan``, built as the pipeline builds it (``report``: the
+    shares example unless given)."""
+    return notice_payload(
+        PortfolioRef("family", "Family", "UTC"),
+        Notice("drifted"),
+        taken_at=datetime(2026, 11, 24, 18, 0, tzinfo=UTC),
+        report=report or shares_report(),
+        state=AlertState(),
+        plan=plan,
+    )

@@ -4,6 +4,7 @@ SMTP and webhook servers on 127.0.0.1 receiving them, time moved by an injected 
 from __future__ import annotations
 
 from datetime import timedelta
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,69 @@ def test_a_restart_reads_the_alert_state_back_and_stays_silent(
     restarted.clock.now = webhook_world.clock.now
     tick_and_drain(restarted, 70)
     assert len(webhook_sink.requests) == 1
+
+
+# The README's worked example in shares, with its portfolio's plan in the config.
+PLANNED = """[[portfolios]]
+id = "family"
+source = { kind = "json", path = "family.json" }
+schedule = { every = "1h" }
+[portfolios.targets]
+stocks = 60
+bonds = { target = 40, buy = "BND" }
+[portfolios.plan]
+"""
+SHARES_HOLDINGS = {
+    "VTI": {"asset_class": "stocks", "quantity": 24, "price": 250},
+    "VXUS": {"asset_class": "stocks", "quantity": 20, "price": 50},
+    "BND": {"asset_class": "bonds", "quantity": 10, "price": 80},
+    "AGG": {"asset_class": "bonds", "quantity": 22, "price": 100},
+}
+
+
+def planned_email(engine: Engine, folder: Path, sink: SmtpSink, plan: str) -> EmailMessage:
+    """The email of the first tick of the shares example with ``plan`` as its plan table;
+    the tick must succeed whatever the plan."""
+    world = make_world(engine, folder, urls=[sink.url], portfolios=[PLANNED + plan])
+    write_holdings(folder / "family.json", SHARES_HOLDINGS)
+    assert world.tick().status == "ok"
+    assert world.drain().sent == 1
+    [email] = sink.wait_for(1)
+    return email
+
+
+def plain_lines(email: EmailMessage) -> list[str]:
+    """The plain part's lines, stripped. Apprise writes it from the HTML it made of the
+    Markdown: list items keep their "- ", nested ones too."""
+    body = email.get_body(("plain",))
+    assert body is not None
+    return [line.strip().removeprefix("- ") for line in body.get_content().splitlines()]
+
+
+def test_the_drift_email_gives_the_portfolios_configured_plan_in_whole_shares(
+    engine: Engine, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    email = planned_email(
+        engine, tmp_path, smtp_sink, 'mode = "buy_only"\ncash = 5000\nmin_trade = 100\n'
+    )
+    assert email["Subject"] == "Rebalance family: 2 classes out of band"
+    lines = plain_lines(email)
+    plan_at = lines.index("Plan (buy_only, new cash 5,000.00): buy 4,960.00; cash left 40.00")
+    assert [line for line in lines[plan_at + 1 :] if line][:4] == [
+        "BUY stocks: 2,000.00 (70.00% → 60.00%)",
+        "BUY 8 VTI @ 250.00 = 2,000.00",
+        "BUY bonds: 2,960.00 (30.00% → 39.73%)",
+        "BUY 37 BND @ 80.00 = 2,960.00",
+    ]
+    assert "STOCKS: over-allocated by 10.00% (current: 70.00%, target: 60.00%)" in lines
+    assert "Suggested actions" not in lines  # the plan is the one list of what to do
+
+
+def test_a_plan_that_cannot_be_made_does_not_fail_the_tick_and_the_email_says_why(
+    engine: Engine, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    email = planned_email(engine, tmp_path, smtp_sink, 'mode = "sell_only"\nraise_cash = 50000\n')
+    assert (
+        "Plan (sell_only, raising 50,000.00) cannot be made: "
+        "raise_cash: cannot raise 50000: the portfolio is worth 10000.00"
+    ) in plain_lines(email)

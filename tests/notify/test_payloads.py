@@ -7,7 +7,15 @@ from decimal import Decimal
 
 from monitor.alerting import AlertState, Notice
 from monitor.allocation import AllocationReport, Holding, compute_allocation
-from monitor.notify.payloads import AccountOutcome, PortfolioRef, digest_payload, notice_payload
+from monitor.notify.payloads import (
+    AccountOutcome,
+    PlanUnavailable,
+    PortfolioRef,
+    digest_payload,
+    notice_payload,
+)
+from monitor.plans import PlanRequest, plan_rebalancing
+from tests.notify import samples
 
 AT = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
 ENTRY = PortfolioRef("clients", "Client accounts", "America/New_York")
@@ -97,4 +105,117 @@ def test_a_digest_account_names_its_breaching_classes_and_alert_lines() -> None:
             "STOCKS: over-allocated by 10.00% (current: 70.00%, target: 60.00%)",
             "BONDS: under-allocated by 10.00% (current: 30.00%, target: 40.00%)",
         ],
+    }
+
+
+def test_a_notice_without_a_plan_carries_no_plan_field() -> None:
+    payload = notice_payload(
+        ENTRY, Notice("drifted"), taken_at=AT, report=report(70), state=AlertState()
+    )
+    assert "plan" not in payload
+
+
+def test_a_plan_in_whole_shares_names_symbols_shares_prices_and_the_cash_left() -> None:
+    plan = samples.planned(plan_rebalancing(samples.shares_report()))["plan"]
+    assert (plan["mode"], plan["sold"], plan["bought"], plan["leftover"]) == (
+        "buy_and_sell",
+        "1000.00",
+        "960.00",
+        "40.00",
+    )
+    assert plan["actions"] == [
+        {
+            "action": "SELL",
+            "asset_class": "stocks",
+            "amount": "1000.00",
+            "current_percent": "70.00",
+            "resulting_percent": "60.00",
+            "trades": [
+                {
+                    "side": "SELL",
+                    "symbol": "VTI",
+                    "shares": "4",
+                    "price": "250",
+                    "amount": "1000.00",
+                }
+            ],
+        },
+        {
+            "action": "BUY",
+            "asset_class": "bonds",
+            "amount": "960.00",
+            "current_percent": "30.00",
+            "resulting_percent": "39.60",
+            "trades": [
+                {"side": "BUY", "symbol": "BND", "shares": "12", "price": "80", "amount": "960.00"}
+            ],
+        },
+    ]
+    assert (plan["below_minimum"], plan["unresolved"], plan["error"]) == ([], [], None)
+
+
+def test_a_buy_only_plan_invests_the_new_cash_and_sells_nothing() -> None:
+    held = samples.shares_report()
+    plan = samples.planned(plan_rebalancing(held, PlanRequest("buy_only", Decimal(5000))))["plan"]
+    assert (plan["mode"], plan["cash"], plan["sold"], plan["bought"], plan["leftover"]) == (
+        "buy_only",
+        "5000.00",
+        "0.00",
+        "4960.00",
+        "40.00",
+    )
+    trades = [t for a in plan["actions"] for t in a["trades"]]
+    assert [(t["side"], t["shares"], t["symbol"]) for t in trades] == [
+        ("BUY", "8", "VTI"),
+        ("BUY", "37", "BND"),
+    ]
+
+
+def test_a_class_whose_trade_is_below_the_minimum_is_listed_and_left_out() -> None:
+    held = samples.min_trade_report()
+    plan = samples.planned(plan_rebalancing(held), held)["plan"]
+    assert [(a["action"], a["asset_class"], a["amount"]) for a in plan["actions"]] == [
+        ("SELL", "stocks", "600.00"),
+        ("BUY", "bonds", "600.00"),
+    ]
+    assert plan["actions"][0]["trades"] == [
+        {"side": "SELL", "symbol": "VTI", "shares": None, "price": None, "amount": "600.00"}
+    ]
+    assert plan["below_minimum"] == [
+        {"side": "SELL", "asset_class": "cash", "symbol": "USD", "amount": "50.00"}
+    ]
+    assert plan["min_trade"] == "100.00"
+
+
+def test_a_class_the_plan_cannot_bring_back_is_listed_with_its_reason() -> None:
+    # 500 buys 6 BND (480): bonds hold 3,480 of 10,500 (33.14%); stocks, which buy_only
+    # never sells, 7,000 (66.67%).
+    held = samples.shares_report()
+    plan = samples.planned(plan_rebalancing(held, PlanRequest("buy_only", Decimal(500))))["plan"]
+    assert plan["unresolved"] == [
+        {
+            "asset_class": "stocks",
+            "drift_after": "6.67",
+            "reason": "buy_only",
+            "message": "over its band, and buy_only never sells",
+        },
+        {
+            "asset_class": "bonds",
+            "drift_after": "-6.86",
+            "reason": "not_enough_cash",
+            "message": "not enough cash to buy it back into its band",
+        },
+    ]
+
+
+def test_a_plan_that_cannot_be_made_carries_its_request_and_the_error() -> None:
+    unavailable = PlanUnavailable(
+        PlanRequest("sell_only", raise_cash=Decimal(50_000)),
+        "raise_cash: cannot raise 50000: the portfolio is worth 10000.00",
+    )
+    assert samples.planned(unavailable)["plan"] == {
+        "mode": "sell_only",
+        "cash": "0.00",
+        "raise_cash": "50000.00",
+        "error": "raise_cash: cannot raise 50000: the portfolio is worth 10000.00",
     }

@@ -2,13 +2,17 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from monitor.allocation import AllocationReport
 from monitor.errors import DeliveryError
+from monitor.notify.payloads import PlanUnavailable
 from monitor.notify.templates import check_templates, render_message
+from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
 from tests.notify import samples
 
 
@@ -225,3 +229,130 @@ def test_a_payload_with_a_malformed_amount_is_a_permanent_delivery_error() -> No
     with pytest.raises(DeliveryError, match="expected a number, got 'lots'") as error:
         render_message(payload)
     assert error.value.permanent
+
+
+def test_a_plan_in_whole_shares_takes_the_place_of_the_suggested_actions() -> None:
+    text = plan_text(plan_rebalancing(samples.shares_report()))
+    assert body_lines(text, "Plan", "Portfolio value") == [
+        "Plan (buy_and_sell): sell 1,000.00, buy 960.00; cash left 40.00",
+        "SELL stocks: 1,000.00 (70.00% -> 60.00%)",
+        "  SELL 4 VTI @ 250.00 = 1,000.00",
+        "BUY bonds: 960.00 (30.00% -> 39.60%)",
+        "  BUY 12 BND @ 80.00 = 960.00",
+        "",
+    ]
+    assert "Suggested actions" not in text
+
+
+def test_a_buy_only_plan_names_its_new_cash() -> None:
+    text = plan_text(
+        plan_rebalancing(samples.shares_report(), PlanRequest("buy_only", Decimal(5000)))
+    )
+    assert body_lines(text, "Plan", "Portfolio value") == [
+        "Plan (buy_only, new cash 5,000.00): buy 4,960.00; cash left 40.00",
+        "BUY stocks: 2,000.00 (70.00% -> 60.00%)",
+        "  BUY 8 VTI @ 250.00 = 2,000.00",
+        "BUY bonds: 2,960.00 (30.00% -> 39.73%)",
+        "  BUY 37 BND @ 80.00 = 2,960.00",
+        "",
+    ]
+
+
+def test_a_trade_below_the_minimum_is_listed_as_left_out() -> None:
+    text = plan_text(plan_rebalancing(samples.min_trade_report()), samples.min_trade_report())
+    assert body_lines(text, "Plan", "Portfolio value") == [
+        "Plan (buy_and_sell): sell 600.00, buy 600.00; cash left 0.00",
+        "SELL stocks: 600.00 (66.00% -> 60.00%)",
+        "  SELL VTI: 600.00",
+        "BUY bonds: 600.00 (28.50% -> 34.50%)",
+        "  BUY BND: 600.00",
+        "",
+        "Left out, below the minimum trade of 100.00:",
+        "  SELL USD: 50.00",
+        "",
+    ]
+
+
+def test_a_class_the_plan_cannot_bring_back_is_named_with_the_reason() -> None:
+    text = plan_text(
+        plan_rebalancing(samples.shares_report(), PlanRequest("buy_only", Decimal(500)))
+    )
+    assert body_lines(text, "Still outside", "Portfolio value") == [
+        "Still outside the band after the plan:",
+        "  stocks: over-allocated by 6.67% (over its band, and buy_only never sells)",
+        "  bonds: under-allocated by 6.86% (not enough cash to buy it back into its band)",
+        "",
+    ]
+
+
+def test_a_plan_that_cannot_be_made_is_stated_with_its_error() -> None:
+    unavailable = PlanUnavailable(
+        PlanRequest("sell_only", raise_cash=Decimal(50_000)),
+        "raise_cash: cannot raise 50000: the portfolio is worth 10000.00",
+    )
+    message = render_message(samples.planned(unavailable))
+    assert (
+        "Plan (sell_only, raising 50,000.00) cannot be made: "
+        "raise_cash: cannot raise 50000: the portfolio is worth 10000.00"
+    ) in message.body_text.splitlines()
+    assert "STOCKS: over-allocated by 10.00% (current: 70.00%, target: 60.00%)" in (
+        message.body_text
+    )
+    assert r"cannot be made: raise\_cash: cannot raise 50000: the portfolio is worth" in (
+        message.body_markdown
+    )
+
+
+def test_the_markdown_plan_nests_each_holdings_trade_under_its_class() -> None:
+    markdown = render_message(samples.planned(plan_rebalancing(samples.shares_report())))
+    assert body_lines(markdown.body_markdown, "**Plan**", "Portfolio value") == [
+        r"**Plan** (buy\_and\_sell): sell **1,000.00**, buy **960.00**; cash left **40.00**",
+        "",
+        "- SELL stocks: **1,000.00** (70.00% → 60.00%)",
+        "    - SELL 4 VTI @ 250.00 = 1,000.00",
+        "- BUY bonds: **960.00** (30.00% → 39.60%)",
+        "    - BUY 12 BND @ 80.00 = 960.00",
+        "",
+    ]
+
+
+def test_fractional_shares_and_fine_prices_are_shown_as_they_are() -> None:
+    payload = samples.planned(plan_rebalancing(samples.shares_report()))
+    payload["plan"]["actions"][0]["trades"] = [
+        {"side": "SELL", "symbol": "BTC", "shares": "0.0125", "price": "64000", "amount": "800.00"},
+        {
+            "side": "SELL",
+            "symbol": "PEPE",
+            "shares": "1500000",
+            "price": "0.00013",
+            "amount": "195",
+        },
+    ]
+    text = render_message(payload).body_text
+    assert "  SELL 0.0125 BTC @ 64,000.00 = 800.00" in text
+    assert "  SELL 1,500,000 PEPE @ 0.00013 = 195.00" in text
+
+
+def test_a_drift_notice_without_a_plan_keeps_the_suggested_actions() -> None:
+    text = render_message(samples.drifted()).body_text
+    assert body_lines(text, "Suggested actions", "Portfolio value") == [
+        "Suggested actions:",
+        "BUY stocks: 64,827.82",
+        "BUY crypto: 18,353.56",
+        "",
+    ]
+    assert "Plan" not in text
+
+
+def plan_text(plan: RebalancingPlan, report: AllocationReport | None = None) -> str:
+    """The text body of a drift notice carrying ``plan``."""
+    return render_message(samples.planned(plan, report)).body_text
+
+
+def body_lines(body: str, first: str, stop: str) -> list[str]:
+    """The lines of ``body`` from the one starting with ``first`` up to the one starting
+    with ``stop``."""
+    lines = body.splitlines()
+    start = next(n for n, line in enumerate(lines) if line.startswith(first))
+    end = next(n for n, line in enumerate(lines) if n > start and line.startswith(stop))
+    return lines[start:end]
