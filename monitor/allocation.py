@@ -17,7 +17,16 @@ from typing import Literal
 from monitor.bands import DEFAULT_THRESHOLD, BreachRule, DriftPolicy
 from monitor.errors import InputError
 from monitor.holdings import Holding, all_slices, make_holding
-from monitor.numbers import CENT, HUNDRED, ZERO, normalise_class, round2, to_decimal, total
+from monitor.numbers import (
+    CENT,
+    HUNDRED,
+    ZERO,
+    check_size,
+    normalise_class,
+    round2,
+    to_decimal,
+    total,
+)
 from monitor.targets import TARGET_SUM_TOLERANCE, Targets, parse_targets
 
 __all__ = [
@@ -180,7 +189,10 @@ def portfolio_total(holdings_value: Decimal, portfolio_value: Decimal | None) ->
         raise InputError(
             "holdings", "the portfolio is worth nothing (total value 0); nothing to allocate"
         )
-    return found
+    # Each number is below the limit, but many holdings (or a quantity x a price) add up.
+    if portfolio_value is None:
+        return check_size(found, "holdings", what="the holdings' sum ")
+    return check_size(found, "portfolio_value")
 
 
 def compute_allocation(

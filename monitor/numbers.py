@@ -13,6 +13,12 @@ from monitor.errors import InputError
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+# Every number the monitor takes is below 10^18 in size: the store keeps them as
+# NUMERIC(28, 10), 18 digits before the point (``monitor.store.types`` is built from these),
+# and two-place rounding stays within ``Decimal``'s 28 digits.
+INTEGER_DIGITS = 18
+LIMIT = Decimal(10) ** INTEGER_DIGITS
+LIMIT_TEXT = "10^18 (1,000,000,000,000,000,000)"
 
 
 def round2(value: Decimal) -> Decimal:
@@ -33,6 +39,15 @@ def to_decimal(raw: object, field: str, *, allow_negative: bool = False) -> Deci
         raise InputError(field, f"must be a finite number, got {raw!r}")
     if number < 0 and not allow_negative:
         raise InputError(field, f"must not be negative, got {raw!r}")
+    return check_size(number, field)
+
+
+def check_size(number: Decimal, field: str, *, what: str = "") -> Decimal:
+    """``number`` if it is below ``LIMIT`` in size, else an ``InputError`` naming ``field``;
+    ``what`` says what the number is when it is not the field's own (a sum)."""
+    if abs(number) >= LIMIT:
+        shown = f"{number.normalize():g}"
+        raise InputError(field, f"{what}{shown} is too large: numbers must be below {LIMIT_TEXT}")
     return number
 
 

@@ -58,3 +58,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(MonitorError)
     async def monitor_error(request: Request, error: MonitorError) -> JSONResponse:
         return JSONResponse(status_code=400, content={"detail": str(error)})
+
+    # Starlette answers anything else with a plain-text 500; this makes it JSON like every
+    # other answer, and keeps the traceback in the log, never in the body.
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, error: Exception) -> JSONResponse:
+        log.error(
+            "internal error answering %s %s", request.method, request.url.path, exc_info=error
+        )
+        return JSONResponse(status_code=500, content={"detail": "internal error"})

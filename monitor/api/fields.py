@@ -7,8 +7,9 @@ from typing import Annotated
 
 from pydantic import Field, PlainSerializer
 
-from monitor.numbers import round2
+from monitor.numbers import LIMIT, round2
 
 Rounded = Annotated[Decimal, PlainSerializer(lambda d: float(round2(d)), return_type=float)]
 Number = Annotated[Decimal, PlainSerializer(float, return_type=float)]
-Amount = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+# Money, a quantity or a price: below the limit every stored number keeps (10^18).
+Amount = Annotated[Decimal, Field(ge=0, lt=LIMIT, allow_inf_nan=False)]

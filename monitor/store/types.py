@@ -13,10 +13,11 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Numeric, Text
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-PRECISION = 28
+from monitor.numbers import INTEGER_DIGITS, LIMIT
+
 SCALE = 10
+PRECISION = INTEGER_DIGITS + SCALE  # 28: the engine refuses numbers of more integer digits
 QUANTUM = Decimal(1).scaleb(-SCALE)
-LIMIT = Decimal(10) ** (PRECISION - SCALE)
 
 
 class ExactDecimal(TypeDecorator[Decimal]):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -135,3 +137,86 @@ def test_targets_requires_a_positive_portfolio_value(client: TestClient) -> None
     response = client.get("/api/v1/allocation/targets", params={"portfolio_value": "0"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "portfolio_value"]
+
+
+def test_a_value_of_10_to_the_26_is_a_422_naming_the_holding(client: TestClient) -> None:
+    status, detail = calculate(
+        client, {"holdings": {"AAPL": {"asset_class": "stocks", "value": 1e26}}}
+    )
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "holdings", "AAPL", "value"]
+    assert detail[0]["msg"] == "Input should be less than 1000000000000000000"
+
+
+def test_holdings_summing_past_10_to_the_18_are_a_422_naming_holdings(
+    client: TestClient,
+) -> None:
+    holdings = {f"F{n}": {"asset_class": "stocks", "value": 9e17} for n in range(2)}
+    status, detail = calculate(client, {"holdings": holdings})
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "holdings"]
+    assert detail[0]["msg"] == (
+        "the holdings' sum 1.8e+18 is too large: "
+        "numbers must be below 10^18 (1,000,000,000,000,000,000)"
+    )
+
+
+def test_a_quantity_times_a_price_past_10_to_the_18_is_a_422(client: TestClient) -> None:
+    holding = {"asset_class": "stocks", "quantity": 1e10, "price": 1e10}
+    status, detail = calculate(client, {"holdings": {"AAPL": holding}})
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "holdings"]
+
+
+def test_drift_analysis_with_a_value_of_10_to_the_30_is_a_422_naming_it(
+    client: TestClient,
+) -> None:
+    response = client.get(
+        "/api/v1/allocation/drift-analysis",
+        params={"holdings": '{"A": {"asset_class": "stocks", "value": 1e30}}'},
+    )
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["query", "holdings"]
+    assert detail["msg"] == (
+        "holdings.A.value: 1e+30 is too large: "
+        "numbers must be below 10^18 (1,000,000,000,000,000,000)"
+    )
+
+
+def test_targets_for_a_portfolio_value_of_10_to_the_30_is_a_422(client: TestClient) -> None:
+    response = client.get("/api/v1/allocation/targets", params={"portfolio_value": "1e30"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "portfolio_value"]
+
+
+def test_a_portfolio_value_below_the_holdings_in_the_query_is_a_422_in_the_query(
+    client: TestClient,
+) -> None:
+    response = client.get(
+        "/api/v1/allocation/check-rebalancing",
+        params={
+            "holdings": '{"A": {"asset_class": "stocks", "value": 100}}',
+            "portfolio_value": 50,
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "portfolio_value"]
+
+
+def test_an_unexpected_error_is_a_json_500_without_a_traceback_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = create_app(Settings())
+
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/broken", broken)
+    with caplog.at_level(logging.ERROR, logger="monitor.api.errors"):
+        response = TestClient(app, raise_server_exceptions=False).get("/broken")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error"}
+    assert [r.getMessage() for r in caplog.records] == ["internal error answering GET /broken"]
+    assert "RuntimeError: a bug" in caplog.text  # the traceback, in the log only
+    assert "a bug" not in response.text

@@ -406,3 +406,25 @@ def test_check_bad_tree_and_band_options_exit_2(
     result = runner.invoke(app, ["check", "-H", str(seed_holdings_file), *args])
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_check_a_value_of_10_to_the_27_exits_2_naming_the_field(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "h.json", '{"VTI": {"asset_class": "stocks", "value": 1e27}}')
+    result = runner.invoke(app, ["check", "--holdings", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(
+        "holdings.VTI.value: 1e+27 is too large: "
+        "numbers must be below 10^18 (1,000,000,000,000,000,000)"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_check_a_csv_summing_past_10_to_the_18_exits_2_naming_holdings(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,1e27\n")
+    result = runner.invoke(app, ["check", "--holdings", str(path)])
+    assert result.exit_code == 2
+    assert "holdings: the holdings' sum 1e+27 is too large" in result.stderr

@@ -157,3 +157,17 @@ def test_tick_shows_a_progress_bar_on_a_terminal(
     shown = terminal.file.getvalue()  # type: ignore[attr-defined]
     assert "ticking family" in shown
     assert "tick family @ " in shown
+
+
+def test_a_tick_of_holdings_worth_10_to_the_19_fails_naming_the_field(
+    runner: CliRunner, tmp_path: Path, database_url: str
+) -> None:
+    huge = "symbol,asset_class,value\nVTI,stocks,10000000000000000000\nBND,bonds,40\n"
+    config = write_config(tmp_path, database_url, {"huge": huge})
+    result = runner.invoke(app, ["--config", str(config), "tick"])
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("tick huge @ ")
+    assert (
+        ": failed, error: huge: holdings: the holdings' sum 1.000000000000000004e+19 is too "
+        "large: numbers must be below 10^18 (1,000,000,000,000,000,000), "
+    ) in result.stdout

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from monitor.errors import InputError
+from monitor.numbers import to_decimal
 from monitor.store.models import Portfolio, Snapshot
 
 PLUS_TWO = timezone(timedelta(hours=2))
@@ -79,3 +81,13 @@ def test_times_come_back_in_utc(session: Session) -> None:
 def test_naive_times_are_refused(session: Session) -> None:
     with pytest.raises(StatementError, match="naive datetime"):
         stored_value(session, Decimal(1), datetime(2024, 1, 1))
+
+
+def test_the_largest_number_the_engine_takes_is_stored_exactly(session: Session) -> None:
+    largest = to_decimal("999999999999999999.9999999999", "value")
+    assert stored_value(session, largest).portfolio_value == largest
+
+
+def test_the_engine_refuses_10_to_the_18_which_the_store_cannot_hold() -> None:
+    with pytest.raises(InputError, match=r"^value: 1e\+18 is too large"):
+        to_decimal("1000000000000000000", "value")

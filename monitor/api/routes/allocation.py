@@ -32,6 +32,7 @@ from monitor.api.schemas import (
 )
 from monitor.bands import DriftRule
 from monitor.errors import InputError, SourceError
+from monitor.numbers import LIMIT
 from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.settings import Settings
 from monitor.sources.base import holdings_from_document
@@ -43,7 +44,7 @@ HOLDINGS_HELP = (
     'Holdings as JSON, the seed\'s shape: {"AAPL": {"asset_class": "stocks", "value": 26940}}'
 )
 HoldingsQuery = Annotated[str, Query(description=HOLDINGS_HELP, max_length=1_000_000)]
-ValueQuery = Annotated[Decimal | None, Query(ge=0, allow_inf_nan=False)]
+ValueQuery = Annotated[Decimal | None, Query(ge=0, lt=LIMIT, allow_inf_nan=False)]
 ThresholdQuery = Annotated[Decimal | None, Query(gt=0, le=100, allow_inf_nan=False)]
 RelativeQuery = Annotated[Decimal | None, Query(gt=0, le=1, allow_inf_nan=False)]
 TargetsQuery = Annotated[
@@ -59,7 +60,7 @@ DriftRuleQuery = Annotated[
 ]
 MinTradeQuery = Annotated[
     Decimal | None,
-    Query(ge=0, allow_inf_nan=False, description="Smallest trade worth an alert (money)"),
+    Query(ge=0, lt=LIMIT, allow_inf_nan=False, description="Smallest trade worth an alert (money)"),
 ]
 
 
@@ -147,7 +148,7 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
 @router.get("/targets", response_model=TargetsResponse)
 def targets(
     settings: SettingsDep,
-    portfolio_value: Annotated[Decimal, Query(gt=0, allow_inf_nan=False)],
+    portfolio_value: Annotated[Decimal, Query(gt=0, lt=LIMIT, allow_inf_nan=False)],
     target_allocations: TargetsQuery = None,
 ) -> TargetsResponse:
     """Target dollar amounts for a portfolio of the given value."""
@@ -170,19 +171,20 @@ def query_report(
     drift_rule: DriftRuleQuery = None,
 ) -> AllocationReport:
     """The report the GET endpoints answer from, with everything from the query string."""
-    return report_for(
-        holdings_from_query(holdings),
-        targets=targets_from_query(target_allocations, settings),
-        portfolio_value=portfolio_value,
-        policy=policy_for(
-            settings,
-            query=True,
-            threshold=threshold,
-            relative_threshold=relative_threshold,
-            drift_rule=drift_rule,
-            min_trade=min_trade,
-        ),
+    given = holdings_from_query(holdings)
+    goal = targets_from_query(target_allocations, settings)
+    policy = policy_for(
+        settings,
+        query=True,
+        threshold=threshold,
+        relative_threshold=relative_threshold,
+        drift_rule=drift_rule,
+        min_trade=min_trade,
     )
+    try:  # a portfolio_value below the holdings, or holdings summing past the limit
+        return report_for(given, targets=goal, portfolio_value=portfolio_value, policy=policy)
+    except InputError as error:
+        raise QueryInputError(error.field, error.problem) from None
 
 
 QueryReport = Annotated[AllocationReport, Depends(query_report)]
