@@ -1,7 +1,8 @@
 """History as people ask for it and read it, shared by the CLI and the API. Pure.
 
 A bound given as a date means that day's midnight in the caller's time zone; ``until`` is
-exclusive, so ``--until 2024-01-31`` includes all of the 31st.
+exclusive, so ``--until 2024-01-31`` includes all of the 31st. Bounds come back in UTC; one
+beyond the years a ``datetime`` holds (the end of 9999-12-31) is the last moment there is.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import MAXYEAR, UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 from monitor.allocation import normalise_class, round2
@@ -31,12 +32,24 @@ def parse_bound(raw: str, *, field: str, zone: tzinfo, end: bool = False) -> dat
     except ValueError:
         pass
     else:
-        return datetime.combine(day + timedelta(days=1 if end else 0), time(), zone)
+        if end and day == date.max:  # no next day to start
+            return datetime.max.replace(tzinfo=UTC)
+        return in_utc(datetime.combine(day + timedelta(days=1 if end else 0), time(), zone))
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(field, f"{raw!r} is not a date or a time; {BOUND_EXAMPLES}") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+    return in_utc(moment if moment.tzinfo is not None else moment.replace(tzinfo=zone))
+
+
+def in_utc(moment: datetime) -> datetime:
+    """``moment`` in UTC; a moment in year 1 or 9999 that UTC would put past the years a
+    ``datetime`` holds is the first or the last moment there is."""
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        edge = datetime.max if moment.year == MAXYEAR else datetime.min
+        return edge.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)

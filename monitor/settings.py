@@ -43,6 +43,8 @@ from monitor.targets import Targets as TargetTable
 
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+# Longer is no use (a cooldown, a schedule, a retention) and, added to a date, overflows.
+LONGEST_DURATION = timedelta(days=36500)
 
 
 def parse_duration(raw: object) -> object:
@@ -51,7 +53,10 @@ def parse_duration(raw: object) -> object:
         match = DURATION.match(raw)
         if not match:
             raise ValueError(f"{raw!r} is not a duration; write e.g. 90s, 30m, 24h or 7d")
-        return timedelta(**{DURATION_UNITS[match[2]]: float(match[1])})
+        unit = timedelta(**{DURATION_UNITS[match[2]]: 1})
+        if float(match[1]) * unit.total_seconds() > LONGEST_DURATION.total_seconds():
+            raise ValueError(f"{raw.strip()!r} is too long; at most 100 years (36500d)")
+        return float(match[1]) * unit
     return raw
 
 

@@ -41,7 +41,12 @@ class Format(StrEnum):
 
 
 FORMAT = typer.Option(Format.table, "--format", "-f", help="table or json.")
-ALERT_ID = typer.Argument(..., metavar="ID", help="The alert's id (see `alerts`).")
+# Ids and limits are 64-bit integers in both databases; a larger one is a usage error, not
+# the driver's overflow.
+LARGEST = 2**63 - 1
+ALERT_ID = typer.Argument(
+    ..., metavar="ID", min=1, max=LARGEST, help="The alert's id (see `alerts`)."
+)
 
 
 def local(moment: datetime | None, zone: ZoneInfo, *, seconds: bool = True) -> str:
@@ -56,7 +61,7 @@ def alerts(
     portfolio: str | None = typer.Option(
         None, "--portfolio", "-p", help="A portfolio, account or entry (its digests too)."
     ),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, help="At most this many."),
+    limit: int = typer.Option(50, "--limit", "-n", min=1, max=LARGEST, help="At most this many."),
     output: Format = FORMAT,
 ) -> None:
     """The newest notifications: when, what, and how their delivery went."""

@@ -167,3 +167,14 @@ def test_no_secret_of_a_target_url_shows_in_the_alerts_api(
         for secret in ("Pw-9f8e7d6c", "T0K3N-abcdef", "k-0123456789"):
             assert secret not in text
     assert "json://" in answers[-1]  # the target is named, redacted
+
+
+@pytest.mark.parametrize(("method", "suffix"), [("GET", ""), ("POST", "/retry")])
+def test_an_alert_id_past_64_bits_is_a_422_naming_it(
+    client: TestClient, method: str, suffix: str
+) -> None:
+    response = client.request(method, f"{ALERTS}/99999999999999999999{suffix}")
+    assert response.status_code == 422
+    [error] = response.json()["detail"]
+    assert error["loc"] == ["path", "alert_id"]
+    assert error["msg"] == "Input should be less than or equal to 9223372036854775807"

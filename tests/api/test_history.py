@@ -168,3 +168,19 @@ def test_history_routes_answer_503_without_a_database() -> None:
     assert response.json() == {
         "detail": "history is unavailable: this API was started without a database"
     }
+
+
+@pytest.mark.parametrize("path", ["snapshots", "drift-history"])
+def test_until_the_last_day_there_is_includes_every_snapshot(client: TestClient, path: str) -> None:
+    response = client.get(f"{FAMILY}/{path}", params={"until": "9999-12-31"})
+    assert response.status_code == 200, response.text
+    items = response.json()["items" if path == "snapshots" else "points"]
+    assert [p["taken_at"][:10] for p in items] == ["2024-01-01", "2024-02-01", "2024-03-01"]
+
+
+def test_since_the_first_moment_there_is_east_of_utc_includes_every_snapshot(
+    client: TestClient,
+) -> None:
+    response = client.get(f"{FAMILY}/snapshots", params={"since": "0001-01-01T00:00:00+05:00"})
+    assert response.status_code == 200, response.text
+    assert len(response.json()["items"]) == 3

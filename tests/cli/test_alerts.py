@@ -128,3 +128,21 @@ def test_alerts_retry_of_a_sent_alert_is_refused(outbox: StockedOutbox) -> None:
     assert result.stderr.strip() == (
         f"Error: notification {outbox.family_sent} is sent; only dead ones can be retried"
     )
+
+
+@pytest.mark.parametrize("command", ["show", "retry"])
+def test_alerts_of_an_id_past_64_bits_is_a_usage_error_naming_it(
+    outbox: StockedOutbox, command: str
+) -> None:
+    result = run("alerts", command, "99999999999999999999")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: Invalid value for 'ID': Input should be less than or equal to 9223372036854775807"
+    )
+
+
+def test_alerts_with_a_limit_past_64_bits_is_a_usage_error(outbox: StockedOutbox) -> None:
+    result = run("alerts", "--limit", "99999999999999999999")
+    assert result.exit_code == 2
+    assert "'--limit' / '-n': Input should be less than or equal to" in result.stderr

@@ -160,3 +160,23 @@ def test_show_of_a_broken_config_is_one_clear_error(runner: CliRunner, tmp_path:
     result = runner.invoke(app, ["--config", str(path), "config", "show"])
     assert result.exit_code == 2
     assert "api.port: Input should be less than or equal to 65535" in result.stderr
+
+
+def test_validate_names_the_key_of_a_duration_too_long_to_hold(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = config(
+        tmp_path,
+        '[notify]\ncooldown = "999999999999d"\n'
+        '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "h.csv" }\n'
+        'schedule = { every = "99999999999w" }\n',
+    )
+    result = runner.invoke(app, ["--config", str(path), "config", "validate"])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines = result.stdout.splitlines()
+    assert lines[-1] == f"2 error(s) in {path}"
+    assert [line.split(": ", 1)[1] for line in lines[:-1]] == [
+        "notify.cooldown: '999999999999d' is too long; at most 100 years (36500d)",
+        "portfolios[family].schedule.every: '99999999999w' is too long; at most 100 years (36500d)",
+    ]

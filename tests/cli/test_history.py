@@ -216,3 +216,15 @@ def test_an_unreachable_database_is_one_line_naming_the_host(
     result = run(runner, "history", "-p", "family")
     assert_one_line_error(result, "cannot reach the database server at 127.0.0.1:1")
     assert "s3cret" not in result.output
+
+
+def test_history_until_the_last_day_there_is_shows_every_snapshot(
+    runner: CliRunner, history_db: str
+) -> None:
+    result = run(runner, "history", "-p", "family", "--until", "9999-12-31", "-f", "csv")
+    assert result.exit_code == 0, result.output
+    assert [line[:10] for line in result.stdout.splitlines()[1:]] == [
+        "2024-01-01",
+        "2024-02-01",
+        "2024-03-01",
+    ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.api.alert_schemas import (
@@ -42,6 +42,8 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
 
 
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
+# Ids are 64-bit integers in both databases; a larger one is a 422, not a driver's overflow.
+AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id")]
 
 
 @router.get("", response_model=AlertsResponse)
@@ -63,7 +65,7 @@ def alerts(
 
 
 @router.get("/{alert_id}", response_model=AlertDetail)
-def alert(alert_id: int, session: SessionDep) -> AlertDetail:
+def alert(alert_id: AlertId, session: SessionDep) -> AlertDetail:
     """One notification whole: what was decided (every account of a digest) and every
     delivery attempt."""
     item = get_notification(session=session, notification_id=alert_id)
@@ -75,7 +77,7 @@ def alert(alert_id: int, session: SessionDep) -> AlertDetail:
     response_model=AlertOut,
     responses={404: {"description": "No such alert"}, 409: {"description": "It is not dead"}},
 )
-def retry(alert_id: int, sessions: SessionsDep) -> AlertOut:
+def retry(alert_id: AlertId, sessions: SessionsDep) -> AlertOut:
     """A dead notification back to pending, with a fresh attempt budget; the drain job sends
     it within ``notify.drain_every``. Targets that took it before are not sent it again."""
     try:
