@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -41,23 +42,28 @@ from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
 from monitor.sources import SourceOptions, source_kinds
 from monitor.targets import Targets as TargetTable
 
-DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+BARE_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 # Longer is no use (a cooldown, a schedule, a retention) and, added to a date, overflows.
 LONGEST_DURATION = timedelta(days=36500)
 
 
 def parse_duration(raw: object) -> object:
-    """``90s``, ``30m``, ``24h``, ``7d``, ``2w``; a bare number is seconds."""
-    if isinstance(raw, str):
-        match = DURATION.match(raw)
-        if not match:
-            raise ValueError(f"{raw!r} is not a duration; write e.g. 90s, 30m, 24h or 7d")
-        unit = timedelta(**{DURATION_UNITS[match[2]]: 1})
-        if float(match[1]) * unit.total_seconds() > LONGEST_DURATION.total_seconds():
-            raise ValueError(f"{raw.strip()!r} is too long; at most 100 years (36500d)")
-        return float(match[1]) * unit
-    return raw
+    """``90s``, ``30m``, ``24h``, ``7d``, ``2w``: always with a unit, in the file and in the
+    environment alike (a bare ``400`` meant for days would otherwise be taken as seconds)."""
+    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+        return raw  # a timedelta (the defaults); pydantic names anything else
+    text = str(raw).strip()
+    if BARE_NUMBER.match(text):
+        raise ValueError(f"{text} needs a unit: {text}s, {text}m, {text}h, {text}d")
+    match = DURATION.match(text)
+    if not match:
+        raise ValueError(f"{raw!r} is not a duration; write e.g. 90s, 30m, 24h or 7d")
+    unit = timedelta(**{DURATION_UNITS[match[2]]: 1})
+    if float(match[1]) * unit.total_seconds() > LONGEST_DURATION.total_seconds():
+        raise ValueError(f"{text!r} is too long; at most 100 years (36500d)")
+    return float(match[1]) * unit
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -271,8 +277,19 @@ class ApiSettings(Section):
         return token
 
 
+SHORTEST_RETENTION = timedelta(days=1)
+
+
+def check_retention(age: timedelta) -> timedelta:
+    """A retention under a day is a slip (the latest snapshot alone would survive each day)."""
+    if age < SHORTEST_RETENTION:
+        raise ValueError(f"must be at least 1d, got {age}")
+    return age
+
+
 class HistorySettings(Section):
-    retention: Duration | None = None  # snapshots older than this are pruned daily
+    # Snapshots older than this are pruned daily.
+    retention: Annotated[Duration, AfterValidator(check_retention)] | None = None
 
 
 class Settings(BaseSettings):

@@ -203,3 +203,26 @@ def test_invalid_toml_names_the_file_and_line(tmp_path: Path) -> None:
 def test_a_missing_config_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="config file not found"):
         load_settings(tmp_path / "absent.toml")
+
+
+def test_a_duration_without_a_unit_in_the_file_is_refused_naming_the_key(tmp_path: Path) -> None:
+    found = problems(config(tmp_path, "[history]\nretention = 400\n"))
+    assert found == ["history.retention: 400 needs a unit: 400s, 400m, 400h, 400d"]
+
+
+def test_a_duration_without_a_unit_in_the_environment_is_refused_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MONITOR_HISTORY__RETENTION", "400")
+    found = problems(config(tmp_path, ""))
+    assert found == ["history.retention: 400 needs a unit: 400s, 400m, 400h, 400d"]
+
+
+def test_a_retention_under_a_day_is_refused(tmp_path: Path) -> None:
+    found = problems(config(tmp_path, '[history]\nretention = "400s"\n'))
+    assert found == ["history.retention: must be at least 1d, got 0:06:40"]
+
+
+def test_a_retention_of_a_day_is_accepted(tmp_path: Path) -> None:
+    settings = load_settings(config(tmp_path, '[history]\nretention = "1d"\n'))
+    assert settings.history.retention == timedelta(days=1)

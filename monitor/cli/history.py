@@ -18,7 +18,7 @@ from monitor.cli.database import opened_session
 from monitor.cli.render import money, pct
 from monitor.errors import InputError
 from monitor.history import HistoryRow, history_csv, history_rows, parse_window
-from monitor.settings import parse_duration
+from monitor.settings import check_retention, parse_duration
 from monitor.store.portfolios import check_portfolio
 from monitor.store.retention import prune_snapshots
 from monitor.store.snapshots import list_snapshots
@@ -119,7 +119,8 @@ def prune(
     older_than: str | None = typer.Option(
         None,
         metavar="AGE",
-        help="Delete snapshots older than this (e.g. 400d); default history.retention.",
+        help="Delete snapshots older than this (at least 1d, e.g. 400d); default "
+        "history.retention.",
     ),
 ) -> None:
     """Delete old snapshots and ticks; each portfolio's latest snapshot is always kept."""
@@ -147,9 +148,7 @@ def retention_of(raw: str | None, configured: timedelta | None) -> timedelta:
         return configured
     try:
         age = parse_duration(raw)
+        assert isinstance(age, timedelta)  # text always parses to a duration, or raises
+        return check_retention(age)
     except ValueError as error:
         raise InputError("--older-than", str(error)) from None
-    assert isinstance(age, timedelta)  # text always parses to a duration, or raises
-    if age <= timedelta(0):
-        raise InputError("--older-than", "must be longer than zero")
-    return age

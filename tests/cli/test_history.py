@@ -228,3 +228,10 @@ def test_history_until_the_last_day_there_is_shows_every_snapshot(
         "2024-02-01",
         "2024-03-01",
     ]
+
+
+def test_prune_of_less_than_a_day_is_refused_naming_the_option(
+    runner: CliRunner, history_db: str
+) -> None:
+    result = run(runner, "history", "prune", "--older-than", "12h")
+    assert_one_line_error(result, "--older-than: must be at least 1d, got 12:00:00")
