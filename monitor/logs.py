@@ -24,6 +24,11 @@ from monitor.settings import Settings
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 JSON_FIELDS = ["levelname", "name", "message"]
 JSON_NAMES = {"levelname": "level", "name": "logger"}
+# Libraries whose INFO lines are noise in the daemon's event log, so kept to WARNING and up:
+# uvicorn.access logs each request (that belongs in an access log); APScheduler each job
+# run; Apprise "Sent ... notification" per target (the drain logs the outcome once);
+# Alembic each migration context (monitor.store.migrate logs the one outcome).
+QUIETENED_LOGGERS = ("uvicorn.access", "apscheduler", "apprise", "alembic")
 
 
 class LogFormat(StrEnum):
@@ -102,13 +107,8 @@ def configure_logging(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Per-request lines belong to an access log, not to the daemon's event log.
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # Apprise says "Sent ... notification" per target; our drain logs the outcome once.
-    logging.getLogger("apprise").setLevel(logging.WARNING)
-    # Alembic narrates each migration context; monitor.store.migrate logs the one outcome.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for name in QUIETENED_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def configure_for(settings: Settings, log_format: str | None, *, level: str | None = None) -> None:

@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,6 @@ from tests.fixtures.sinks import free_port
 TOKEN = "api-token-0123456789"
 BOT_TOKEN = "123456789:ABCdefGHIjklMNOpqrSTUvwxYZ"
 DB_PASSWORD = "db-pass-9876"
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    root.handlers[:], root.level = handlers, level
 
 
 def secret_settings() -> Settings:

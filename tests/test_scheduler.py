@@ -4,7 +4,6 @@ and cron slots that follow daylight saving time as cron does."""
 from __future__ import annotations
 
 import itertools
-import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -176,7 +175,6 @@ def test_a_portfolio_never_overlaps_itself(
     running_daemons: list[Daemon],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="apscheduler")
     slow = entry("slow", GatedSource(gate=request.node.name), every="1s")
     started(running_daemons, Settings(portfolios=[slow]), sessions)
     wait_until(lambda: gate.running == 1, "the first tick to fetch")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,16 +11,6 @@ from typer.testing import CliRunner
 from monitor.cli import app
 from tests.fixtures.sinks import SmtpSink, WebhookSink
 from tests.notify.world import FAMILY, config_text
-
-
-@pytest.fixture(autouse=True)
-def restore_logging() -> Iterator[None]:
-    """The command configures logging for its process; the tests after it expect none."""
-    root, apprise_logger = logging.getLogger(), logging.getLogger("apprise")
-    handlers, level, apprise_level = root.handlers[:], root.level, apprise_logger.level
-    yield
-    root.handlers[:], root.level = handlers, level
-    apprise_logger.setLevel(apprise_level)
 
 
 def configure(

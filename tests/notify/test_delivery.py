@@ -278,7 +278,6 @@ def test_secrets_appear_in_no_result_error_or_log(
     webhook_sink: WebhookSink, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(1)  # Apprise's TRACE level is below DEBUG
-    caplog.set_level(1, logger="apprise")  # a command run earlier may have raised its level
     secrets = ("pw-Secret-1", "hdr-Secret-2", "path-Secret-3")
     up = f"json://bob:{secrets[0]}@127.0.0.1:{webhook_sink.port}/{secrets[2]}?+X-Token={secrets[1]}"
     down = up.replace(str(webhook_sink.port), str(WebhookSink().port))
