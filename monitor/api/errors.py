@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from monitor.errors import (
+    ConflictError,
     InputError,
     MonitorError,
     NotFoundError,
@@ -49,6 +50,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def not_found(request: Request, error: NotFoundError) -> JSONResponse:
         return JSONResponse(status_code=404, content={"detail": str(error)})
+
+    @app.exception_handler(ConflictError)
+    async def conflict(request: Request, error: ConflictError) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"detail": str(error)})
 
     @app.exception_handler(StoreError)
     async def store_unavailable(request: Request, error: StoreError) -> JSONResponse:

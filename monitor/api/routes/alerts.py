@@ -17,7 +17,6 @@ from monitor.api.alert_schemas import (
     alert_out,
 )
 from monitor.api.deps import SessionDep, SettingsDep
-from monitor.errors import ConflictError
 from monitor.store.outbox import (
     attempts_of,
     get_notification,
@@ -80,9 +79,6 @@ def alert(alert_id: AlertId, session: SessionDep) -> AlertDetail:
 def retry(alert_id: AlertId, sessions: SessionsDep) -> AlertOut:
     """A dead notification back to pending, with a fresh attempt budget; the drain job sends
     it within ``notify.drain_every``. Targets that took it before are not sent it again."""
-    try:
-        with write_transaction(sessions) as session:
-            item = requeue_dead(session=session, notification_id=alert_id, now=datetime.now(UTC))
-    except ConflictError as error:
-        raise HTTPException(status_code=409, detail=str(error)) from None
+    with write_transaction(sessions) as session:
+        item = requeue_dead(session=session, notification_id=alert_id, now=datetime.now(UTC))
     return alert_out(item)
