@@ -92,6 +92,18 @@ def send_one(
         )
     except DeliveryError as error:
         failure = error
+    except Exception as error:
+        # A bug (in a user's template, in Apprise): a failed attempt like any other, so that
+        # backoff and max_attempts apply. Let through, the row would stay leased with its
+        # attempts uncounted, tried again at every lease's end and never given up on.
+        log.error(
+            "notification %d (%s, %s): unexpected error while sending",
+            item.id,
+            item.kind,
+            item.portfolio_id,
+            exc_info=True,
+        )
+        failure = DeliveryError("unexpected error", f"{type(error).__name__}: {error}")
     now = clock()
     failed = [r for r in results if not r.ok]
     delivered = [*item.delivered_targets, *(r.key for r in results if r.ok)]

@@ -3,13 +3,15 @@ their retry, per-target bookkeeping, leases after a crash, and concurrent draine
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine
 
 from monitor.notify.delivery import Route, deliver
-from monitor.notify.drain import LEASE, backoff
+from monitor.notify.drain import LEASE, DrainResult, backoff
 from monitor.notify.routing import render_for
 from monitor.settings import NotifySettings
 from monitor.store.outbox import (
@@ -211,3 +213,39 @@ def test_a_route_that_cannot_be_used_makes_the_alert_dead_at_once(
     [dead] = world.notifications("dead")
     assert dead.attempts == 1
     assert dead.last_error is not None and "not a usable Apprise URL" in dead.last_error
+
+
+def test_a_template_raising_an_unexpected_error_is_a_failed_attempt_then_dead(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink, caplog: pytest.LogCaptureFixture
+) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    # An IndexError (not a TemplateError), raised only when sent: the tick renders the title
+    # before the alert has an id.
+    (templates / "title.j2").write_text("{% if alert_id %}{{ [].pop() }}{% endif %}")
+    world = world_for(
+        engine,
+        tmp_path,
+        [webhook_sink.json_url],
+        templates_dir=str(templates),
+        max_attempts=2,
+    )
+    decide(world, 70)
+    with caplog.at_level(logging.ERROR, logger="monitor.notify.drain"):
+        assert world.drain() == DrainResult(retrying=1)
+    [pending] = world.notifications("pending")
+    assert (pending.attempts, pending.last_error) == (
+        1,
+        "unexpected error: IndexError: pop from empty list",
+    )
+    assert pending.next_attempt_at == world.clock.now + BACKOFF
+    assert "IndexError: pop from empty list" in caplog.text  # the traceback, logged
+    world.clock.advance(BACKOFF)
+    assert world.drain() == DrainResult(dead=1)
+    [dead] = world.notifications("dead")
+    with world.sessions() as session:
+        attempts = attempts_of(session=session, notification_id=dead.id)
+    assert [(a.target, a.outcome, a.error) for a in attempts] == [
+        ("route", "failed", "unexpected error: IndexError: pop from empty list")
+    ] * 2
+    assert webhook_sink.requests == []
