@@ -15,13 +15,10 @@ from monitor.allocation import (
     round2,
 )
 from monitor.errors import InputError
+from tests.builders import holding
 from tests.fixtures.holdings import SEED_PORTFOLIO_VALUE
 
 D = Decimal
-
-
-def holding(symbol: str, asset_class: str, value: str | int) -> Holding:
-    return make_holding(symbol, asset_class, value=value, where=symbol)
 
 
 def test_seed_stocks_row_matches_the_seed_numbers(seed_holdings: list[Holding]) -> None:

@@ -10,16 +10,12 @@ from monitor.allocation import (
     DriftPolicy,
     Holding,
     compute_allocation,
-    make_holding,
     parse_targets,
 )
 from monitor.errors import InputError
+from tests.builders import holding
 
 D = Decimal
-
-
-def holding(symbol: str, asset_class: str, value: str | int) -> Holding:
-    return make_holding(symbol, asset_class, value=value, where=symbol)
 
 
 def portfolio(stocks: int | str, bonds: int | str) -> list[Holding]:

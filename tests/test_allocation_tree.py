@@ -17,13 +17,9 @@ from monitor.allocation import (
 )
 from monitor.errors import InputError
 from monitor.sources.csv import parse_csv
+from tests.builders import TREE, holding
 
 D = Decimal
-TREE = {"stocks": {"target": 60, "children": {"us": 70, "intl": 30}}, "bonds": 40}
-
-
-def holding(symbol: str, asset_class: object, value: str | int) -> Holding:
-    return make_holding(symbol, asset_class, value=value, where=symbol)
 
 
 def rows(report: AllocationReport) -> list[tuple[str, str | None, Decimal, Decimal, str | None]]:

@@ -8,18 +8,13 @@ from monitor.allocation import (
     DriftPolicy,
     Holding,
     compute_allocation,
-    make_holding,
     parse_targets,
     round2,
 )
 from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
+from tests.builders import TREE, holding
 
 D = Decimal
-TREE = {"stocks": {"target": 60, "children": {"us": 70, "intl": 30}}, "bonds": 40}
-
-
-def holding(symbol: str, asset_class: object, value: str | int) -> Holding:
-    return make_holding(symbol, asset_class, value=value, where=symbol)
 
 
 def moves(plan: RebalancingPlan) -> list[tuple[str, str, Decimal]]:

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
+from tests.builders import TREE
 
 
 @pytest.fixture
@@ -308,7 +309,7 @@ def test_check_bad_plan_options_exit_2(
     assert message in result.stderr
 
 
-TREE_TARGETS = '{"stocks": {"target": 60, "children": {"us": 70, "intl": 30}}, "bonds": 40}'
+TREE_TARGETS = json.dumps(TREE)
 
 
 def test_check_reports_a_two_level_tree_with_sub_classes_indented(
