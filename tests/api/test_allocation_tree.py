@@ -181,3 +181,33 @@ def test_a_hybrid_rule_without_a_relative_threshold_in_the_query_is_a_422(
     )
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "drift_rule"]
+
+
+def test_targets_of_a_tree_add_up_to_the_portfolio_with_sub_classes_under_children(
+    client: TestClient,
+) -> None:
+    response = client.get(
+        "/api/v1/allocation/targets",
+        params={"portfolio_value": "1000", "target_allocations": json.dumps(TREE)},
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body == {
+        "portfolio_value": 1000.0,
+        "targets": {"stocks": 600.0, "bonds": 400.0},
+        "target_percentages": {"stocks": 60.0, "bonds": 40.0},
+        "children": {
+            "stocks": {
+                "targets": {"stocks/us": 420.0, "stocks/intl": 180.0},
+                "target_percentages": {"stocks/us": 42.0, "stocks/intl": 18.0},
+            }
+        },
+    }
+    assert sum(body["targets"].values()) == 1000.0
+
+
+def test_openapi_documents_the_children_of_targets(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    children = schemas["TargetsResponse"]["properties"]["children"]
+    assert "Only for a target tree" in children["description"]
+    assert set(schemas["SubClassTargets"]["properties"]) == {"targets", "target_percentages"}

@@ -29,6 +29,7 @@ from monitor.api.schemas import (
     TargetsResponse,
     calculate_response,
     holdings_from_request,
+    targets_response,
 )
 from monitor.bands import DriftRule
 from monitor.errors import InputError, SourceError
@@ -145,19 +146,15 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
     return calculate_response(report, datetime.now(UTC), plan, buy_only)
 
 
-@router.get("/targets", response_model=TargetsResponse)
+@router.get("/targets", response_model=TargetsResponse, response_model_exclude_none=True)
 def targets(
     settings: SettingsDep,
     portfolio_value: Annotated[Decimal, Query(gt=0, lt=LIMIT, allow_inf_nan=False)],
     target_allocations: TargetsQuery = None,
 ) -> TargetsResponse:
-    """Target dollar amounts for a portfolio of the given value."""
-    percents = targets_from_query(target_allocations, settings)
-    return TargetsResponse(
-        portfolio_value=portfolio_value,
-        targets={k: portfolio_value * p / 100 for k, p in percents.items()},
-        target_percentages=percents,
-    )
+    """Target dollar amounts for a portfolio of the given value: per top-level class, and
+    for a target tree per sub-class under ``children``."""
+    return targets_response(portfolio_value, targets_from_query(target_allocations, settings))
 
 
 def query_report(
