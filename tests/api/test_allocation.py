@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from fastapi.testclient import TestClient
 
-from monitor.api.app import create_app
-from monitor.settings import Settings
 from tests.fixtures.holdings import SEED_HOLDINGS
 
 ONLY_AAPL = json.dumps({"AAPL": {"asset_class": "stocks", "value": 26940}})
-
-
-@pytest.fixture
-def client() -> TestClient:
-    return TestClient(create_app(Settings()))
 
 
 def test_calculate_reproduces_the_seed_report(client: TestClient) -> None:

@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
-
-from monitor.api.app import create_app
-from monitor.settings import Settings
-
-
-@pytest.fixture
-def client() -> TestClient:
-    return TestClient(create_app(Settings()), raise_server_exceptions=False)
 
 
 def calculate(client: TestClient, body: dict[str, object]) -> tuple[int, list[dict[str, object]]]:

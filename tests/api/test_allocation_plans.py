@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from monitor.api.app import create_app
 from monitor.settings import PlanSettings, Settings
+from tests.fixtures.api import calculate
 
 # 10,000: stocks 70% (VTI 24 x 250, VXUS 20 x 50), bonds 30% (BND 10 x 80, AGG 22 x 100).
 TEN_THOUSAND = {
@@ -18,18 +19,6 @@ TEN_THOUSAND = {
     "AGG": {"asset_class": "bonds", "quantity": 22, "price": 100},
 }
 SIXTY_FORTY = {"stocks": 60, "bonds": {"target": 40, "buy": "BND"}}
-
-
-@pytest.fixture
-def client() -> TestClient:
-    return TestClient(create_app(Settings()), raise_server_exceptions=False)
-
-
-def calculate(client: TestClient, **body: Any) -> dict[str, Any]:
-    response = client.post("/api/v1/allocation/calculate", json=body)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 def test_the_plan_lists_whole_share_trades_and_the_cash_left(client: TestClient) -> None:

@@ -9,22 +9,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from monitor.api.app import create_app
-from monitor.settings import Settings
-
-TREE = {"stocks": {"target": 60, "children": {"us": 70, "intl": 30}}, "bonds": 40}
-
-
-@pytest.fixture
-def client() -> TestClient:
-    return TestClient(create_app(Settings()), raise_server_exceptions=False)
-
-
-def calculate(client: TestClient, **body: Any) -> dict[str, Any]:
-    response = client.post("/api/v1/allocation/calculate", json=body)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
+from tests.builders import TREE
+from tests.fixtures.api import calculate
 
 
 def test_a_two_level_tree_reports_drift_at_every_level(client: TestClient) -> None:
