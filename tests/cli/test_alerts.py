@@ -7,11 +7,9 @@ import re
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 from sqlalchemy import Engine
-from typer.testing import CliRunner
 
-from monitor.cli import app
+from tests.fixtures.cli import run
 from tests.fixtures.sinks import WebhookSink
 from tests.notify.world import StockedOutbox, stocked_outbox
 
@@ -28,10 +26,6 @@ def outbox(
     monkeypatch.setenv("MONITOR_CONFIG", str(tmp_path / "allocation-monitor.toml"))
     monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
     return stocked
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
 
 
 def test_alerts_lists_the_newest_first_in_a_table(outbox: StockedOutbox) -> None:

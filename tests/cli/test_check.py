@@ -12,11 +12,6 @@ from monitor.cli import app
 from tests.builders import TREE
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 def write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path

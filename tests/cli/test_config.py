@@ -30,11 +30,6 @@ source = { kind = "sql", url = "postgresql://reader:src-pa55word@wh.example.com/
 """  # noqa: E501
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 def config(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "monitor.toml"
     path.write_text(text)

@@ -17,11 +17,6 @@ from tests.fixtures.snapshots import StoredHistory
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
 def in_paris(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MONITOR_TIMEZONE", "Europe/Paris")
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
 
-from monitor.cli import app
+from tests.fixtures.cli import run
 from tests.fixtures.sinks import SmtpSink, WebhookSink
 from tests.notify.world import FAMILY, config_text
 
@@ -19,10 +17,6 @@ def configure(
     path = tmp_path / "allocation-monitor.toml"
     path.write_text(config_text(urls=urls, notify={}, portfolios=entries or [FAMILY]))
     monkeypatch.setenv("MONITOR_CONFIG", str(path))
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(app, list(args))
 
 
 def test_a_test_message_reaches_every_target_and_each_is_reported(

@@ -40,11 +40,6 @@ def write_config(folder: Path, database_url: str, portfolios: dict[str, str]) ->
 
 
 @pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'monitor.db'}"
 
