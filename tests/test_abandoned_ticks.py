@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.allocation import Holding
@@ -21,7 +21,6 @@ from monitor.scheduler import Daemon, retry_job_id
 from monitor.settings import PortfolioSettings, Schedule, Settings
 from monitor.sources import SourceOptions
 from monitor.store.alert_states import load_alert_states
-from monitor.store.engine import session_factory
 from monitor.store.models import Snapshot, Tick
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
 from monitor.store.ticks import CLAIM_LEASE, claim_tick
@@ -49,11 +48,6 @@ def entry(source: HeldSource | None = None, **schedule: str) -> PortfolioSetting
         schedule=Schedule.model_validate(schedule or {"every": "1d"}),
         source=source or HeldSource(),
     )
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 def killed_mid_tick(sessions: sessionmaker[Session], claimed_at: datetime) -> None:

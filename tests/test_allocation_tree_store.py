@@ -7,8 +7,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.attribution import attribute
@@ -16,7 +14,6 @@ from monitor.pipeline import run_tick
 from monitor.settings import Settings, load_settings
 from monitor.store.alert_states import load_alert_states
 from monitor.store.drift import drift_history
-from monitor.store.engine import session_factory
 from monitor.store.snapshots import latest_snapshot
 
 D = Decimal
@@ -38,11 +35,6 @@ HOLDINGS = (
     "BAL,stocks:60;bonds:40,100,50\n"
     "BND,bonds,10,100\n"
 )
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 def settings_in(tmp_path: Path, holdings: str = HOLDINGS) -> Settings:

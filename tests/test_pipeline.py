@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.allocation import Holding
@@ -24,7 +24,6 @@ from monitor.pipeline import TickOutcome, run_tick
 from monitor.settings import PortfolioSettings, Settings, load_settings
 from monitor.sources import SourceOptions
 from monitor.store.alert_states import load_alert_states
-from monitor.store.engine import session_factory
 from monitor.store.models import Notification, Portfolio, Snapshot, Tick
 from monitor.store.snapshots import latest_snapshot
 
@@ -36,11 +35,6 @@ TARGETS = "[targets]\nstocks = 60\nbonds = 40\n"
 
 def clock_at(moment: datetime) -> Any:
     return lambda: moment
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 class World:

@@ -7,14 +7,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError
 from monitor.pipeline import drift_policy, run_tick
 from monitor.settings import Settings, load_settings
 from monitor.store.alert_states import load_alert_states
-from monitor.store.engine import session_factory
 from monitor.store.snapshots import latest_snapshot
 
 SLOT = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
@@ -121,11 +119,6 @@ def daemon_config(tmp_path: Path, min_trade: int) -> Settings:
         '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "family.csv" }\n'
         f"[portfolios.plan]\nmin_trade = {min_trade}\n",
     )
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 @pytest.mark.parametrize(("min_trade", "drifted"), [(0, True), (200, False)])

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.allocation import Holding
@@ -22,7 +22,6 @@ from monitor.schedules import WallClockCronTrigger, latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Schedule, Settings
 from monitor.sources import SourceOptions
 from monitor.sources.csv import CsvSource
-from monitor.store.engine import session_factory
 from monitor.store.models import Snapshot, Tick
 from tests.fixtures.daemon import wait_until
 
@@ -70,11 +69,6 @@ def gate(request: pytest.FixtureRequest) -> Iterator[Gate]:
     yield gate
     gate.release.set()
     del GATES[request.node.name]
-
-
-@pytest.fixture
-def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from monitor.store.batches import batches
@@ -40,14 +40,23 @@ class EntryFigures:
         return self.accounts_needing_rebalancing > 0
 
 
-def latest_good_ticks(*, session: Session, entry_ids: Sequence[str]) -> dict[int, str]:
-    """Tick id -> entry id, for each entry's most recently scheduled successful tick."""
-    newest = (
+def newest_good(entry_ids: Sequence[str]) -> Select[str, datetime]:
+    """Entry id and scheduled time of each entry's most recently scheduled successful tick."""
+    return (
         select(Tick.portfolio_id, func.max(Tick.scheduled_at).label("scheduled_at"))
         .where(Tick.portfolio_id.in_(entry_ids), Tick.status.in_(SUCCESSFUL))
         .group_by(Tick.portfolio_id)
-        .subquery()
     )
+
+
+def latest_good_tick_times(*, session: Session, entry_ids: Sequence[str]) -> dict[str, datetime]:
+    """Entry id -> when its most recent successful tick was scheduled (for readiness)."""
+    return dict(session.execute(newest_good(entry_ids)).all())
+
+
+def latest_good_ticks(*, session: Session, entry_ids: Sequence[str]) -> dict[int, str]:
+    """Tick id -> entry id, for each entry's most recently scheduled successful tick."""
+    newest = newest_good(entry_ids).subquery()
     rows = session.execute(
         select(Tick.id, Tick.portfolio_id).join(
             newest,

@@ -15,7 +15,9 @@ from monitor.api.app import create_app
 from monitor.metrics import DaemonMetrics
 from monitor.scheduler import Daemon
 from monitor.settings import Settings
-from monitor.store.engine import make_engine
+from monitor.store.engine import make_engine, session_factory
+from monitor.store.ticks import claim_tick
+from monitor.store.transactions import write_transaction
 from tests.fixtures.operations import DRIFTED_CSV, WriteConfig
 from tests.fixtures.sinks import free_port
 
@@ -123,12 +125,69 @@ def test_an_entry_is_ready_after_one_missed_slot_and_not_after_two(
     assert body["not_ready"] == ["ticks/family"]
 
 
-def test_a_failing_source_still_counts_as_ticking(
+def test_an_entry_whose_ticks_all_fail_is_not_ready_with_the_last_error(
     write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine, tmp_path: Any
 ) -> None:
     settings = write_config({"family": DRIFTED_CSV})
     (tmp_path / "family.csv").unlink()
-    daemon_for(settings).tick(settings.portfolios[0])
-    status, body = ready(TestClient(create_app(settings, engine=engine, scheduler=FakeScheduler())))
+    with time_machine.travel(SLOT + timedelta(seconds=5), tick=False):
+        daemon_for(settings).tick(settings.portfolios[0])
+        status, body = ready(
+            TestClient(create_app(settings, engine=engine, scheduler=FakeScheduler()))
+        )
+    assert status == 503
+    assert body["not_ready"] == ["ticks/family"]
+    assert check(body, "ticks/family")["detail"] == (
+        "no successful tick yet; latest tick scheduled 2024-03-01T12:00:00+00:00 (failed): "
+        f"csv {tmp_path / 'family.csv'}: file not found"
+    )
+
+
+def test_ticks_failing_for_one_period_are_tolerated_and_for_two_are_not(
+    write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine, tmp_path: Any
+) -> None:
+    settings = write_config({"family": DRIFTED_CSV}, every="1h")
+    daemon = daemon_for(settings)
+    with time_machine.travel(SLOT + timedelta(seconds=5), tick=False):
+        daemon.tick(settings.portfolios[0])  # ok
+    (tmp_path / "family.csv").unlink()
+    for hours in (1, 2):
+        with time_machine.travel(SLOT + timedelta(hours=hours, seconds=5), tick=False):
+            daemon.tick(settings.portfolios[0])  # failed
+    client = TestClient(create_app(settings, engine=engine, scheduler=FakeScheduler()))
+    with time_machine.travel(SLOT + timedelta(hours=2, seconds=10), tick=False):
+        status, body = ready(client)
     assert status == 200, body
-    assert "(failed)" in check(body, "ticks/family")["detail"]
+    with time_machine.travel(SLOT + timedelta(hours=2, minutes=2), tick=False):
+        status, body = ready(client)
+    assert status == 503
+    assert body["not_ready"] == ["ticks/family"]
+    assert check(body, "ticks/family")["detail"] == (
+        "latest successful tick scheduled 2024-03-01T12:00:00+00:00, 7320s ago; limit 7260s; "
+        "latest tick scheduled 2024-03-01T14:00:00+00:00 (failed): "
+        f"csv {tmp_path / 'family.csv'}: file not found"
+    )
+
+
+def test_an_entry_whose_ticks_never_finish_is_not_ready(
+    write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine
+) -> None:
+    settings = write_config({"family": DRIFTED_CSV}, every="1h")
+    with time_machine.travel(SLOT + timedelta(seconds=5), tick=False):
+        daemon_for(settings).tick(settings.portfolios[0])  # ok
+    sessions = session_factory(engine)
+    for hours in (1, 2):  # claimed, then stuck: a tick left "running"
+        with write_transaction(sessions) as session:
+            claim_tick(
+                session=session,
+                portfolio_id="family",
+                scheduled_at=SLOT + timedelta(hours=hours),
+                started_at=SLOT + timedelta(hours=hours, seconds=1),
+            )
+    client = TestClient(create_app(settings, engine=engine, scheduler=FakeScheduler()))
+    with time_machine.travel(SLOT + timedelta(hours=2, minutes=2), tick=False):
+        status, body = ready(client)
+    assert status == 503
+    assert check(body, "ticks/family")["detail"].endswith(
+        "; latest tick scheduled 2024-03-01T14:00:00+00:00 (running)"
+    )

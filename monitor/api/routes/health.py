@@ -2,10 +2,11 @@
 
 Liveness says only that the process answers (a container restarts it when it does not).
 Readiness says whether it does its job: the database answers, the scheduler of this
-process runs (when it has one), and every configured entry ticked recently enough, i.e.
-its latest tick is at most two schedule periods plus a grace old, so one slow or missed
-slot is tolerated and two in a row are not. An API started alone (``serve``) has no
-scheduler, so its readiness is the database's.
+process runs (when it has one), and every configured entry ticked successfully recently
+enough, i.e. its latest ``ok`` or ``partial`` tick is at most two schedule periods plus a
+grace old, so one slow, missed or failed slot is tolerated and two in a row are not (ticks
+that fail, or start and never finish, count as none). An API started alone (``serve``) has
+no scheduler, so its readiness is the database's.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from monitor.metrics import DaemonMetrics
 from monitor.schedules import latest_slot, period_of, trigger_for
 from monitor.settings import Settings
 from monitor.store.engine import first_line
-from monitor.store.ticks import latest_ticks
+from monitor.store.overview import SUCCESSFUL, latest_good_tick_times
+from monitor.store.ticks import TickRecord, latest_ticks
 
 router = APIRouter(tags=["operations"])
 
@@ -61,8 +63,10 @@ def database_check(engine: Engine | None) -> Check:
 
 
 def tick_checks(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> list[Check]:
+    entry_ids = [p.id for p in settings.portfolios]
     with sessions() as session:
-        ticks = latest_ticks(session=session, portfolio_ids=[p.id for p in settings.portfolios])
+        ticks = latest_ticks(session=session, portfolio_ids=entry_ids)
+        good = latest_good_tick_times(session=session, entry_ids=entry_ids)
     checks = []
     for entry in settings.portfolios:
         name = f"ticks/{entry.id}"
@@ -70,18 +74,31 @@ def tick_checks(settings: Settings, sessions: sessionmaker[Session], now: dateti
         if latest_slot(trigger, now) is None:
             checks.append(Check(name, True, "no slot of its schedule has come yet"))
             continue
-        limit = 2 * period_of(trigger, now) + READY_GRACE
         tick = ticks.get(entry.id)
         if tick is None:
             checks.append(Check(name, False, "no tick yet"))
             continue
-        age = now - tick.scheduled_at
+        # A tick that failed or never finished is no sign of life: ticks failing (or stuck)
+        # for two periods make the entry not ready, with the latest one's error.
+        trouble = "" if tick.status in SUCCESSFUL else f"; {unsuccessful(tick)}"
+        last_good = good.get(entry.id)
+        if last_good is None:
+            checks.append(Check(name, False, f"no successful tick yet{trouble}"))
+            continue
+        limit = 2 * period_of(trigger, now) + READY_GRACE
+        age = now - last_good
         detail = (
-            f"latest tick scheduled {tick.scheduled_at.isoformat()} ({tick.status}), "
-            f"{int(age.total_seconds())}s ago; limit {int(limit.total_seconds())}s"
+            f"latest successful tick scheduled {last_good.isoformat()}, "
+            f"{int(age.total_seconds())}s ago; limit {int(limit.total_seconds())}s{trouble}"
         )
         checks.append(Check(name, age <= limit, detail))
     return checks
+
+
+def unsuccessful(tick: TickRecord) -> str:
+    """``latest tick scheduled ... (failed): csv family.csv: file not found``."""
+    error = "" if not tick.error else f": {tick.error.strip().splitlines()[0]}"
+    return f"latest tick scheduled {tick.scheduled_at.isoformat()} ({tick.status}){error}"
 
 
 def readiness(request: Request) -> list[Check]:
