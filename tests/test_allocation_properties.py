@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 
 from monitor.allocation import HUNDRED, Holding, compute_allocation
 from monitor.plans import plan_buy_only
+from tests.strategies import CLASSES, percent_split
 
-CLASSES = ["stocks", "bonds", "cash", "gold", "crypto"]
 money = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
 
 
@@ -18,11 +18,7 @@ money = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, all
 def targets(draw: st.DrawFn) -> dict[str, Decimal]:
     """Whole-percent targets over a random subset of classes, summing to 100."""
     names = draw(st.lists(st.sampled_from(CLASSES), min_size=1, max_size=5, unique=True))
-    cuts = sorted(
-        draw(st.lists(st.integers(0, 100), min_size=len(names) - 1, max_size=len(names) - 1))
-    )
-    bounds = [0, *cuts, 100]
-    return {name: Decimal(bounds[i + 1] - bounds[i]) for i, name in enumerate(names)}
+    return {name: Decimal(percent) for name, percent in percent_split(draw, names).items()}
 
 
 @st.composite

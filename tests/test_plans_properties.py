@@ -16,9 +16,9 @@ from monitor.allocation import (
     parse_targets,
 )
 from monitor.numbers import total
-from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
+from monitor.plans import PLAN_MODES, PlanRequest, RebalancingPlan, plan_rebalancing
+from tests.strategies import CLASSES, percent_split, plan_request, worth_something
 
-CLASSES = ["stocks", "bonds", "cash", "gold", "crypto"]
 money = st.decimals(min_value=0, max_value=10**7, places=2)
 prices = st.decimals(min_value="0.5", max_value=5000, places=2)
 
@@ -39,22 +39,15 @@ def holdings(draw: st.DrawFn, *, in_shares: bool | None = None) -> list[Holding]
                 )
             else:
                 found.append(make_holding(symbol, klass, value=draw(money), where=symbol))
-    if total(h.value for h in found) < 1:
-        found.append(make_holding("USD", "cash", value=1000, where="USD"))
-    return found
+    return worth_something(found)
 
 
 @st.composite
 def targets(draw: st.DrawFn, held: list[Holding]) -> dict[str, object]:
     """Whole-percent targets summing to 100, some with a band, a buy symbol, fractions."""
     names = draw(st.lists(st.sampled_from(CLASSES), min_size=1, max_size=5, unique=True))
-    cuts = sorted(
-        draw(st.lists(st.integers(0, 100), min_size=len(names) - 1, max_size=len(names) - 1))
-    )
-    bounds = [0, *cuts, 100]
     raw: dict[str, object] = {}
-    for i, name in enumerate(names):
-        percent = bounds[i + 1] - bounds[i]
+    for name, percent in percent_split(draw, names).items():
         options: dict[str, object] = {"target": percent}
         if draw(st.booleans()):
             options["min"] = max(0, percent - draw(st.integers(1, 10)))
@@ -91,14 +84,13 @@ def cases(
     extra = draw(st.sampled_from([Decimal(0), Decimal(0), Decimal("1234.56")]))
     value = max(total(h.value for h in held) + extra, least)
     report = compute_allocation(held, goal, draw(policy), portfolio_value=value)
-    mode = draw(st.sampled_from(modes or ["buy_and_sell", "buy_only", "sell_only"]))
-    if mode == "sell_only":
-        share = draw(st.sampled_from([Decimal(0), Decimal("0.1"), Decimal("0.5")]))
-        request = PlanRequest(
-            "sell_only", raise_cash=(report.portfolio_value * share).quantize(Decimal("0.01"))
-        )
-    else:
-        request = PlanRequest(mode, cash=draw(money))  # type: ignore[arg-type]
+    request = plan_request(
+        draw,
+        report,
+        modes=modes or PLAN_MODES,
+        raise_shares=[Decimal(0), Decimal("0.1"), Decimal("0.5")],
+        cash=money,
+    )
     return report, plan_rebalancing(report, request), request
 
 

@@ -17,30 +17,25 @@ from monitor.allocation import (
 )
 from monitor.numbers import total
 from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
+from tests.strategies import percent_split, plan_request, worth_something
 
 TOP = ["stocks", "bonds", "cash"]
 SUB = ["us", "intl", "em"]
 money = st.decimals(min_value=0, max_value=10**6, places=2)
 
 
-def split(draw: st.DrawFn, names: list[str]) -> dict[str, int]:
-    cuts = sorted(
-        draw(st.lists(st.integers(0, 100), min_size=len(names) - 1, max_size=len(names) - 1))
-    )
-    bounds = [0, *cuts, 100]
-    return {name: bounds[i + 1] - bounds[i] for i, name in enumerate(names)}
-
-
 @st.composite
 def trees(draw: st.DrawFn) -> dict[str, object]:
     """Top-level targets; stocks sometimes split into sub-classes, some with a band."""
-    tops = split(draw, draw(st.lists(st.sampled_from(TOP), min_size=1, max_size=3, unique=True)))
+    tops = percent_split(
+        draw, draw(st.lists(st.sampled_from(TOP), min_size=1, max_size=3, unique=True))
+    )
     raw: dict[str, object] = {}
     for name, percent in tops.items():
         table: dict[str, object] = {"target": percent}
         if name == "stocks" and draw(st.booleans()):
             subs = draw(st.lists(st.sampled_from(SUB), min_size=1, max_size=3, unique=True))
-            table["children"] = split(draw, subs)
+            table["children"] = percent_split(draw, subs)
         if draw(st.booleans()):
             table["max"] = min(100, percent + draw(st.integers(1, 10)))
         raw[name] = table if len(table) > 1 else percent
@@ -57,7 +52,7 @@ def holdings(draw: st.DrawFn) -> list[Holding]:
         symbol = f"S{n}"
         if draw(st.integers(0, 3)) == 0:  # a fund spanning two or three classes
             names = draw(st.lists(st.sampled_from(LABELS), min_size=2, max_size=3, unique=True))
-            label: object = {k: v for k, v in split(draw, names).items() if v} or names[0]
+            label: object = {k: v for k, v in percent_split(draw, names).items() if v} or names[0]
         else:
             label = draw(st.sampled_from(LABELS))
         if draw(st.booleans()):
@@ -65,9 +60,7 @@ def holdings(draw: st.DrawFn) -> list[Holding]:
             found.append(make_holding(symbol, label, quantity=quantity, price=price, where=symbol))
         else:
             found.append(make_holding(symbol, label, value=draw(money), where=symbol))
-    if total(h.value for h in found) < 1:
-        found.append(make_holding("USD", "cash", value=1000, where="USD"))
-    return found
+    return worth_something(found)
 
 
 @st.composite
@@ -90,14 +83,7 @@ Case = tuple[AllocationReport, RebalancingPlan, PlanRequest]
 def cases(draw: st.DrawFn) -> Case:
     held = draw(holdings())
     report = compute_allocation(held, parse_targets(draw(trees())), draw(policies()))
-    mode = draw(st.sampled_from(["buy_and_sell", "buy_only", "sell_only"]))
-    if mode == "sell_only":
-        share = draw(st.sampled_from([Decimal(0), Decimal("0.2")]))
-        request = PlanRequest(
-            "sell_only", raise_cash=(report.portfolio_value * share).quantize(Decimal("0.01"))
-        )
-    else:
-        request = PlanRequest(mode, cash=draw(money))  # type: ignore[arg-type]
+    request = plan_request(draw, report, raise_shares=[Decimal(0), Decimal("0.2")], cash=money)
     return report, plan_rebalancing(report, request), request
 
 
