@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import csv
+
 import pytest
 
 from monitor.allocation import make_holding
 from monitor.errors import SourceError
-from monitor.sources.csv import Columns, parse_csv, plain_holding, read_row_by_row
+from monitor.sources.csv import (
+    Columns,
+    NotPlain,
+    open_csv,
+    parse_csv,
+    plain_holding,
+    read_row_by_row,
+    reader_batches,
+    simple_lines,
+    split_batches,
+)
 
 HEADER = ["account", "symbol", "asset_class", "value", "quantity", "price"]
 PLAIN_ROWS = [
@@ -62,9 +74,86 @@ PLAIN_FILES = [
 ]
 
 
-@pytest.mark.parametrize("text", PLAIN_FILES)
+SPLIT_FILES = [
+    "symbol,asset_class,value\nVTI,stocks,1\nBND,bonds,2",  # no line feed at the end
+    "symbol,asset_class,value\n\n\nVTI, stocks ,1\n  \n,,\nBND,bonds,2\n\n",
+    "symbol,asset_class,value\nVTI,stocks,1,\nBND,bonds\n",  # widths the reader rejects
+    "symbol,asset_class,value\nVTI,stocks,1\f\nBND,bo\u2028nds,2\x85\n",  # not line breaks
+    "symbol,asset_class,value\n",
+]
+READER_FILES = [
+    'symbol,asset_class,value\n"VTI",stocks,"1,000"\n',
+    "symbol,asset_class,value\r\nVTI,stocks,1\r\nBND,bonds,2\r\n",
+    "symbol,asset_class,value\nVTI,stocks,1\rBND,bonds,2\n",
+    "symbol,asset_class,value\nVTI,st\x00ocks,1\n",
+]
+
+
+def reader_rows(text: str) -> list[list[tuple[str, ...]]]:
+    reader, header = open_csv(text, "test")
+    try:
+        return [list(map(tuple, batch)) for batch in reader_batches(reader, len(header))]
+    except NotPlain:
+        return []
+
+
+def split_rows(text: str) -> list[list[tuple[str, ...]]]:
+    _, header = open_csv(text, "test")
+    lines = simple_lines(text)
+    assert lines is not None
+    try:
+        return [list(map(tuple, batch)) for batch in split_batches(lines, len(header))]
+    except NotPlain:
+        return []
+
+
+@pytest.mark.parametrize("text", PLAIN_FILES + SPLIT_FILES)
+def test_a_file_without_quotes_or_carriage_returns_splits_as_the_reader_reads_it(
+    text: str,
+) -> None:
+    assert split_rows(text) == reader_rows(text)
+
+
+@pytest.mark.parametrize("text", READER_FILES)
+def test_a_file_with_quotes_carriage_returns_or_nuls_is_left_to_the_reader(text: str) -> None:
+    assert simple_lines(text) is None
+
+
+def test_a_file_with_a_line_longer_than_the_reader_takes_is_left_to_the_reader() -> None:
+    huge = "x" * (csv.field_size_limit() + 1)
+    assert simple_lines(f"symbol,asset_class,value\nVTI,{huge},1\n") is None
+    with pytest.raises(SourceError, match="line 2: field larger than field limit"):
+        parse_csv(f"symbol,asset_class,value\nVTI,{huge},1\n", "test")
+
+
+@pytest.mark.parametrize("text", [*PLAIN_FILES, SPLIT_FILES[0], *READER_FILES[1:3]])
 def test_a_plain_file_reads_as_it_does_row_by_row(text: str) -> None:
-    assert parse_csv(text, "test") == read_row_by_row(text, "test")
+    # repr: the same digits too (Decimal("1.50") == Decimal("1.5"), but is not stored so).
+    assert repr(parse_csv(text, "test")) == repr(read_row_by_row(text, "test"))
+
+
+def test_a_file_of_many_batches_reads_as_it_does_row_by_row() -> None:
+    text = "account,symbol,asset_class,quantity,price\n" + "".join(
+        f"a-{n % 7},S{n},{('stocks', 'bonds', 'cash')[n % 3]},{n % 13}.{n % 10}0,{n}.25\n"
+        for n in range(25_000)
+    )
+    assert repr(parse_csv(text, "test")) == repr(read_row_by_row(text, "test"))
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("S20000,stocks,1,", "line 20002: more fields than columns"),
+        ("S20000,stocks", "line 20002: fewer fields than columns"),
+        ('S1,"stocks",1', "line 20002: symbol 'S1' already appears at line 3"),
+        ("S20000,stocks,\x00", r"line 20002: value: expected a number, got '\\x00'"),
+        ("S1,stocks,1", "line 20002: symbol 'S1' already appears at line 3"),
+    ],
+)
+def test_a_bad_row_in_a_big_file_is_named_by_its_line(row: str, message: str) -> None:
+    text = "symbol,asset_class,value\n" + "".join(f"S{n},stocks,1\n" for n in range(25_000))
+    with pytest.raises(SourceError, match=message):
+        parse_csv(text.replace("S20000,stocks,1\n", row + "\n"), "test")
 
 
 def test_a_file_with_a_bad_row_still_names_its_line() -> None:
