@@ -72,14 +72,23 @@ def in_batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tupl
 
 
 def insert_rows(
-    session: Session, table: str, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[tuple[Any, ...]],
+    *,
+    on_conflict: str = "",
 ) -> int:
-    """Insert ``rows`` (tuples in the order of ``columns``) in the session's transaction."""
+    """Insert ``rows`` (tuples in the order of ``columns``, each value as its column type
+    stores it) in the session's transaction. ``on_conflict``: what follows ``ON CONFLICT``
+    (the same on SQLite and PostgreSQL), e.g. ``(id) DO NOTHING``."""
     connection = session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     )
+    if on_conflict:
+        statement += f" ON CONFLICT {on_conflict}"
     written = 0
     for batch in in_batches(rows, BATCH_ROWS):
         connection.exec_driver_sql(statement, batch)
