@@ -2,18 +2,21 @@
 
 Every replica must agree on the scheduled time of a tick, since (portfolio, scheduled time)
 is the unique claim. Cron slots are fixed by the expression in its timezone; interval slots
-are anchored at a fixed epoch in UTC rather than at the process's start.
+are anchored at a fixed epoch rather than at the process's start: an interval of whole days
+at midnight in its timezone (so daylight saving time moves it with the wall clock), any
+other interval in UTC.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.settings import Schedule
+from monitor.settings import DAY, Schedule
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # How far back to look for the latest cron slot, widening until one is found.
@@ -52,12 +55,46 @@ def is_repeated_wall_time(moment: datetime) -> bool:
     return moment.fold == 1 and moment.replace(fold=0).utcoffset() != moment.utcoffset()
 
 
+class DaysTrigger(BaseTrigger):  # type: ignore[misc]
+    """Every ``days`` days at midnight in ``timezone``, counting from 2000-01-01 there.
+
+    A day is a calendar day, 23 or 25 hours long when clocks change, so the slot stays at
+    midnight on the wall clock. A midnight that occurs twice is its first occurrence; one
+    that does not occur (a zone changing its clocks at midnight) is that day's first moment.
+    """
+
+    def __init__(self, days: int, timezone: str) -> None:
+        self.days = days
+        self.zone = ZoneInfo(timezone)
+
+    def slot_of(self, day: date) -> datetime:
+        return datetime.combine(day, time(), self.zone).astimezone(UTC).astimezone(self.zone)
+
+    def latest(self, now: datetime) -> datetime:
+        """The most recent slot at or before ``now``."""
+        today = now.astimezone(self.zone).date()
+        day = EPOCH.date() + (today - EPOCH.date()) // (self.days * DAY) * (self.days * DAY)
+        return self.slot_of(day)
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        if previous_fire_time is None and self.latest(now) == now:
+            return self.latest(now)
+        slot = self.latest(previous_fire_time or now)
+        return self.slot_of(slot.date() + timedelta(days=self.days))
+
+    def __repr__(self) -> str:
+        return f"DaysTrigger(days={self.days}, timezone={self.zone.key!r})"
+
+
 def trigger_for(schedule: Schedule, default_timezone: str) -> BaseTrigger:
+    timezone = schedule.timezone or default_timezone
     if schedule.cron is not None:
-        return WallClockCronTrigger.from_crontab(
-            schedule.cron, timezone=schedule.timezone or default_timezone
-        )
+        return WallClockCronTrigger.from_crontab(schedule.cron, timezone=timezone)
     assert schedule.every is not None  # the Schedule model guarantees one of the two
+    if schedule.every % DAY == timedelta(0):
+        return DaysTrigger(schedule.every // DAY, timezone)
     return IntervalTrigger(seconds=schedule.every.total_seconds(), start_date=EPOCH, timezone=UTC)
 
 
@@ -66,6 +103,8 @@ def latest_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
     if isinstance(trigger, IntervalTrigger):
         interval: timedelta = trigger.interval
         return EPOCH + (now - EPOCH) // interval * interval
+    if isinstance(trigger, DaysTrigger):
+        return trigger.latest(now).astimezone(UTC)
     for lookback in CRON_LOOKBACKS:
         fire: datetime | None = trigger.get_next_fire_time(None, now - lookback)
         latest: datetime | None = None

@@ -47,6 +47,7 @@ DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w"
 BARE_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
 # Longer is no use (a cooldown, a schedule, a retention) and, added to a date, overflows.
 LONGEST_DURATION = timedelta(days=36500)
+DAY = timedelta(days=1)
 
 
 def parse_duration(raw: object) -> object:
@@ -143,7 +144,11 @@ class PlanSettings(Section):
 
 
 class Schedule(Section):
-    """When a portfolio ticks: ``cron`` (5 fields) or ``every`` (a duration), in a timezone."""
+    """When a portfolio ticks: ``cron`` (5 fields) or ``every`` (a duration), in a timezone.
+
+    An ``every`` of whole days ticks at midnight in the timezone; a shorter one on slots
+    anchored in UTC, so it takes no timezone of its own.
+    """
 
     cron: str | None = None
     every: Duration | None = None
@@ -155,6 +160,12 @@ class Schedule(Section):
             raise ValueError("a schedule takes exactly one of cron or every")
         if self.every is not None and self.every < timedelta(seconds=1):
             raise ValueError("every must be at least 1s")
+        if self.every is not None and self.timezone is not None and self.every % DAY:
+            # Shorter intervals run on slots anchored in UTC; a zone would change nothing.
+            raise ValueError(
+                "a timezone applies to cron, or to every of whole days (1d, 7d, 2w: midnight "
+                "there); remove timezone, or write the times of day as cron"
+            )
         if self.cron is not None:
             try:
                 CronTrigger.from_crontab(self.cron, timezone=self.timezone or "UTC")

@@ -52,3 +52,61 @@ def test_a_yearly_cron_finds_last_years_slot() -> None:
 def test_period_of_a_weekday_cron_is_a_day_midweek() -> None:
     trigger = trigger_for(Schedule(cron="0 18 * * mon-fri", timezone=NY), "UTC")
     assert period_of(trigger, datetime(2026, 11, 25, 12, 0, tzinfo=UTC)) == timedelta(days=1)
+
+
+def test_a_daily_interval_in_new_york_ticks_at_new_york_midnight_all_year() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(days=1), timezone=NY), "UTC")
+    winter = latest_slot(trigger, datetime(2026, 11, 25, 4, 59, tzinfo=UTC))  # 23:59 EST
+    summer = latest_slot(trigger, datetime(2026, 7, 2, 4, 0, tzinfo=UTC))  # 00:00 EDT
+    assert winter == datetime(2026, 11, 24, 5, 0, tzinfo=UTC)
+    assert summer == datetime(2026, 7, 2, 4, 0, tzinfo=UTC)
+
+
+def test_a_daily_interval_stays_at_midnight_across_the_clock_changes() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(days=1), timezone=NY), "UTC")
+    spring = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)  # clocks went forward at 02:00
+    autumn = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)  # and back at 02:00
+    assert (latest_slot(trigger, spring), period_of(trigger, spring)) == (
+        datetime(2026, 3, 8, 5, 0, tzinfo=UTC),
+        timedelta(hours=23),
+    )
+    assert (latest_slot(trigger, autumn), period_of(trigger, autumn)) == (
+        datetime(2026, 11, 1, 4, 0, tzinfo=UTC),
+        timedelta(hours=25),
+    )
+
+
+def test_the_scheduler_fires_a_daily_interval_on_the_slots_latest_slot_names() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(days=1), timezone=NY), "UTC")
+    now = datetime(2026, 3, 7, 18, 0, tzinfo=UTC)
+    fires = [trigger.get_next_fire_time(None, now)]
+    for _ in range(2):
+        fires.append(trigger.get_next_fire_time(fires[-1], fires[-1]))
+    assert [fire.astimezone(UTC) for fire in fires] == [
+        datetime(2026, 3, 8, 5, 0, tzinfo=UTC),  # EST
+        datetime(2026, 3, 9, 4, 0, tzinfo=UTC),  # EDT: 23 hours later
+        datetime(2026, 3, 10, 4, 0, tzinfo=UTC),
+    ]
+    assert all(latest_slot(trigger, fire) == fire for fire in fires)
+
+
+def test_a_two_week_interval_counts_from_2000_01_01_whenever_it_is_asked() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(weeks=2), timezone=NY), "UTC")
+    slots = {
+        latest_slot(trigger, datetime(2026, 11, 14, 5, 0, tzinfo=UTC) + timedelta(hours=hours))
+        for hours in range(0, 14 * 24, 7)
+    }
+    # 2026-11-14 is 9,814 days (701 fortnights) after 2000-01-01.
+    assert slots == {datetime(2026, 11, 14, 5, 0, tzinfo=UTC)}
+
+
+def test_a_daily_interval_without_a_timezone_follows_the_top_level_one() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(days=1)), "Europe/Paris")
+    slot = latest_slot(trigger, datetime(2026, 11, 24, 12, 0, tzinfo=UTC))
+    assert slot == datetime(2026, 11, 23, 23, 0, tzinfo=UTC)
+
+
+def test_a_daily_interval_in_utc_keeps_the_slots_it_had() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(days=1)), "UTC")
+    slot = latest_slot(trigger, datetime(2026, 11, 24, 18, 7, tzinfo=UTC))
+    assert slot == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)

@@ -226,3 +226,20 @@ def test_a_retention_under_a_day_is_refused(tmp_path: Path) -> None:
 def test_a_retention_of_a_day_is_accepted(tmp_path: Path) -> None:
     settings = load_settings(config(tmp_path, '[history]\nretention = "1d"\n'))
     assert settings.history.retention == timedelta(days=1)
+
+
+def test_a_timezone_with_an_interval_shorter_than_a_day_is_refused(tmp_path: Path) -> None:
+    text = PORTFOLIO + 'schedule = { every = "6h", timezone = "America/New_York" }\n'
+    assert problems(config(tmp_path, text)) == [
+        "portfolios[family].schedule: a timezone applies to cron, or to every of whole days "
+        "(1d, 7d, 2w: midnight there); remove timezone, or write the times of day as cron"
+    ]
+
+
+def test_a_timezone_with_a_daily_interval_is_accepted(tmp_path: Path) -> None:
+    text = PORTFOLIO + 'schedule = { every = "1d", timezone = "America/New_York" }\n'
+    [portfolio] = load_settings(config(tmp_path, text)).portfolios
+    assert (portfolio.schedule.every, portfolio.schedule.timezone) == (
+        timedelta(days=1),
+        "America/New_York",
+    )
