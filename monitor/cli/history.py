@@ -123,7 +123,8 @@ def prune(
         "history.retention.",
     ),
 ) -> None:
-    """Delete old snapshots and ticks; each portfolio's latest snapshot is always kept."""
+    """Delete old snapshots, ticks, and sent or dead notifications; each portfolio's latest
+    snapshot and every pending notification are always kept."""
     settings = state_of(ctx).settings
     age = retention_of(older_than, settings.history.retention)
     now = datetime.now(UTC)
@@ -132,8 +133,10 @@ def prune(
         session.commit()
     cutoff = (now - age).astimezone(ZoneInfo(settings.timezone))
     out.print(
-        f"Pruned {result.snapshots} snapshot(s) and {result.ticks} tick(s) from before "
-        f"{cutoff:%Y-%m-%d %H:%M %Z}; each portfolio's latest snapshot is kept.",
+        f"Pruned {result.snapshots} snapshot(s), {result.ticks} tick(s) and "
+        f"{result.notifications} sent or dead notification(s) from before "
+        f"{cutoff:%Y-%m-%d %H:%M %Z}; each portfolio's latest snapshot and every pending "
+        "notification are kept.",
         markup=False,
         soft_wrap=True,
     )

@@ -105,3 +105,4 @@ class DriftPoint:
 class PruneResult:
     snapshots: int
     ticks: int
+    notifications: int = 0  # sent or dead (their delivery attempts go with them)

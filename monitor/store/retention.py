@@ -1,7 +1,9 @@
-"""Forgetting old history: snapshots and ended ticks past the retention period.
+"""Forgetting old history: snapshots, ended ticks and delivered or dead notifications past
+the retention period.
 
 A portfolio's latest snapshot is never pruned, however old: it is what the API shows as
-the current state, and the baseline the next tick's alert compares against.
+the current state, and the baseline the next tick's alert compares against. A pending
+notification is never pruned either: it is an alert still to deliver.
 """
 
 from __future__ import annotations
@@ -11,15 +13,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from monitor.store.models import Snapshot, Tick
+from monitor.store.models import Notification, Snapshot, Tick
 from monitor.store.records import PruneResult
 from monitor.store.ticks import CLAIM_LEASE
 
 
 def prune_snapshots(*, session: Session, older_than: timedelta, now: datetime) -> PruneResult:
     """Delete snapshots taken before ``now - older_than`` (their class and holding rows go
-    with them) except each portfolio's latest, then the finished ticks before that time
-    that no remaining snapshot refers to (finished, or abandoned: claimed longer ago than the
+    with them) except each portfolio's latest; the notifications sent or dead before that
+    time (their attempts go with them); then the finished ticks before that time that no
+    remaining snapshot refers to (finished, or abandoned: claimed longer ago than the
     claim's lease by a process that died). Does not commit."""
     cutoff = now - older_than
     newer = aliased(Snapshot)
@@ -32,6 +35,14 @@ def prune_snapshots(*, session: Session, older_than: timedelta, now: datetime) -
     snapshots = connection.execute(
         delete(Snapshot).where(Snapshot.taken_at < cutoff, has_newer)
     ).rowcount
+    notifications = connection.execute(
+        delete(Notification).where(
+            Notification.status.in_(("sent", "dead")),
+            # A sent or dead row's next_attempt_at is when it was settled: a dead alert
+            # retried by hand last week is as recent as last week.
+            Notification.next_attempt_at < cutoff,
+        )
+    ).rowcount
     ticks = connection.execute(
         delete(Tick).where(
             Tick.scheduled_at < cutoff,
@@ -40,4 +51,4 @@ def prune_snapshots(*, session: Session, older_than: timedelta, now: datetime) -
             ~exists(select(Snapshot.id).where(Snapshot.tick_id == Tick.id)),
         )
     ).rowcount
-    return PruneResult(snapshots=snapshots, ticks=ticks)
+    return PruneResult(snapshots=snapshots, ticks=ticks, notifications=notifications)

@@ -133,7 +133,9 @@ def test_prune_keeps_the_latest_snapshot_and_says_what_it_did(
 ) -> None:
     result = run(runner, "history", "prune", "--older-than", "1d")
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Pruned 2 snapshot(s) and 0 tick(s) from before ")
+    assert result.stdout.startswith(
+        "Pruned 2 snapshot(s), 0 tick(s) and 0 sent or dead notification(s) from before "
+    )
     remaining = run(runner, "history", "-p", "family", "-f", "csv").stdout.splitlines()
     assert [line[:10] for line in remaining[1:]] == ["2024-03-01"]
 

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.store.models import Portfolio, SnapshotClass, SnapshotHolding, Tick
+from monitor.store.models import (
+    Notification,
+    NotificationAttempt,
+    Portfolio,
+    SnapshotClass,
+    SnapshotHolding,
+    Tick,
+)
 from monitor.store.retention import prune_snapshots
 from monitor.store.snapshots import NewSnapshot, list_snapshots, save_snapshots
 from monitor.store.ticks import CLAIM_LEASE
@@ -103,3 +110,71 @@ def test_prune_with_nothing_old_deletes_nothing(
     result = prune_snapshots(session=session, older_than=timedelta(days=3650), now=LONG_AFTER)
     assert (result.snapshots, result.ticks) == (0, 0)
     assert session.scalar(select(func.count()).select_from(SnapshotClass)) == 9
+
+
+def notification(
+    session: Session, status: str, created_at: datetime, settled_at: datetime
+) -> Notification:
+    """A family notification with one delivery attempt; ``settled_at`` is when it was sent
+    or died (its next attempt, while pending)."""
+    row = Notification(
+        portfolio_id="family",
+        kind="drifted",
+        route="family",
+        title=f"{status} alert",
+        payload={"kind": "drifted"},
+        status=status,
+        attempts=1,
+        next_attempt_at=settled_at,
+        delivered_targets=[],
+        created_at=created_at,
+        sent_at=settled_at if status == "sent" else None,
+    )
+    session.add(row)
+    session.flush()
+    session.add(
+        NotificationAttempt(
+            notification_id=row.id,
+            attempted_at=settled_at,
+            target="json://127.0.0.1",
+            outcome="sent" if status == "sent" else "failed",
+        )
+    )
+    session.flush()
+    return row
+
+
+def remaining_titles(session: Session) -> list[str]:
+    return list(session.scalars(select(Notification.title).order_by(Notification.id)))
+
+
+def test_prune_deletes_sent_and_dead_notifications_older_than_the_retention_with_attempts(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    for status in ("sent", "dead"):
+        notification(session, status, JANUARY, JANUARY)
+    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    assert result.notifications == 2
+    assert remaining_titles(session) == []
+    assert session.scalar(select(func.count()).select_from(NotificationAttempt)) == 0
+
+
+def test_prune_never_deletes_a_pending_notification_however_old(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    notification(session, "pending", JANUARY, JANUARY)
+    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    assert result.notifications == 0
+    assert remaining_titles(session) == ["pending alert"]
+    assert session.scalar(select(func.count()).select_from(NotificationAttempt)) == 1
+
+
+def test_prune_keeps_notifications_settled_within_the_retention(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    # Created long ago, but retried by hand and dead or sent only lately.
+    notification(session, "dead", JANUARY, LONG_AFTER - timedelta(days=2))
+    notification(session, "sent", JANUARY, LONG_AFTER - timedelta(hours=1))
+    result = prune_snapshots(session=session, older_than=timedelta(days=3), now=LONG_AFTER)
+    assert result.notifications == 0
+    assert remaining_titles(session) == ["dead alert", "sent alert"]
