@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from monitor.allocation import Holding
 from monitor.errors import InputError, SourceError
+from monitor.numbers import LIMIT
 from monitor.sources.base import check_unique, holding_from_row, missing_columns
 from monitor.sources.files import FileSourceOptions, read_text
 
@@ -67,6 +68,9 @@ def plain_holding(fields: list[str], columns: Columns) -> Holding | None:
         or (qty is not None and qty.is_signed())
         or (px is not None and px.is_signed())
     ):
+        return None
+    # make_holding refuses numbers too large for the store (not a product of two of them).
+    if any(n is not None and n >= LIMIT for n in (amount if value else None, qty, px)):
         return None
     account = fields[columns.account].strip() if columns.account is not None else ""
     return Holding(
@@ -123,11 +127,16 @@ def decimals(raw: Fields | None, count: int) -> list[Decimal | None]:
 
 
 def acceptable(numbers: list[Decimal | None]) -> bool:
-    """Finite and not negative (is_signed is also true of -0, left to the general path)."""
+    """Finite, not negative (is_signed is also true of -0, left to the general path) and
+    below the limit of every number the monitor takes, as ``make_holding`` reads them."""
     if not numbers or numbers[0] is None:
         return True
     given: list[Decimal] = numbers  # type: ignore[assignment]  # all or none are None
-    return all(map(Decimal.is_finite, given)) and not any(map(Decimal.is_signed, given))
+    return (
+        all(map(Decimal.is_finite, given))
+        and not any(map(Decimal.is_signed, given))
+        and all(map(LIMIT.__gt__, given))
+    )
 
 
 def plain_batch(
@@ -162,7 +171,8 @@ def plain_batch(
                 raise NotPlain
             amounts = list(map(mul, quantities, prices))
             # A product of finite numbers that are not negative is neither (rounded by
-            # the context, as make_holding's product is): its factors are checked.
+            # the context, as make_holding's product is, which may reach the limit): its
+            # factors are checked.
             checked = [quantities, prices]
         else:
             raise NotPlain

@@ -28,6 +28,8 @@ PLAIN_ROWS = [
     ["", "GLD", "commodities", "10", "3", "4"],  # value wins over quantity x price
     ["", "BTC", "crypto", "0", "", ""],
     ["", "X", "cash", " 1e3 ", "", ""],
+    ["", "BIG", "cash", "", "1e9", "1e9"],  # the product may reach the limit
+    ["", "ALMOST", "cash", "999999999999999999.99", "", ""],
 ]
 NOT_PLAIN_ROWS = [
     ["", "FUND", "stocks:60;bonds:40", "100", "", ""],
@@ -38,6 +40,9 @@ NOT_PLAIN_ROWS = [
     ["", "VTI", "stocks", "NaN", "", ""],
     ["", "VTI", "stocks", "", "12", ""],
     ["", "VTI", "stocks", "5", "x", ""],
+    ["", "VTI", "stocks", "1e18", "", ""],
+    ["", "VTI", "stocks", "", "1e18", "1"],
+    ["", "VTI", "stocks", "5", "1", "1000000000000000000"],
 ]
 
 
@@ -130,6 +135,18 @@ def test_a_file_with_a_line_longer_than_the_reader_takes_is_left_to_the_reader()
 def test_a_plain_file_reads_as_it_does_row_by_row(text: str) -> None:
     # repr: the same digits too (Decimal("1.50") == Decimal("1.5"), but is not stored so).
     assert repr(parse_csv(text, "test")) == repr(read_row_by_row(text, "test"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "symbol,asset_class,value\nVTI,stocks,1\nBND,bonds,1e18\n",
+        "symbol,asset_class,quantity,price\nVTI,stocks,1,1\nBND,bonds,2,1E+18\n",
+    ],
+)
+def test_a_number_too_large_for_the_store_is_named_by_its_line(text: str) -> None:
+    with pytest.raises(SourceError, match=r"line 3: .* is too large"):
+        parse_csv(text, "test")
 
 
 def test_a_file_of_many_batches_reads_as_it_does_row_by_row() -> None:
