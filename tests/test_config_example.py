@@ -1,0 +1,142 @@
+"""Every setting is documented: in the annotated example config and in the README.
+
+The settings are found by walking the ``Settings`` model (every field of every nested table,
+a portfolio's included), so a setting added to the model without docs fails here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tomllib
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from monitor.settings import Settings, load_settings
+from monitor.sources import BUILTIN_KINDS, SourceOptions
+from monitor.targets import Targets
+
+ROOT = Path(__file__).parents[1]
+EXAMPLE = ROOT / "config" / "allocation-monitor.toml"
+README = ROOT / "README.md"
+# A portfolio's notify and plan tables take the keys of [notify] and [plan], which document
+# them once.
+OVERRIDES = {"portfolios.notify": "notify", "portfolios.plan": "plan"}
+# Tables whose keys are the user's (asset classes) or a source kind's (its own model).
+FREE_FORM = (Targets, SourceOptions)
+
+
+def inner_types(annotation: Any) -> Iterator[Any]:
+    """The types inside ``X | None``, ``list[X]``, ``dict[str, X]``, ``Annotated[X, ...]``."""
+    if get_origin(annotation) in (Union, types.UnionType, list, dict) or get_args(annotation):
+        for argument in get_args(annotation):
+            yield from inner_types(argument)
+    else:
+        yield annotation
+
+
+def is_a(annotation: Any, kinds: tuple[type, ...]) -> bool:
+    return any(isinstance(t, type) and issubclass(t, kinds) for t in inner_types(annotation))
+
+
+def setting_paths(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str, bool]:
+    """Every setting's dotted path (``portfolios.schedule.every``), and whether the user (or
+    a source kind) names the keys inside it."""
+    paths: dict[str, bool] = {}
+    for name, field in model.model_fields.items():
+        path, free_form = prefix + name, is_a(field.annotation, FREE_FORM)
+        paths[path] = free_form
+        if free_form:
+            continue
+        for inner in inner_types(field.annotation):
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                paths |= setting_paths(inner, f"{path}.")
+    return paths
+
+
+SETTINGS = setting_paths()
+SECTION = re.compile(r"^\[\[?([\w.]+)\]\]?")
+KEY = re.compile(r"^([a-z_][a-z0-9_]*)\s*=")  # settings are lower case; env vars are not
+
+
+def table_paths(table: dict[str, Any], prefix: str) -> Iterator[str]:
+    for key, value in table.items():
+        yield prefix + key
+        if isinstance(value, dict):
+            yield from table_paths(value, f"{prefix}{key}.")
+
+
+def documented_in_example(text: str) -> set[str]:
+    """The dotted paths the example sets or shows in a ``# key = ...`` comment."""
+    paths: set[str] = set()
+    prefix = ""
+    for line in text.splitlines():
+        line = line.strip()
+        if section := SECTION.match(line):
+            paths.add(section[1])
+            prefix = f"{section[1]}."
+            continue
+        assignment = line.removeprefix("#").strip()
+        if key := KEY.match(assignment):
+            paths.add(prefix + key[1])
+            # An inline table documents the keys it shows; a line that is not TOML alone
+            # (prose after the value, a value continued on the next lines) names its key.
+            with contextlib.suppress(tomllib.TOMLDecodeError):
+                paths.update(table_paths(tomllib.loads(assignment), prefix))
+    return paths
+
+
+def mentioned_in_readme(key: str, readme: str) -> bool:
+    """As code (`` `key` ``, `` `api.key` ``, `` `key = ...` ``), set in a TOML example, or
+    as a table's header (``[api]``, ``[[portfolios]]``)."""
+    as_code = rf"`(?:[\w.\[\]]+\.)?{key}(?:\s*=[^`]*)?`"
+    as_toml = rf"(?m)(?:^\s*#?\s*|[{{,]\s*){key}\s*="
+    as_header = rf"\[\[?{key}\]\]?"
+    return any(re.search(pattern, readme) for pattern in (as_code, as_toml, as_header))
+
+
+def documented(path: str, example: set[str]) -> bool:
+    for portfolio_table, section in OVERRIDES.items():
+        if path.startswith(f"{portfolio_table}."):
+            path = section + path.removeprefix(portfolio_table)
+    return path in example
+
+
+def test_the_example_config_loads_and_validates() -> None:
+    settings = load_settings(EXAMPLE)
+    assert [portfolio.id for portfolio in settings.portfolios] == ["family"]
+
+
+def test_every_setting_is_in_the_example_config() -> None:
+    example = documented_in_example(EXAMPLE.read_text(encoding="utf-8"))
+    missing = [path for path in SETTINGS if not documented(path, example)]
+    assert missing == [], "set these, or show them in a `# key = ...` comment, in the example"
+
+
+def test_the_example_config_documents_no_key_the_settings_lack() -> None:
+    """A commented-out key is not validated when the file loads: a typo would stay."""
+    example = documented_in_example(EXAMPLE.read_text(encoding="utf-8"))
+    free_form = [path for path, free in SETTINGS.items() if free]
+    unknown = [
+        path
+        for path in sorted(example)
+        if path not in SETTINGS and not any(path.startswith(f"{f}.") for f in free_form)
+    ]
+    assert unknown == []
+
+
+def test_a_portfolios_notify_and_plan_tables_take_only_keys_of_notify_and_plan() -> None:
+    for portfolio_table, section in OVERRIDES.items():
+        own = {p.removeprefix(portfolio_table) for p in SETTINGS if p.startswith(portfolio_table)}
+        assert own <= {p.removeprefix(section) for p in SETTINGS if p.startswith(section)}
+
+
+def test_every_setting_and_source_option_is_in_the_readme() -> None:
+    readme = README.read_text(encoding="utf-8")
+    keys = {path.rsplit(".", 1)[-1] for path in SETTINGS}
+    keys |= {name for kind in BUILTIN_KINDS for name in kind.model_fields}
+    assert sorted(key for key in keys if not mentioned_in_readme(key, readme)) == []
