@@ -154,7 +154,7 @@ def test_tick_shows_a_progress_bar_on_a_terminal(
     assert "tick family @ " in shown
 
 
-def test_a_tick_of_holdings_worth_10_to_the_19_fails_naming_the_field(
+def test_a_tick_of_a_holding_worth_10_to_the_19_fails_naming_the_line(
     runner: CliRunner, tmp_path: Path, database_url: str
 ) -> None:
     huge = "symbol,asset_class,value\nVTI,stocks,10000000000000000000\nBND,bonds,40\n"
@@ -163,6 +163,19 @@ def test_a_tick_of_holdings_worth_10_to_the_19_fails_naming_the_field(
     assert result.exit_code == 1, result.output
     assert result.stdout.startswith("tick huge @ ")
     assert (
-        ": failed, error: huge: holdings: the holdings' sum 1.000000000000000004e+19 is too "
-        "large: numbers must be below 10^18 (1,000,000,000,000,000,000), "
+        f": failed, error: csv {tmp_path / 'huge.csv'}: line 2: value: 1e+19 is too large: "
+        "numbers must be below 10^18 (1,000,000,000,000,000,000), "
+    ) in result.stdout
+
+
+def test_a_tick_of_holdings_summing_past_10_to_the_18_fails_naming_them(
+    runner: CliRunner, tmp_path: Path, database_url: str
+) -> None:
+    huge = "symbol,asset_class,value\nVTI,stocks,9e17\nBND,bonds,9e17\n"
+    config = write_config(tmp_path, database_url, {"huge": huge})
+    result = runner.invoke(app, ["--config", str(config), "tick"])
+    assert result.exit_code == 1, result.output
+    assert (
+        ": failed, error: huge: holdings: the holdings' sum 1.8e+18 is too large: "
+        "numbers must be below 10^18 (1,000,000,000,000,000,000), "
     ) in result.stdout
