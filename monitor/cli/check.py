@@ -12,7 +12,14 @@ from typing import Any
 
 import typer
 
-from monitor.allocation import DriftPolicy, Targets, compute_allocation, parse_targets, to_decimal
+from monitor.allocation import (
+    DriftPolicy,
+    Holding,
+    Targets,
+    compute_allocation,
+    parse_targets,
+    to_decimal,
+)
 from monitor.api.schemas import calculate_response
 from monitor.cli.app import app, out, state_of
 from monitor.cli.render import report_table
@@ -20,6 +27,8 @@ from monitor.errors import InputError, UnknownPortfolioError
 from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.settings import PlanSettings, Settings
 from monitor.sources import read_holdings_file
+
+ACCOUNTS_LISTED = 5  # named in the error when a file holds several
 
 
 class ReportFormat(StrEnum):
@@ -62,6 +71,28 @@ def targets_option(raw: str) -> Targets:
     return parse_targets(found, "--targets")
 
 
+def one_account(held: list[Holding], account: str | None, path: Path) -> list[Holding]:
+    """The holdings of ``account``; without one, of the file's only portfolio. Several
+    accounts are several portfolios: merged, their report would be nobody's."""
+    if account is not None:
+        held = [h for h in held if h.account == account]
+        if not held:
+            raise InputError("--account", f"no holdings for account {account!r} in {path}")
+        return held
+    named = sorted({h.account for h in held if h.account is not None})
+    if len(named) > 1:
+        shown = ", ".join(named[:ACCOUNTS_LISTED])
+        more = len(named) - ACCOUNTS_LISTED
+        listing = f"{shown} and {more} more" if more > 0 else shown
+        raise InputError(
+            "--account",
+            f"{path} holds {len(named)} accounts ({listing}); choose one with --account",
+        )
+    if named and any(h.account is None for h in held):
+        raise InputError("--holdings", f"{path}: some holdings name an account and others do not")
+    return held
+
+
 def configured(
     settings: Settings, portfolio: str | None
 ) -> tuple[Targets, DriftPolicy, PlanSettings]:
@@ -78,7 +109,10 @@ def configured(
 def check(
     ctx: typer.Context,
     holdings: Path = typer.Option(
-        ..., "--holdings", "-H", help="Holdings file: .json (the seed's shape) or .csv."
+        ...,
+        "--holdings",
+        "-H",
+        help="Holdings file: .json (the seed's shape), .yaml / .yml or .csv.",
     ),
     portfolio_value: str | None = typer.Option(
         None,
@@ -139,7 +173,9 @@ def check(
         metavar="FRACTION",
         help="--rebalance-to band_edge: how far into the band, as a share of its width (0.5).",
     ),
-    account: str | None = typer.Option(None, help="Only this account of a multi-account file."),
+    account: str | None = typer.Option(
+        None, help="The account to check, in a file holding several (an account column)."
+    ),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f"),
 ) -> None:
     """Report drift from target for a holdings file, and a plan to rebalance it.
@@ -148,11 +184,7 @@ def check(
     """
     settings = state_of(ctx).settings
     goal, policy, plan_settings = configured(settings, portfolio)
-    held = read_holdings_file(holdings)
-    if account is not None:
-        held = [h for h in held if h.account == account]
-        if not held:
-            raise InputError("--account", f"no holdings for account {account!r} in {holdings}")
+    held = one_account(read_holdings_file(holdings), account, holdings)
     if targets is not None:
         goal = targets_option(targets)
     given_threshold = decimal_option(threshold, "--threshold", most=Decimal(100))

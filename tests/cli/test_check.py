@@ -420,7 +420,52 @@ def test_check_a_value_of_10_to_the_27_exits_2_naming_the_field(
 def test_check_a_csv_summing_past_10_to_the_18_exits_2_naming_holdings(
     runner: CliRunner, tmp_path: Path
 ) -> None:
-    path = write(tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,1e27\n")
-    result = runner.invoke(app, ["check", "--holdings", str(path)])
+    rows = "symbol,asset_class,value\nVTI,stocks,9e17\nVXUS,stocks,9e17\n"
+    result = runner.invoke(app, ["check", "--holdings", str(write(tmp_path / "h.csv", rows))])
     assert result.exit_code == 2
-    assert "holdings: the holdings' sum 1e+27 is too large" in result.stderr
+    assert result.stderr.strip() == (
+        "Error: holdings: the holdings' sum 1.8e+18 is too large: "
+        "numbers must be below 10^18 (1,000,000,000,000,000,000)"
+    )
+
+
+ACCOUNTS_CSV = "account,symbol,asset_class,value\n" + "".join(
+    f"{name},VTI,stocks,60\n{name},BND,bonds,{40 + n}\n"
+    for n, name in enumerate(["ira", "roth", "kid-1", "kid-2", "kid-3", "trust", "joint"])
+)
+
+
+def test_check_a_file_of_several_accounts_without_account_exits_2_listing_a_few(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "accounts.csv", ACCOUNTS_CSV)
+    result = runner.invoke(app, ["check", "-H", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: --account: {path} holds 7 accounts (ira, joint, kid-1, kid-2, kid-3 and 2 "
+        "more); choose one with --account"
+    )
+
+
+def test_check_with_account_reports_that_account_alone(runner: CliRunner, tmp_path: Path) -> None:
+    path = write(tmp_path / "accounts.csv", ACCOUNTS_CSV)
+    result = runner.invoke(
+        app,
+        ["check", "-H", str(path), "--account", "roth", "--targets", '{"stocks": 60, "bonds": 40}'],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Portfolio value 101.00 ")
+
+
+def test_check_of_a_file_of_one_account_needs_no_account_option(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "h.csv", "account,symbol,asset_class,value\nira,VTI,stocks,60\n")
+    result = runner.invoke(app, ["check", "-H", str(path), "--targets", '{"stocks": 100}'])
+    assert result.exit_code == 0, result.output
+
+
+def test_check_help_names_every_holdings_format(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["check", "--help"])
+    text = " ".join(result.stdout.split())  # as wrapped to the terminal's width
+    assert "Holdings file: .json (the seed's shape), .yaml / .yml or .csv." in text
