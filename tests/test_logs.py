@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.logs import configure_for, configure_logging, settings_secrets
-from monitor.settings import Settings
+from monitor.settings import Settings, load_settings
 from tests.fixtures.sinks import free_port
 
 TOKEN = "api-token-0123456789"
@@ -92,6 +92,18 @@ def test_secrets_are_masked_in_messages_and_tracebacks_from_any_logger(
     for secret in (TOKEN, BOT_TOKEN.partition(":")[2], DB_PASSWORD, "k-42-secret"):
         assert secret not in err
     assert err.count("****") >= 5
+
+
+def test_the_configured_log_level_hides_the_lines_below_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "allocation-monitor.toml"
+    config.write_text('log_level = "WARNING"\n', encoding="utf-8")
+    configure_for(load_settings(config), None)
+    logging.getLogger("monitor.example").info("tick family: ok")
+    logging.getLogger("monitor.example").warning("tick family failed")
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.endswith(" WARNING monitor.example: tick family failed")
 
 
 @pytest.fixture
