@@ -40,7 +40,7 @@ def plan_request(
 ) -> PlanRequest:
     """A plan in one of ``modes``: ``sell_only`` raises one of ``raise_shares`` of the
     portfolio's value in cash, the others invest ``cash``."""
-    mode: PlanMode = draw(st.sampled_from(modes))  # type: ignore[arg-type]
+    mode: PlanMode = draw(st.sampled_from(modes))
     if mode == "sell_only":
         share = draw(st.sampled_from(raise_shares))
         raised = (report.portfolio_value * share).quantize(Decimal("0.01"))
