@@ -39,7 +39,7 @@ from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.allocation import DEFAULT_TARGETS, compute_allocation
+from monitor.allocation import DEFAULT_TARGETS, Allocator
 from monitor.collection import collection_paused
 from monitor.pipeline import drift_policy, run_tick, split_accounts
 from monitor.settings import load_settings
@@ -102,10 +102,10 @@ def child_tick(config: Path, profile: bool) -> dict[str, Any]:
         started = time.perf_counter()
         accounts = split_accounts(entry.source.fetch(), entry.source.describe())
         read_s = time.perf_counter() - started
-        policy, targets = drift_policy(settings, entry), settings.targets_of(entry)
         started = time.perf_counter()
+        allocator = Allocator(settings.targets_of(entry), drift_policy(settings, entry))
         for holdings in accounts.values():
-            compute_allocation(holdings, targets, policy)
+            allocator.report(holdings)
         compute_s = time.perf_counter() - started
     return {
         "seconds": seconds,

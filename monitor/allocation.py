@@ -3,18 +3,18 @@
 Pure: no I/O, no clock, no database. Money and percents are ``Decimal`` at full precision
 inside; rounding to two places (half-up) happens only where values are shown. Targets (a
 tree of classes, with options) live in ``targets``, bands and the drift policy in ``bands``,
-holdings and how they split across classes in ``holdings``; their names are re-exported here
-for the code that imports them from the engine.
+holdings and how they split across classes in ``holdings``, the report in ``reports``; their
+names are re-exported here for the code that imports them from the engine.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from operator import attrgetter
 
-from monitor.bands import DEFAULT_THRESHOLD, BreachRule, DriftPolicy
+from monitor.bands import DEFAULT_THRESHOLD, Band, BreachRule, DriftPolicy
 from monitor.errors import InputError
 from monitor.holdings import Holding, all_slices, make_holding
 from monitor.numbers import (
@@ -27,6 +27,7 @@ from monitor.numbers import (
     to_decimal,
     total,
 )
+from monitor.reports import Action, AllocationReport, ClassAllocation, RebalancingAction
 from monitor.targets import TARGET_SUM_TOLERANCE, Targets, parse_targets
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "TARGET_SUM_TOLERANCE",
     "Action",
     "AllocationReport",
+    "Allocator",
     "BreachRule",
     "ClassAllocation",
     "DriftPolicy",
@@ -60,112 +62,7 @@ DEFAULT_TARGETS: dict[str, Decimal] = {
     "cash": Decimal(5),
 }
 
-Action = Literal["BUY", "SELL"]
-
-
-@dataclass(frozen=True, slots=True)
-class ClassAllocation:
-    asset_class: str
-    current_value: Decimal
-    current_percent: Decimal
-    target_percent: Decimal
-    target_value: Decimal
-    difference: Decimal  # current - target value: what a trade to target moves, signed
-    drift: Decimal
-    breach: BreachRule | None  # the rule that makes it need rebalancing, else None
-    rule_fired: BreachRule | None  # the rule its drift breaks, even if the trade is too small
-    below_minimum: bool  # outside its band, but its trade back is below ``min_trade``
-    band_lower: Decimal  # its band, in percent of the portfolio
-    band_upper: Decimal
-    edge_value: Decimal  # its value at the nearest edge of its tolerance band
-    goal_value: Decimal  # what rebalancing brings it to: target, or the tolerance band's edge
-    parent: str | None = None  # stocks, for stocks/us
-    leaf: bool = True  # holdings sit in leaves; a parent's value is its children's
-
-    @property
-    def needs_rebalancing(self) -> bool:
-        return self.breach is not None
-
-    @property
-    def trade_amount(self) -> Decimal:
-        """The money to trade to reach the goal (target or band edge); never negative."""
-        return abs(self.goal_value - self.current_value)
-
-    def alert_line(self) -> str:
-        """The seed's wording: ``STOCKS: under-allocated by 35.32% (current: ...)``."""
-        direction = "under" if self.drift < 0 else "over"
-        return (
-            f"{self.asset_class.upper()}: {direction}-allocated by {abs(round2(self.drift))}% "
-            f"(current: {round2(self.current_percent)}%, target: {round2(self.target_percent)}%)"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class RebalancingAction:
-    asset_class: str
-    action: Action
-    amount: Decimal
-    current_percent: Decimal
-    target_percent: Decimal
-    drift: Decimal
-    amount_to_target: Decimal
-    amount_to_band_edge: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class AllocationReport:
-    portfolio_value: Decimal
-    holdings_value: Decimal
-    unallocated_value: Decimal
-    classes: tuple[ClassAllocation, ...]
-    policy: DriftPolicy
-    holdings: tuple[Holding, ...]
-    targets: Targets
-
-    @property
-    def total_drift(self) -> Decimal:
-        """Sum of |drift| over the classes holdings sit in (all of them, without sub-classes)."""
-        return total(abs(c.drift) for c in self.classes if c.leaf)
-
-    @property
-    def needs_rebalancing(self) -> bool:
-        return any(c.needs_rebalancing for c in self.classes)
-
-    @property
-    def breaching(self) -> tuple[ClassAllocation, ...]:
-        return tuple(c for c in self.classes if c.needs_rebalancing)
-
-    @property
-    def below_minimum(self) -> tuple[ClassAllocation, ...]:
-        return tuple(c for c in self.classes if c.below_minimum)
-
-    @property
-    def worst_drift(self) -> Decimal:
-        return max((abs(c.drift) for c in self.classes), default=ZERO)
-
-    @property
-    def alerts(self) -> list[str]:
-        return [c.alert_line() for c in self.breaching]
-
-    @property
-    def actions(self) -> tuple[RebalancingAction, ...]:
-        """One per breaching class: back to its goal (target, or the band edge)."""
-        return tuple(
-            RebalancingAction(
-                asset_class=c.asset_class,
-                action="BUY" if c.difference < 0 else "SELL",
-                amount=c.trade_amount,
-                current_percent=c.current_percent,
-                target_percent=c.target_percent,
-                drift=c.drift,
-                amount_to_target=abs(c.difference),
-                amount_to_band_edge=abs(c.edge_value - c.current_value),
-            )
-            for c in self.breaching
-        )
-
-    def target_of(self, asset_class: str) -> ClassAllocation:
-        return next(c for c in self.classes if c.asset_class == asset_class)
+LABEL, WEIGHTS = attrgetter("asset_class"), attrgetter("weights")
 
 
 def class_values(holdings: Iterable[Holding]) -> dict[str, Decimal]:
@@ -207,94 +104,157 @@ def compute_allocation(
     holding counts in the classes it names, split by its weights and by sub-class weights;
     ``report.holdings`` are those single-class slices.
     """
-    goal = Targets.flat(targets)
-    pieces = all_slices(holdings, goal)
-    held = class_values(pieces)
-    holdings_value = total(held.values())
-    whole = portfolio_total(holdings_value, portfolio_value)
-    order, parents = class_tree(goal, held)
-    values = dict.fromkeys(order, ZERO) | held
-    for klass in reversed(order):  # children come after their parent: sum bottom-up
-        parent = parents[klass]
-        if parent is not None:
+    return Allocator(targets, policy).report(holdings, portfolio_value)
+
+
+@dataclass(frozen=True, slots=True)
+class ClassRule:
+    """What a class's allocation takes from the targets and the policy alone."""
+
+    target_percent: Decimal
+    band: Band
+    band_lower: Decimal
+    band_upper: Decimal
+    parent: str | None
+    leaf: bool
+
+
+class Allocator:
+    """``compute_allocation`` for many portfolios against the same targets and policy (a
+    tick of 10,000 accounts): what depends on those alone (each class's target, band and
+    place in the tree, which labels need no slicing) is worked out once, not per report."""
+
+    def __init__(self, targets: Mapping[str, Decimal], policy: DriftPolicy = DriftPolicy()) -> None:
+        self.goal = Targets.flat(targets)
+        self.policy = policy
+        self._targeted = frozenset(self.goal)
+        self._plain: dict[str, bool] = {}
+        # By the classes held without a target, in the order held: the report's classes
+        # (in order, with their rules), and the (class, parent) pairs to sum bottom-up.
+        self._trees: dict[
+            tuple[str, ...], tuple[list[tuple[str, ClassRule]], list[tuple[str, str]]]
+        ] = {}
+
+    def report(
+        self, holdings: Sequence[Holding], portfolio_value: Decimal | None = None
+    ) -> AllocationReport:
+        pieces = self.slices(holdings)
+        held = class_values(pieces)
+        holdings_value = total(held.values())
+        whole = portfolio_total(holdings_value, portfolio_value)
+        targeted = self._targeted
+        rules, sums = self.tree(tuple(klass for klass in held if klass not in targeted))
+        values = dict.fromkeys([klass for klass, _ in rules], ZERO) | held
+        for klass, parent in sums:  # children come after their parent: sum bottom-up
             values[parent] += values[klass]
-    has_children = {parent for parent in parents.values() if parent is not None}
-    classes = [
-        class_allocation(klass, values[klass], whole, goal, policy, parents[klass])
-        for klass in order
-    ]
-    return AllocationReport(
-        portfolio_value=whole,
-        holdings_value=holdings_value,
-        unallocated_value=whole - holdings_value,
-        classes=tuple(
-            c if c.asset_class not in has_children else replace(c, leaf=False) for c in classes
-        ),
-        policy=policy,
-        holdings=tuple(pieces),
-        targets=goal,
-    )
+        return AllocationReport(
+            portfolio_value=whole,
+            holdings_value=holdings_value,
+            unallocated_value=whole - holdings_value,
+            classes=tuple(
+                self.allocation(klass, rule, values[klass], whole) for klass, rule in rules
+            ),
+            policy=self.policy,
+            holdings=tuple(pieces),
+            targets=self.goal,
+        )
+
+    def slices(self, holdings: Sequence[Holding]) -> Sequence[Holding]:
+        """``all_slices``, with its common case (no weights, every label a leaf class of
+        its own) checked against the labels seen before."""
+        plain = self._plain
+        for label in set(map(LABEL, holdings)):
+            if label not in plain:
+                goal = self.goal
+                plain[label] = (
+                    ":" not in label
+                    and goal.resolve(label) == label
+                    and not goal.spec(label).children
+                )
+            if not plain[label]:
+                return all_slices(holdings, self.goal)
+        if set(map(WEIGHTS, holdings)) <= {None}:
+            return holdings
+        return all_slices(holdings, self.goal)
+
+    def tree(
+        self, untargeted: tuple[str, ...]
+    ) -> tuple[list[tuple[str, ClassRule]], list[tuple[str, str]]]:
+        found = self._trees.get(untargeted)
+        if found is None:
+            order, parents = class_tree(self.goal, untargeted)
+            has_children = {parent for parent in parents.values() if parent is not None}
+            rules = [
+                (klass, self.rule(klass, parents[klass], klass not in has_children))
+                for klass in order
+            ]
+            sums = [(k, p) for k in reversed(order) if (p := parents[k]) is not None]
+            found = self._trees[untargeted] = (rules, sums)
+        return found
+
+    def rule(self, klass: str, parent: str | None, leaf: bool) -> ClassRule:
+        spec = self.goal.spec(klass)
+        target_percent = spec.percent
+        band = self.policy.band_for(spec)
+        return ClassRule(
+            target_percent=target_percent,
+            band=band,
+            band_lower=max(ZERO, target_percent - band.below),
+            band_upper=min(HUNDRED, target_percent + band.above),
+            parent=parent,
+            leaf=leaf,
+        )
+
+    def allocation(
+        self, klass: str, rule: ClassRule, value: Decimal, whole: Decimal
+    ) -> ClassAllocation:
+        policy, band, target_percent = self.policy, rule.band, rule.target_percent
+        current_percent = value / whole * HUNDRED
+        target_value = whole * target_percent / HUNDRED
+        drift = current_percent - target_percent
+        fired = policy.classify(drift, band)
+        edge_value = whole * (target_percent + policy.edge_drift(drift, band)) / HUNDRED
+        goal_value = whole * (target_percent + policy.goal_drift(drift, band)) / HUNDRED
+        # A breach whose trade back is smaller than the minimum trade is not worth an alert.
+        too_small = fired is not None and abs(goal_value - value) < policy.min_trade
+        return ClassAllocation(
+            asset_class=klass,
+            current_value=value,
+            current_percent=current_percent,
+            target_percent=target_percent,
+            target_value=target_value,
+            difference=value - target_value,
+            drift=drift,
+            breach=None if too_small else fired,
+            rule_fired=fired,
+            below_minimum=too_small,
+            band_lower=rule.band_lower,
+            band_upper=rule.band_upper,
+            edge_value=edge_value,
+            goal_value=goal_value,
+            parent=rule.parent,
+            leaf=rule.leaf,
+        )
 
 
-def class_tree(
-    goal: Targets, held: Mapping[str, Decimal]
-) -> tuple[list[str], dict[str, str | None]]:
+def class_tree(goal: Targets, untargeted: Iterable[str]) -> tuple[list[str], dict[str, str | None]]:
     """Every class in report order, each parent followed by its children (targeted first,
     then those held without a target), then top-level classes held without one; and the
     parent of each."""
     parents: dict[str, str | None] = {name: goal.spec(name).parent for name in goal}
-    untargeted: dict[str | None, list[str]] = {}
-    for klass in held:
-        if klass not in goal:
-            parents[klass] = goal.parent_of_untargeted(klass)
-            untargeted.setdefault(parents[klass], []).append(klass)
+    under: dict[str | None, list[str]] = {}
+    for klass in untargeted:
+        parents[klass] = goal.parent_of_untargeted(klass)
+        under.setdefault(parents[klass], []).append(klass)
     order: list[str] = []
 
     def visit(name: str) -> None:
         order.append(name)
         for child in goal.spec(name).children:
             visit(child)
-        order.extend(untargeted.get(name, []))
+        order.extend(under.get(name, []))
 
     for name in goal.top_level:
         visit(name)
-    order.extend(untargeted.get(None, []))
+    order.extend(under.get(None, []))
     return order, parents
-
-
-def class_allocation(
-    klass: str,
-    value: Decimal,
-    whole: Decimal,
-    targets: Targets,
-    policy: DriftPolicy,
-    parent: str | None,
-) -> ClassAllocation:
-    spec = targets.spec(klass)
-    target_percent = spec.percent
-    current_percent = value / whole * HUNDRED
-    target_value = whole * target_percent / HUNDRED
-    drift = current_percent - target_percent
-    band = policy.band_for(spec)
-    rule = policy.classify(drift, band)
-    edge_value = whole * (target_percent + policy.edge_drift(drift, band)) / HUNDRED
-    goal_value = whole * (target_percent + policy.goal_drift(drift, band)) / HUNDRED
-    # A breach whose trade back is smaller than the minimum trade is not worth an alert.
-    too_small = rule is not None and abs(goal_value - value) < policy.min_trade
-    return ClassAllocation(
-        asset_class=klass,
-        current_value=value,
-        current_percent=current_percent,
-        target_percent=target_percent,
-        target_value=target_value,
-        difference=value - target_value,
-        drift=drift,
-        breach=None if too_small else rule,
-        rule_fired=rule,
-        below_minimum=too_small,
-        band_lower=max(ZERO, target_percent - band.below),
-        band_upper=min(HUNDRED, target_percent + band.above),
-        edge_value=edge_value,
-        goal_value=goal_value,
-        parent=parent,
-    )

@@ -24,7 +24,7 @@ from monitor.alerting import (
     decide_source_failure,
     decide_source_recovery,
 )
-from monitor.allocation import AllocationReport, DriftPolicy, Holding, compute_allocation
+from monitor.allocation import AllocationReport, Allocator, DriftPolicy, Holding
 from monitor.collection import collection_paused
 from monitor.errors import ClaimLostError, InputError, SourceError
 from monitor.notify.alert_plans import AlertPlanner
@@ -165,13 +165,13 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
         log.exception("source of %s raised unexpectedly", entry.id)
         return record_failure(context, f"source error: {type(error).__name__}: {error}", sessions)
     taken_at = clock()
-    policy = drift_policy(settings, entry)
-    targets = settings.targets_of(entry)
+    # One for all the accounts: their targets and policy are read once, not per account.
+    allocator = Allocator(settings.targets_of(entry), drift_policy(settings, entry))
     reports: dict[str, AllocationReport] = {}
     problems: list[str] = []
     for account, holdings in accounts.items():
         try:
-            reports[account_id(entry, account)] = compute_allocation(holdings, targets, policy)
+            reports[account_id(entry, account)] = allocator.report(holdings)
         except InputError as error:
             problems.append(f"{account_id(entry, account)}: {error}")
     if not reports:

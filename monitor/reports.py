@@ -1,0 +1,119 @@
+"""The engine's report: each class's allocation, and the actions that rebalance it. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal
+
+from monitor.bands import BreachRule, DriftPolicy
+from monitor.holdings import Holding
+from monitor.numbers import ZERO, round2, total
+from monitor.targets import Targets
+
+Action = Literal["BUY", "SELL"]
+
+
+@dataclass(frozen=True, slots=True)
+class ClassAllocation:
+    asset_class: str
+    current_value: Decimal
+    current_percent: Decimal
+    target_percent: Decimal
+    target_value: Decimal
+    difference: Decimal  # current - target value: what a trade to target moves, signed
+    drift: Decimal
+    breach: BreachRule | None  # the rule that makes it need rebalancing, else None
+    rule_fired: BreachRule | None  # the rule its drift breaks, even if the trade is too small
+    below_minimum: bool  # outside its band, but its trade back is below ``min_trade``
+    band_lower: Decimal  # its band, in percent of the portfolio
+    band_upper: Decimal
+    edge_value: Decimal  # its value at the nearest edge of its tolerance band
+    goal_value: Decimal  # what rebalancing brings it to: target, or the tolerance band's edge
+    parent: str | None = None  # stocks, for stocks/us
+    leaf: bool = True  # holdings sit in leaves; a parent's value is its children's
+
+    @property
+    def needs_rebalancing(self) -> bool:
+        return self.breach is not None
+
+    @property
+    def trade_amount(self) -> Decimal:
+        """The money to trade to reach the goal (target or band edge); never negative."""
+        return abs(self.goal_value - self.current_value)
+
+    def alert_line(self) -> str:
+        """The seed's wording: ``STOCKS: under-allocated by 35.32% (current: ...)``."""
+        direction = "under" if self.drift < 0 else "over"
+        return (
+            f"{self.asset_class.upper()}: {direction}-allocated by {abs(round2(self.drift))}% "
+            f"(current: {round2(self.current_percent)}%, target: {round2(self.target_percent)}%)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RebalancingAction:
+    asset_class: str
+    action: Action
+    amount: Decimal
+    current_percent: Decimal
+    target_percent: Decimal
+    drift: Decimal
+    amount_to_target: Decimal
+    amount_to_band_edge: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class AllocationReport:
+    portfolio_value: Decimal
+    holdings_value: Decimal
+    unallocated_value: Decimal
+    classes: tuple[ClassAllocation, ...]
+    policy: DriftPolicy
+    holdings: tuple[Holding, ...]
+    targets: Targets
+
+    @property
+    def total_drift(self) -> Decimal:
+        """Sum of |drift| over the classes holdings sit in (all of them, without sub-classes)."""
+        return total(abs(c.drift) for c in self.classes if c.leaf)
+
+    @property
+    def needs_rebalancing(self) -> bool:
+        return any(c.needs_rebalancing for c in self.classes)
+
+    @property
+    def breaching(self) -> tuple[ClassAllocation, ...]:
+        return tuple(c for c in self.classes if c.needs_rebalancing)
+
+    @property
+    def below_minimum(self) -> tuple[ClassAllocation, ...]:
+        return tuple(c for c in self.classes if c.below_minimum)
+
+    @property
+    def worst_drift(self) -> Decimal:
+        return max((abs(c.drift) for c in self.classes), default=ZERO)
+
+    @property
+    def alerts(self) -> list[str]:
+        return [c.alert_line() for c in self.breaching]
+
+    @property
+    def actions(self) -> tuple[RebalancingAction, ...]:
+        """One per breaching class: back to its goal (target, or the band edge)."""
+        return tuple(
+            RebalancingAction(
+                asset_class=c.asset_class,
+                action="BUY" if c.difference < 0 else "SELL",
+                amount=c.trade_amount,
+                current_percent=c.current_percent,
+                target_percent=c.target_percent,
+                drift=c.drift,
+                amount_to_target=abs(c.difference),
+                amount_to_band_edge=abs(c.edge_value - c.current_value),
+            )
+            for c in self.breaching
+        )
+
+    def target_of(self, asset_class: str) -> ClassAllocation:
+        return next(c for c in self.classes if c.asset_class == asset_class)
