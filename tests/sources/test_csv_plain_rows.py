@@ -11,6 +11,7 @@ from monitor.errors import SourceError
 from monitor.sources.csv import (
     Columns,
     NotPlain,
+    SeenSymbols,
     open_csv,
     parse_csv,
     plain_holding,
@@ -146,6 +147,32 @@ def test_a_plain_file_reads_as_it_does_row_by_row(text: str) -> None:
 )
 def test_a_number_too_large_for_the_store_is_named_by_its_line(text: str) -> None:
     with pytest.raises(SourceError, match=r"line 3: .* is too large"):
+        parse_csv(text, "test")
+
+
+def test_symbols_seen_are_told_apart_by_account_across_runs_and_batches() -> None:
+    seen = SeenSymbols()
+    assert seen.add(["a", "a", "b", "b", None], ["X", "Y", "X", "Y", "X"])
+    assert seen.add(["a", "c", "c"], ["Z", "X", "Y"])  # a's rows again, later
+    assert not seen.add(["c", "b"], ["Z", "Y"])  # Y already in b
+    assert not SeenSymbols().add(["a", "b", "a"], ["X", "X", "X"])  # X twice in a
+    assert not SeenSymbols().add([None, None], ["X", "X"])
+
+
+@pytest.mark.parametrize(
+    ("repeat", "message"),
+    [
+        ("a-0,S3,stocks,1", "line 20002: symbol 'S3' in account 'a-0' already appears at line 5"),
+        ("a-1,S4,stocks,1", "line 20002: symbol 'S4' in account 'a-1' already appears at line 6"),
+    ],
+)
+def test_a_symbol_repeated_in_a_later_run_of_its_account_is_named(
+    repeat: str, message: str
+) -> None:
+    rows = [f"a-{n % 3},S{n},stocks,1" for n in range(25_000)]
+    rows[20_000] = repeat
+    text = "account,symbol,asset_class,value\n" + "\n".join(rows)
+    with pytest.raises(SourceError, match=message):
         parse_csv(text, "test")
 
 
