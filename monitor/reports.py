@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -72,15 +72,21 @@ class AllocationReport:
     policy: DriftPolicy
     holdings: tuple[Holding, ...]
     targets: Targets
+    # Read several times a report in a tick (its snapshot row, its alert decision, the
+    # tick's outcome): worked out once.
+    worst_drift: Decimal = field(init=False, repr=False, compare=False)
+    needs_rebalancing: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        worst = max((abs(c.drift) for c in self.classes), default=ZERO)
+        object.__setattr__(self, "worst_drift", worst)
+        breaching = any(c.needs_rebalancing for c in self.classes)
+        object.__setattr__(self, "needs_rebalancing", breaching)
 
     @property
     def total_drift(self) -> Decimal:
         """Sum of |drift| over the classes holdings sit in (all of them, without sub-classes)."""
         return total(abs(c.drift) for c in self.classes if c.leaf)
-
-    @property
-    def needs_rebalancing(self) -> bool:
-        return any(c.needs_rebalancing for c in self.classes)
 
     @property
     def breaching(self) -> tuple[ClassAllocation, ...]:
@@ -89,10 +95,6 @@ class AllocationReport:
     @property
     def below_minimum(self) -> tuple[ClassAllocation, ...]:
         return tuple(c for c in self.classes if c.below_minimum)
-
-    @property
-    def worst_drift(self) -> Decimal:
-        return max((abs(c.drift) for c in self.classes), default=ZERO)
 
     @property
     def alerts(self) -> list[str]:

@@ -3,6 +3,7 @@ the report ``compute_allocation`` gives it alone, to the last digit."""
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 
 from hypothesis import given, settings
@@ -63,3 +64,14 @@ def test_plain_targets_are_read_as_a_tree_once() -> None:
         ("bonds", Decimal(-10)),
     ]
     assert allocator.goal is report.targets
+
+
+def test_a_reports_worst_drift_and_need_of_rebalancing_follow_its_classes() -> None:
+    report = compute_allocation(
+        [holding("VTI", "stocks", 700), holding("BND", "bonds", 300)],
+        {"stocks": Decimal(60), "bonds": Decimal(40)},
+    )
+    assert (report.worst_drift, report.needs_rebalancing) == (Decimal(10), True)
+    calm = dataclasses.replace(report, classes=report.classes[:0])
+    assert (calm.worst_drift, calm.needs_rebalancing) == (Decimal(0), False)
+    assert calm != report
