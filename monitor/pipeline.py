@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import attrgetter
 from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -87,8 +89,9 @@ def drift_policy(settings: Settings, entry: PortfolioSettings) -> DriftPolicy:
 def split_accounts(holdings: list[Holding], source: str) -> dict[str | None, list[Holding]]:
     """``{None: all}`` for a single portfolio, else one list per account."""
     accounts: dict[str | None, list[Holding]] = {}
-    for holding in holdings:
-        accounts.setdefault(holding.account, []).append(holding)
+    # A run of one account's rows at a time: an export lists each account's rows together.
+    for account, run in groupby(holdings, key=attrgetter("account")):
+        accounts.setdefault(account, []).extend(run)
     if None in accounts and len(accounts) > 1:
         raise SourceError(source, "some holdings name an account and others do not")
     return accounts

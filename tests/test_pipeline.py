@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.allocation import Holding
-from monitor.pipeline import TickOutcome, run_tick
+from monitor.pipeline import TickOutcome, run_tick, split_accounts
 from monitor.settings import PortfolioSettings, Settings, load_settings
 from monitor.sources import SourceOptions
 from monitor.store.alert_states import load_alert_states
@@ -345,3 +345,14 @@ def test_an_entry_without_a_route_saves_its_alert_states_and_logs_the_unsent_not
     assert [s.drift_state for s in states.values()] == ["drifted", "drifted", "in_band"]
     assert states["clients/a-1"].drifted_since == SLOT
     assert sent == 0
+
+
+def test_accounts_whose_rows_are_interleaved_keep_their_holdings_in_order() -> None:
+    rows = [("a", "VTI"), ("b", "VTI"), ("b", "BND"), ("a", "BND"), ("a", "GLD"), ("c", "X")]
+    holdings = [Holding(symbol, "stocks", Decimal(1), account=account) for account, symbol in rows]
+    accounts = split_accounts(holdings, "test")
+    assert {a: [h.symbol for h in found] for a, found in accounts.items()} == {
+        "a": ["VTI", "BND", "GLD"],
+        "b": ["VTI", "BND"],
+        "c": ["X"],
+    }
