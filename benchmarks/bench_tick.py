@@ -3,11 +3,13 @@
 Writes one CSV of 10,000 accounts x 50 holdings (quantity and price; six asset classes),
 then times one tick of the entry that reads it: the real pipeline (parse, validate, compute
 10,000 reports, save 10,000 snapshots with their class and holding rows, decide and save
-alert states), on a fresh migrated database. Next to it, the floor: the same number of
-rows (snapshots, class rows, holding rows), already formatted, inserted with the driver's
-raw ``executemany`` into the same kind of fresh database. It prints both, their ratio, and
-the peak memory (RSS) of the process that ticked. Each measurement runs in its own process,
-a few times; the median is printed.
+alert states), on a fresh migrated database. Then, on that database, the steady state: the
+next day's tick over the same accounts, one holding in a hundred changed, where the
+portfolios and alert states exist (what a running daemon does every period). Next to them,
+the floor: the same number of rows (snapshots, class rows, holding rows), already formatted,
+inserted with the driver's raw ``executemany`` into the same kind of fresh database. It
+prints the ticks, the floor, their ratios, and the peak memory (RSS) of each process that
+ticked. Each measurement runs in its own process, a few times; the median is printed.
 
     .venv/bin/python benchmarks/bench_tick.py          # SQLite, and PostgreSQL too when
                                                         # MONITOR_TEST_POSTGRES_URL is set
@@ -31,7 +33,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -51,23 +53,31 @@ CLASSES = list(DEFAULT_TARGETS)
 ENTRY = "clients"
 
 
-def write_holdings(path: Path, accounts: int, holdings: int) -> None:
+FIRST, NEXT = "holdings.csv", "holdings-next.csv"  # the next day's: a few holdings changed
+CHANGED_EVERY = 100  # one holding in a hundred has another quantity the next day
+
+
+def write_holdings(folder: Path, accounts: int, holdings: int) -> None:
     rng = random.Random(7)
-    with path.open("w") as out:
-        out.write("account,symbol,asset_class,quantity,price\n")
+    with (folder / FIRST).open("w") as first, (folder / NEXT).open("w") as following:
+        for out in (first, following):
+            out.write("account,symbol,asset_class,quantity,price\n")
         for account in range(accounts):
             for n in range(holdings):
                 quantity = rng.randint(1, 2000)
                 price = f"{rng.randint(100, 50000) / 100:.2f}"
-                out.write(f"acct-{account:05d},SYM{n:03d},{CLASSES[n % 6]},{quantity},{price}\n")
+                row = f"acct-{account:05d},SYM{n:03d},{CLASSES[n % 6]},{{}},{price}\n"
+                first.write(row.format(quantity))
+                changed = (account * holdings + n) % CHANGED_EVERY == 0
+                following.write(row.format(quantity + 1 if changed else quantity))
 
 
-def write_config(folder: Path, database_url: str) -> Path:
+def write_config(folder: Path, database_url: str, holdings: str) -> Path:
     path = folder / f"bench-{uuid.uuid4().hex[:6]}.toml"
     path.write_text(
         f'[database]\nurl = "{database_url}"\n'
         f'[[portfolios]]\nid = "{ENTRY}"\nschedule = {{ every = "1d" }}\n'
-        'source = { kind = "csv", path = "holdings.csv" }\n'
+        f'source = {{ kind = "csv", path = "{holdings}" }}\n'
     )
     return path
 
@@ -76,18 +86,20 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
-def child_tick(config: Path, profile: bool) -> dict[str, Any]:
-    """One tick of the entry, on a database migrated first (not timed)."""
+def child_tick(config: Path, day: int, profile: bool) -> dict[str, Any]:
+    """One tick of the entry ``day`` days after the first, on a database migrated first (not
+    timed; day 0 needs a fresh one, a later day the one the tick before it wrote)."""
     settings = load_settings(config)
     engine = make_engine(settings.database.url)
     upgrade(engine)
     sessions = session_factory(engine)
     entry = settings.portfolios[0]
+    slot = SLOT + timedelta(days=day)
     before = peak_rss_mb()
     profiler = cProfile.Profile() if profile else None
     started = time.perf_counter()
     with profiler or contextlib.nullcontext():
-        outcome = run_tick(entry, settings, SLOT, sessions=sessions, clock=lambda: SLOT)
+        outcome = run_tick(entry, settings, slot, sessions=sessions, clock=lambda: slot)
     seconds = time.perf_counter() - started
     engine.dispose()
     if profiler is not None:
@@ -222,33 +234,39 @@ def measure(
     label: str, fresh_database: Callable[[], contextlib.AbstractContextManager[str]], args: Any
 ) -> None:
     folder = Path(args.folder)
-    ticks, floors = [], []
+    ticks: dict[str, list[dict[str, Any]]] = {"first": [], "steady": []}
+    floors = []
+    extra = ["--profile"] if args.profile else []
     for _ in range(args.runs):
         with fresh_database() as url:
-            config = write_config(folder, url)
-            extra = ["--profile"] if args.profile else []
-            ticks.append(run_child("tick", str(config), *extra))
+            config = write_config(folder, url, FIRST)
+            ticks["first"].append(run_child("tick", str(config), "0", *extra))
+            config = write_config(folder, url, NEXT)
+            ticks["steady"].append(run_child("tick", str(config), "1", *extra))
         with fresh_database() as url:
             floors.append(run_child("floor", url, str(args.accounts), str(args.holdings)))
-    tick_s = statistics.median(t["seconds"] for t in ticks)
     floor_s = statistics.median(f["seconds"] for f in floors)
-    peak = statistics.median(t["peak_mb"] for t in ticks)
-    baseline = statistics.median(t["baseline_mb"] for t in ticks)
     print(f"== {label}: {args.accounts:,} accounts x {args.holdings} holdings, {args.runs} run(s)")
-    print(f"   tick (parse, compute, save, alert states): {tick_s:8.2f} s   (median)")
-    print(f"   floor (raw executemany of {floors[0]['rows']:,} rows): {floor_s:8.2f} s")
-    print(f"   ratio tick / floor: {tick_s / floor_s:.2f}x")
-    read_s = statistics.median(t["read_s"] for t in ticks)
-    compute_s = statistics.median(t["compute_s"] for t in ticks)
-    rest = tick_s - read_s - compute_s
-    print(
-        f"   of the tick: read and validate {read_s:.2f} s, compute {compute_s:.2f} s, "
-        f"write and decide {rest:.2f} s"
-    )
-    print(f"   per account: {tick_s / args.accounts * 1000:.3f} ms")
-    print(f"   peak RSS of the tick process: {peak:.0f} MB (before the tick: {baseline:.0f} MB)")
-    print(f"   all runs: tick {[round(t['seconds'], 2) for t in ticks]}")
-    print(f"             floor {[round(f['seconds'], 2) for f in floors]}")
+    print(f"   floor (raw executemany of {floors[0]['rows']:,} rows): {floor_s:8.2f} s (median)")
+    print(f"      all runs: {[round(f['seconds'], 2) for f in floors]}")
+    for scenario, title in (
+        ("first", "first tick (new accounts: portfolios and alert states created)"),
+        ("steady", f"steady state (the next day, 1 holding in {CHANGED_EVERY} changed)"),
+    ):
+        runs = ticks[scenario]
+        tick_s = statistics.median(t["seconds"] for t in runs)
+        read_s = statistics.median(t["read_s"] for t in runs)
+        compute_s = statistics.median(t["compute_s"] for t in runs)
+        peak = statistics.median(t["peak_mb"] for t in runs)
+        baseline = statistics.median(t["baseline_mb"] for t in runs)
+        print(f"   {title}:")
+        print(f"      tick {tick_s:.2f} s (median), ratio tick / floor: {tick_s / floor_s:.2f}x")
+        print(
+            f"      of the tick: read and validate {read_s:.2f} s, compute {compute_s:.2f} s, "
+            f"write and decide {tick_s - read_s - compute_s:.2f} s"
+        )
+        print(f"      peak RSS of the process: {peak:.0f} MB (before the tick: {baseline:.0f} MB)")
+        print(f"      all runs: {[round(t['seconds'], 2) for t in runs]}")
 
 
 def main() -> None:
@@ -262,7 +280,7 @@ def main() -> None:
     if args.child:
         kind, *rest = args.child
         if kind == "tick":
-            answer = child_tick(Path(rest[0]), args.profile)
+            answer = child_tick(Path(rest[0]), int(rest[1]), args.profile)
         else:
             answer = child_floor(rest[0], int(rest[1]), int(rest[2]))
         print(json.dumps(answer))
@@ -270,9 +288,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-tick-") as folder:
         args.folder = folder
         started = time.perf_counter()
-        write_holdings(Path(folder) / "holdings.csv", args.accounts, args.holdings)
-        size = (Path(folder) / "holdings.csv").stat().st_size / 1e6
-        print(f"holdings.csv: {size:.1f} MB written in {time.perf_counter() - started:.1f} s")
+        write_holdings(Path(folder), args.accounts, args.holdings)
+        size = (Path(folder) / FIRST).stat().st_size / 1e6
+        print(f"{FIRST} and {NEXT}: {size:.1f} MB each, written in ", end="")
+        print(f"{time.perf_counter() - started:.1f} s")
 
         @contextlib.contextmanager
         def sqlite_database() -> Iterator[str]:
