@@ -21,6 +21,8 @@ from monitor.store.types import PRECISION, QUANTUM, SCALE, ExactDecimal
 BATCH_ROWS = 20_000  # bounds the memory of one executemany's parameters
 INTEGER_DIGITS = PRECISION - SCALE
 ROUNDING = Context(prec=PRECISION + 1)  # ExactDecimal's: one digit more than the column
+SHORT_TEXT = SCALE + 1  # a number's text this short has at most 10 places, 11 integer digits
+DIGITS = "0123456789"
 
 
 class StoredValues:
@@ -38,7 +40,14 @@ class StoredValues:
             # PostgreSQL's NUMERIC(28, 10) rounds half away from zero, as ExactDecimal
             # does, and refuses what does not fit.
             return number
+        if type(number) is not Decimal:  # an int, or a float ExactDecimal refuses
+            return self._exact.process_bind_param(number, self._dialect)
         text = str(number)  # twice as fast as format(), and the same but for exponents
+        # Most numbers: at most 11 characters, ending in a digit (not NaN or an infinity),
+        # without an exponent: at most 10 places and 18 integer digits, finite, as is.
+        # Checked without a method call (1.5 million values a tick).
+        if len(text) <= SHORT_TEXT and text[-1] in DIGITS and "E" not in text:
+            return text
         if "E" in text:
             text = format(number, "f")
         point = text.find(".")

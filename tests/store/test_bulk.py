@@ -24,6 +24,13 @@ VALUES = [
     "999999999999999999.99999999994",
     "1E+5",
     "2.5E-11",
+    "0E-7",
+    "12345678901",  # eleven characters: the common case's longest
+    "-1234567890",
+    "1.123456789",
+    "0.000001",
+    "123456789012",
+    "1.1234567890",
 ]
 
 
@@ -35,10 +42,17 @@ def test_a_decimal_is_stored_as_exact_decimal_stores_it_on_sqlite(raw: str) -> N
     assert StoredValues("sqlite", dialect).decimal(number) == expected
 
 
-@pytest.mark.parametrize("raw", ["1E+18", "NaN", "-Infinity"])
+@pytest.mark.parametrize("raw", ["1E+18", "NaN", "-Infinity", "sNaN", "Infinity"])
 def test_a_decimal_the_column_cannot_hold_is_refused(raw: str) -> None:
     with pytest.raises(ValueError):
         StoredValues("sqlite", sqlite.dialect()).decimal(Decimal(raw))
+
+
+def test_an_int_is_stored_and_a_float_refused_as_exact_decimal_does() -> None:
+    stored = StoredValues("sqlite", sqlite.dialect())
+    assert stored.decimal(1500) == "1500"  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        stored.decimal(1.5)  # type: ignore[arg-type]
 
 
 @given(
