@@ -2,40 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 
 from monitor.alerting import AlertState
 from monitor.store import models
-from monitor.store.bulk import StoredValues, insert_rows
-
-# Keeps each IN (...) list well under SQLite's limit on bound parameters.
-CHUNK = 5000
+from monitor.store.bulk import StoredValues, insert_rows, rows_where_in
 
 
-def chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
+class LoadedValues:
+    """A stored state's values as the driver returns them, each distinct time or set of
+    classes converted by its column type once: a tick's 10,000 states share a few."""
 
+    def __init__(self, dialect: Dialect) -> None:
+        columns = models.AlertState.__table__.c
 
-def to_domain(row: Row[Any]) -> AlertState:
-    return AlertState(
-        drift_state="drifted" if row.drift_state == "drifted" else "in_band",
-        notified_classes=frozenset(row.notified_classes),
-        notified_worst_drift=row.notified_worst_drift,
-        drifted_since=row.drifted_since,
-        last_notified_at=row.last_notified_at,
-        source_state="failing" if row.source_state == "failing" else "ok",
-        consecutive_failures=row.consecutive_failures,
-        stale_notified_at=row.stale_notified_at,
-        last_error=row.last_error,
-    )
+        def loaded(name: str) -> Callable[[Any], Any]:
+            processor = columns[name].type.dialect_impl(dialect).result_processor(dialect, None)
+            return processor or (lambda value: value)
+
+        self.moment = cache(loaded("updated_at"))  # every time column has this type
+        json_list = loaded("notified_classes")
+        self.json_classes = cache(lambda raw: frozenset(json_list(raw)))
+
+    def classes(self, raw: Any) -> frozenset[str]:
+        """JSON text on SQLite; PostgreSQL's driver decodes it (an unhashable list)."""
+        return self.json_classes(raw) if isinstance(raw, str) else frozenset(raw)
+
+    def state(self, row: Sequence[Any]) -> AlertState:
+        """A row of the ``STATE_COLUMNS`` after ``portfolio_id``."""
+        moment = self.moment
+        drift, classes, worst, since, notified, source, failures, stale, error = row
+        return AlertState(
+            drift_state="drifted" if drift == "drifted" else "in_band",
+            notified_classes=self.classes(classes),
+            notified_worst_drift=Decimal(worst),  # text on SQLite
+            drifted_since=moment(since),
+            last_notified_at=moment(notified),
+            source_state="failing" if source == "failing" else "ok",
+            consecutive_failures=failures,
+            stale_notified_at=moment(stale),
+            last_error=error,
+        )
 
 
 # The columns a state is saved in; on a new row, also the two columns no longer written,
@@ -104,16 +118,13 @@ def load_alert_states(
     ``lock`` takes row locks (PostgreSQL) so that a replica deciding the same portfolio
     waits for this transaction instead of deciding from a stale state.
     """
-    table = models.AlertState.__table__
-    columns = [table.c[name] for name in STATE_COLUMNS]
-    found: dict[str, AlertState] = {}
-    for part in chunks(portfolio_ids):
-        # Columns, not entities: loading 10,000 ORM objects cost five times as much.
-        query = select(*columns).where(table.c.portfolio_id.in_(part))
-        if lock:
-            query = query.with_for_update()
-        for row in session.execute(query):
-            found[row.portfolio_id] = to_domain(row)
+    dialect = session.get_bind().dialect
+    values = LoadedValues(dialect)
+    query = f"SELECT {', '.join(STATE_COLUMNS[:-1])} FROM {models.AlertState.__tablename__}"
+    # SQLite has no row locks: a write transaction holds the whole database (BEGIN IMMEDIATE).
+    lock_rows = " FOR UPDATE" if lock and dialect.name == "postgresql" else ""
+    rows = rows_where_in(session, query, STATE_COLUMNS[0], portfolio_ids, suffix=lock_rows)
+    found = {row[0]: values.state(row[1:]) for row in rows}
     return {pid: found.get(pid, AlertState()) for pid in portfolio_ids}
 
 

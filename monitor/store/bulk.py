@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from monitor.store.batches import batches
 from monitor.store.types import PRECISION, QUANTUM, SCALE, ExactDecimal
 
 BATCH_ROWS = 20_000  # bounds the memory of one executemany's parameters
@@ -103,3 +104,17 @@ def insert_rows(
         connection.exec_driver_sql(statement, batch)
         written += len(batch)
     return written
+
+
+def rows_where_in(
+    session: Session, query: str, column: str, values: Sequence[Any], *, suffix: str = ""
+) -> Iterator[Sequence[Any]]:
+    """The rows of ``query`` (``SELECT ... FROM ...``) whose ``column`` is one of ``values``,
+    as the driver returns them, a batch of values at a time (SQLite takes at most 32,766
+    bound parameters). Rendering an IN list of thousands costs SQLAlchemy more than the
+    query."""
+    connection = session.connection()
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    for part in batches(values):
+        statement = f"{query} WHERE {column} IN ({', '.join([marker] * len(part))}){suffix}"
+        yield from connection.exec_driver_sql(statement, tuple(part))

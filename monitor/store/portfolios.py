@@ -10,8 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import UnknownPortfolioError
-from monitor.store.batches import batches
-from monitor.store.bulk import insert_rows
+from monitor.store.bulk import insert_rows, rows_where_in
 from monitor.store.models import Portfolio
 from monitor.store.records import PortfolioRecord
 
@@ -29,13 +28,9 @@ def ensure_portfolios(
 
     Safe when replicas do it at once: an insert that loses the race is skipped, not an error.
     """
-    stored: dict[str, tuple[str, str | None]] = {}
-    for part in batches([p.id for p in portfolios]):
-        query = select(Portfolio.id, Portfolio.name, Portfolio.parent_id)
-        stored.update(
-            (id_, (name, parent))
-            for id_, name, parent in session.execute(query.where(Portfolio.id.in_(part)))
-        )
+    query = f"SELECT id, name, parent_id FROM {Portfolio.__tablename__}"
+    ids = [p.id for p in portfolios]
+    stored = {id_: (name, parent) for id_, name, parent in rows_where_in(session, query, "id", ids)}
     # Entries before their accounts, for the foreign key.
     new = sorted(
         (p for p in portfolios if p.id not in stored), key=lambda p: p.parent_id is not None

@@ -111,3 +111,21 @@ def test_only_the_states_that_changed_are_written(session: Session) -> None:
     )
     assert saved == 1
     assert [pid for pid in ("a", "b") if stored_rows(session, pid)] == ["b"]
+
+
+def test_the_states_of_more_portfolios_than_one_statement_takes_load_in_batches(
+    session: Session,
+) -> None:
+    ids = [f"clients/acct-{n:05d}" for n in range(12_000)]
+    with_portfolios(session, *ids)
+    states = {pid: DRIFTED if n % 2 else FAILING for n, pid in enumerate(ids)}
+    save_alert_states(session=session, states=states, previous={}, now=NOW)
+    loaded = load_alert_states(session=session, portfolio_ids=[*ids, "new"], lock=True)
+    assert loaded["new"] == AlertState()
+    assert [loaded[pid].status for pid in ids[:4]] == [
+        "source_failing",
+        "drifted",
+        "source_failing",
+        "drifted",
+    ]
+    assert sum(s == FAILING for s in loaded.values()) == 6_000
