@@ -123,7 +123,13 @@ def decimals(raw: Fields | None, size: int) -> list[Decimal | None]:
         return [None] * size
     if not all(raw):
         raise NotPlain
-    return list(map(Decimal, raw))
+    # Quantities repeat (round lots), and prices across accounts: each distinct text is
+    # parsed once and its rows share the Decimal (faster, and 100 bytes less a row).
+    distinct = set(raw)
+    if len(distinct) * 4 > len(raw):
+        return list(map(Decimal, raw))
+    parsed = dict(zip(distinct, map(Decimal, distinct), strict=True))
+    return list(map(parsed.__getitem__, raw))
 
 
 def acceptable(numbers: list[Decimal | None]) -> bool:
