@@ -8,8 +8,8 @@ names has sub-classes, by their weights too. Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any
@@ -55,14 +55,20 @@ class Holding:
         _set_weights(self, weights)
 
 
-_slots: dict[str, Any] = dict(vars(Holding))
-_set_symbol = _slots["symbol"].__set__
-_set_asset_class = _slots["asset_class"].__set__
-_set_value = _slots["value"].__set__
-_set_quantity = _slots["quantity"].__set__
-_set_price = _slots["price"].__set__
-_set_account = _slots["account"].__set__
-_set_weights = _slots["weights"].__set__
+def slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
+    """The setter of each field's slot of a frozen slots dataclass, in field order."""
+    return tuple(vars(cls)[field.name].__set__ for field in fields(cls))
+
+
+(
+    _set_symbol,
+    _set_asset_class,
+    _set_value,
+    _set_quantity,
+    _set_price,
+    _set_account,
+    _set_weights,
+) = slot_setters(Holding)
 
 
 def make_holding(

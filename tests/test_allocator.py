@@ -4,12 +4,21 @@ the report ``compute_allocation`` gives it alone, to the last digit."""
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import astuple, fields
 from decimal import Decimal
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.allocation import Allocator, DriftPolicy, Holding, compute_allocation, parse_targets
+from monitor.allocation import (
+    Allocator,
+    ClassAllocation,
+    DriftPolicy,
+    Holding,
+    compute_allocation,
+    parse_targets,
+)
 from tests.builders import TREE, holding
 
 # Leaves, a parent spread over its sub-classes, untargeted classes (at the top and under a
@@ -75,3 +84,17 @@ def test_a_reports_worst_drift_and_need_of_rebalancing_follow_its_classes() -> N
     calm = dataclasses.replace(report, classes=report.classes[:0])
     assert (calm.worst_drift, calm.needs_rebalancing) == (Decimal(0), False)
     assert calm != report
+
+
+def test_a_class_allocation_is_the_frozen_dataclass_its_fields_say() -> None:
+    report = compute_allocation(
+        [holding("VTI", "stocks", 700), holding("BND", "bonds", 300)],
+        {"stocks": Decimal(60), "bonds": Decimal(40)},
+    )
+    stocks = report.classes[0]
+    by_keyword = ClassAllocation(**{f.name: getattr(stocks, f.name) for f in fields(stocks)})
+    assert by_keyword == stocks == ClassAllocation(*astuple(stocks))
+    assert (stocks.parent, stocks.leaf) == (None, True)
+    assert dataclasses.replace(stocks, leaf=False).leaf is False
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stocks.drift = Decimal(0)  # type: ignore[misc]
