@@ -92,6 +92,20 @@ def insert_rows(
     """Insert ``rows`` (tuples in the order of ``columns``, each value as its column type
     stores it) in the session's transaction. ``on_conflict``: what follows ``ON CONFLICT``
     (the same on SQLite and PostgreSQL), e.g. ``(id) DO NOTHING``."""
+    batches = in_batches(rows, BATCH_ROWS)
+    return insert_batches(session, table, columns, batches, on_conflict=on_conflict)
+
+
+def insert_batches(
+    session: Session,
+    table: str,
+    columns: Sequence[str],
+    batches: Iterable[list[tuple[Any, ...]]],
+    *,
+    on_conflict: str = "",
+) -> int:
+    """``insert_rows`` of rows already in batches (lists made by comprehensions cost less
+    than a generator's rows; each batch bounds the memory of one executemany)."""
     connection = session.connection()
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = (
@@ -100,9 +114,10 @@ def insert_rows(
     if on_conflict:
         statement += f" ON CONFLICT {on_conflict}"
     written = 0
-    for batch in in_batches(rows, BATCH_ROWS):
-        connection.exec_driver_sql(statement, batch)
-        written += len(batch)
+    for batch in batches:
+        if batch:
+            connection.exec_driver_sql(statement, batch)
+            written += len(batch)
     return written
 
 

@@ -17,7 +17,13 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from monitor.allocation import AllocationReport, Holding
-from monitor.store.bulk import StoredValues, insert_rows, stored_values
+from monitor.store.bulk import (
+    BATCH_ROWS,
+    StoredValues,
+    insert_batches,
+    insert_rows,
+    stored_values,
+)
 from monitor.store.models import Snapshot, SnapshotClass, SnapshotHolding
 
 
@@ -151,13 +157,20 @@ def class_rows(
 
 def holding_rows(
     ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The holding rows, in batches of about ``BATCH_ROWS``: half a million a tick."""
     money = stored.decimal
+    rows: list[tuple[Any, ...]] = []
     for id_, new in zip(ids, snapshots, strict=True):
         if new.store_holdings:
-            for h in merged(new.report.holdings):
-                value, quantity, price = money(h.value), money(h.quantity), money(h.price)
-                yield (id_, h.asset_class, h.symbol, value, quantity, price)
+            rows += [
+                (id_, h.asset_class, h.symbol, money(h.value), money(h.quantity), money(h.price))
+                for h in merged(new.report.holdings)
+            ]
+            if len(rows) >= BATCH_ROWS:
+                yield rows
+                rows = []
+    yield rows
 
 
 def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> list[int]:
@@ -183,5 +196,5 @@ def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> lis
         session, SnapshotClass.__tablename__, CLASS_COLUMNS, class_rows(ids, snapshots, stored)
     )
     rows = holding_rows(ids, snapshots, stored)
-    insert_rows(session, SnapshotHolding.__tablename__, HOLDING_COLUMNS, rows)
+    insert_batches(session, SnapshotHolding.__tablename__, HOLDING_COLUMNS, rows)
     return ids
