@@ -43,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.allocation import DEFAULT_TARGETS, Allocator
 from monitor.collection import collection_paused
-from monitor.pipeline import drift_policy, run_tick, split_accounts
+from monitor.pipeline import run_tick, split_accounts
 from monitor.settings import load_settings
 from monitor.store.engine import make_engine, session_factory
 from monitor.store.migrate import upgrade
@@ -115,7 +115,7 @@ def child_tick(config: Path, day: int, profile: bool) -> dict[str, Any]:
         accounts = split_accounts(entry.source.fetch(), entry.source.describe())
         read_s = time.perf_counter() - started
         started = time.perf_counter()
-        allocator = Allocator(settings.targets_of(entry), drift_policy(settings, entry))
+        allocator = Allocator(settings.targets_of(entry), settings.policy_of(entry))
         for holdings in accounts.values():
             allocator.report(holdings)
         compute_s = time.perf_counter() - started

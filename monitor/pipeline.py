@@ -26,7 +26,7 @@ from monitor.alerting import (
     decide_source_failure,
     decide_source_recovery,
 )
-from monitor.allocation import AllocationReport, Allocator, DriftPolicy, Holding
+from monitor.allocation import AllocationReport, Allocator, Holding
 from monitor.collection import collection_paused
 from monitor.errors import ClaimLostError, InputError, SourceError
 from monitor.notify.alert_plans import AlertPlanner
@@ -78,12 +78,6 @@ def alert_policy(settings: Settings, entry: PortfolioSettings) -> AlertPolicy:
         stale_after=notify.stale_after,
         stale_cooldown=notify.stale_cooldown,
     )
-
-
-def drift_policy(settings: Settings, entry: PortfolioSettings) -> DriftPolicy:
-    # Thresholds, drift rule, and the plan's minimum trade (smaller breaches raise no alert)
-    # and rebalance_to (the amounts an alert gives).
-    return settings.policy_of(entry)
 
 
 def split_accounts(holdings: list[Holding], source: str) -> dict[str | None, list[Holding]]:
@@ -168,8 +162,9 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
         log.exception("source of %s raised unexpectedly", entry.id)
         return record_failure(context, f"source error: {type(error).__name__}: {error}", sessions)
     taken_at = clock()
-    # One for all the accounts: their targets and policy are read once, not per account.
-    allocator = Allocator(settings.targets_of(entry), drift_policy(settings, entry))
+    # One for all the accounts: their targets and policy are read once, not per account. The
+    # policy holds the plan's minimum trade too (smaller breaches raise no alert).
+    allocator = Allocator(settings.targets_of(entry), settings.policy_of(entry))
     reports: dict[str, AllocationReport] = {}
     problems: list[str] = []
     for account, holdings in accounts.items():

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError
-from monitor.pipeline import drift_policy, run_tick
+from monitor.pipeline import run_tick
 from monitor.settings import Settings, load_settings
 from monitor.store.alert_states import load_alert_states
 from monitor.store.snapshots import latest_snapshot
@@ -90,7 +90,7 @@ def test_a_portfolios_plan_overrides_only_the_keys_it_sets(tmp_path: Path) -> No
 
 def test_the_daemons_drift_policy_takes_the_portfolios_minimum_trade(tmp_path: Path) -> None:
     settings = load(tmp_path, PORTFOLIO)
-    assert drift_policy(settings, settings.portfolios[0]).min_trade == Decimal(250)
+    assert settings.policy_of(settings.portfolios[0]).min_trade == Decimal(250)
 
 
 @pytest.mark.parametrize(
@@ -162,7 +162,7 @@ def test_the_drift_rule_and_band_edge_come_from_the_config(tmp_path: Path) -> No
         "band_edge",
         Decimal("0.25"),
     )
-    family = drift_policy(settings, settings.portfolios[0])
+    family = settings.policy_of(settings.portfolios[0])
     assert (family.drift_rule, family.rebalance_to) == ("either", "band_edge")
 
 
