@@ -37,7 +37,7 @@ from monitor.notify.payloads import (
     notice_payload,
 )
 from monitor.notify.routing import has_route, message_title
-from monitor.settings import PortfolioSettings, Settings
+from monitor.settings import NotifySettings, PortfolioSettings, Settings
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.outbox import NewNotification, enqueue_notifications
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
@@ -69,8 +69,7 @@ class TickOutcome:
     duration_ms: int = 0
 
 
-def alert_policy(settings: Settings, entry: PortfolioSettings) -> AlertPolicy:
-    notify = settings.notify_of(entry)
+def alert_policy(notify: NotifySettings) -> AlertPolicy:
     return AlertPolicy(
         cooldown=notify.cooldown,
         escalation_step=notify.escalation_step,
@@ -105,6 +104,7 @@ class TickContext:
     scheduled_at: datetime
     started_at: datetime
     clock: Clock
+    notify: NotifySettings  # the entry's routing and alert settings, worked out once
 
     def ref(self, portfolio_id: str, name: str) -> PortfolioRef:
         return PortfolioRef(portfolio_id, name, self.settings.timezone)
@@ -114,7 +114,7 @@ class TickContext:
             portfolio_id=portfolio_id,
             route=self.entry.id,
             kind=payload["kind"],
-            title=message_title(payload, self.settings.notify_of(self.entry)),
+            title=message_title(payload, self.notify),
             payload=payload,
             tick_id=self.tick_id,
         )
@@ -143,7 +143,9 @@ def run_tick(
         )
     if tick_id is None:
         return TickOutcome(entry.id, scheduled_at, "skipped")
-    context = TickContext(settings, entry, tick_id, scheduled_at, started_at, clock)
+    context = TickContext(
+        settings, entry, tick_id, scheduled_at, started_at, clock, settings.notify_of(entry)
+    )
     try:
         return run_claimed_tick(context, sessions)
     except ClaimLostError as lost:
@@ -196,7 +198,7 @@ def record_failure(
         )
         previous = load_alert_states(session=session, portfolio_ids=[entry.id], lock=True)
         decision = decide_source_failure(
-            SourceFailure(reason), previous[entry.id], alert_policy(context.settings, entry), now
+            SourceFailure(reason), previous[entry.id], alert_policy(context.notify), now
         )
         save_alert_states(
             session=session, states={entry.id: decision.state}, previous=previous, now=now
@@ -214,13 +216,13 @@ def record_failure(
             )
             for notice in decision.notices
         ]
-        sent = enqueue_if_routed(session, context, notifications, now)
+        queued = enqueue_if_routed(session, context, notifications, now)
     log.warning("tick %s failed: %s", entry.id, reason)
     return TickOutcome(
         entry.id,
         context.scheduled_at,
         "failed",
-        notifications=sent,
+        notifications=queued,
         error=reason,
         duration_ms=elapsed_ms(context.started_at, now),
     )
@@ -235,8 +237,8 @@ def record_success(
     *,
     multi: bool,
 ) -> TickOutcome:
-    entry, settings = context.entry, context.settings
-    policy = alert_policy(settings, entry)
+    entry = context.entry
+    policy = alert_policy(context.notify)
     status: TickStatus = "partial" if problems else "ok"
     with write_transaction(sessions) as session:
         finish_tick(
@@ -273,11 +275,11 @@ def record_success(
             previous=previous,
             now=taken_at,
         )
-        if has_route(settings.notify_of(entry)):
+        if has_route(context.notify):
             notifications = notifications_of(context, reports, decisions, taken_at, multi=multi)
-            sent = enqueue_if_routed(session, context, notifications, taken_at)
+            queued = enqueue_if_routed(session, context, notifications, taken_at)
         else:  # nothing goes out: no payload is rendered (a 10,000-account digest: 0.3 s)
-            sent = log_unsent(context, sum(len(d.notices) for d in decisions.values()))
+            queued = log_unsent(context, sum(len(d.notices) for d in decisions.values()))
     return TickOutcome(
         entry.id,
         context.scheduled_at,
@@ -286,7 +288,7 @@ def record_success(
         value=sum((r.portfolio_value for r in reports.values()), Decimal(0)),
         worst_drift=max(r.worst_drift for r in reports.values()),
         out_of_band=sum(r.needs_rebalancing for r in reports.values()),
-        notifications=sent,
+        notifications=queued,
         error="; ".join(problems) or None,
         duration_ms=elapsed_ms(context.started_at, context.clock()),
     )
@@ -301,7 +303,7 @@ def notifications_of(
     multi: bool,
 ) -> list[NewNotification]:
     entry = context.entry
-    grouped = multi and context.settings.notify_of(entry).group != "account"
+    grouped = multi and context.notify.group != "account"
     # A plan for each notice sent on its own; a digest stays compact (no account's plan).
     planner = None if grouped else AlertPlanner.of(context.settings, entry)
     found = []
@@ -335,7 +337,7 @@ def enqueue_if_routed(
 ) -> int:
     if not notifications:
         return 0
-    if not has_route(context.settings.notify_of(context.entry)):
+    if not has_route(context.notify):
         return log_unsent(context, len(notifications))
     enqueue_notifications(session=session, notifications=notifications, now=now)
     return len(notifications)
