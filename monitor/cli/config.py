@@ -27,10 +27,10 @@ from sqlalchemy.exc import ArgumentError
 from monitor.cli.app import EXIT_BAD_INPUT, app, out, state_of
 from monitor.errors import ConfigError
 from monitor.notify.delivery import Route, check_route
-from monitor.notify.redact import redact_url as redact_notify_url
+from monitor.notify.redact import redact_notify_url
 from monitor.notify.routing import has_route
+from monitor.redact import MASK, redact_url
 from monitor.settings import Settings, load_settings
-from monitor.sources.redact import MASK, redact_url
 
 config_app = typer.Typer(
     name="config",

@@ -25,12 +25,12 @@ from monitor.errors import DeliveryError
 from monitor.notify.redact import (
     load_quietly,
     loading,
-    mask_secrets,
+    redact_notify_url,
     redact_service,
-    redact_url,
     remember,
     service_secrets,
 )
+from monitor.redact import mask_secrets
 
 if TYPE_CHECKING:
     from monitor.settings import NotifySettings
@@ -83,7 +83,7 @@ class Route:
 
     def __repr__(self) -> str:
         # A route is a bag of credentials; it must be safe to log as it is.
-        urls = ", ".join(redact_url(url) for url in self.urls)
+        urls = ", ".join(redact_notify_url(url) for url in self.urls)
         return f"Route(urls=[{urls}], tags={list(self.tags)}, apprise_config={self.apprise_config})"
 
 
@@ -158,7 +158,7 @@ def _load(route: Route) -> _Loaded:
     for url in route.urls:
         service = load_quietly(url)
         if service is None:
-            problems.append(DeliveryError(redact_url(url), UNUSABLE_URL, permanent=True))
+            problems.append(DeliveryError(redact_notify_url(url), UNUSABLE_URL, permanent=True))
         else:
             services.append(service)
     if route.apprise_config is not None:

@@ -15,30 +15,19 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import quote, unquote
 
 import apprise
 
-MASK = "****"
-# Shorter strings are not secrets worth masking in free text (they would mask ordinary
-# words); a short password or secret argument is still masked where it sits in a URL.
-MIN_SECRET_LENGTH = 3
-# Below this length a secret is masked only as a whole word, not inside other words.
-WORDLIKE_LENGTH = 8
-# Query arguments whose values are secrets: Apprise's webhook plugins take HTTP headers (+),
-# GET parameters (-) and payload fields (:) from the query; others are judged by name.
-SECRET_PREFIXES = ("+", "-", ":")
-SECRET_WORDS = ("token", "key", "secret", "pass", "auth", "sig", "credential", "cookie")
+from monitor.redact import MASK, MIN_SECRET_LENGTH, is_secret_argument, mask_secrets
+
 # Apprise's generic webhooks: their path is the user's to fill, tokens included.
 WEBHOOK_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")
 # Loggers that print Apprise URLs or request lines: Apprise's own, and the HTTP transport
 # its plugins use (urllib3 logs ``"POST /api/webhooks/<id>/<token>"`` at DEBUG).
 GUARDED_LOGGERS = ("apprise", "urllib3.connectionpool", "urllib3.poolmanager", "urllib3.util.retry")
 
-_USERINFO = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^\s/@:]*:)[^\s/@]+(?=@)", re.IGNORECASE)
-_QUERY_ARG = re.compile(r"(?P<head>[?&](?P<name>[^=&\s#]+)=)(?P<value>[^&\s#'\"]*)")
 _SCHEME = re.compile(r"[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 _TOKEN = re.compile(r"[^\s/?&=@:#,;'\"()\[\]{}<>]+")
 
@@ -82,12 +71,6 @@ def _split(url: str) -> _Parts | None:
         path.split("/") if slash else None,
         arguments,
     )
-
-
-def is_secret_argument(name: str) -> bool:
-    """Whether a query argument's value is a secret, judged by the argument's name."""
-    name = unquote(name)
-    return name.startswith(SECRET_PREFIXES) or any(w in name.lower() for w in SECRET_WORDS)
 
 
 def _variants(*secrets: str | None) -> set[str]:
@@ -152,32 +135,6 @@ def service_secrets(service: Any) -> set[str]:
     return _left_in_clear(service) | _variants(*hidden)
 
 
-def mask_secrets(text: str, secrets: Iterable[str]) -> str:
-    """``text`` with every secret masked, and every URL's password and secret arguments."""
-    pattern = _secrets_pattern(frozenset(secrets))
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
-    text = _USERINFO.sub(rf"\g<head>{MASK}", text)
-    return _QUERY_ARG.sub(_mask_argument, text)
-
-
-@lru_cache(maxsize=64)
-def _secrets_pattern(secrets: frozenset[str]) -> re.Pattern[str] | None:
-    # Longest first, so that a secret containing another one is masked whole. A long
-    # secret is masked even inside a word (Telegram's API path is "bot<token>").
-    alternatives = [
-        re.escape(s) if len(s) >= WORDLIKE_LENGTH else rf"(?<!\w){re.escape(s)}(?!\w)"
-        for s in sorted(secrets, key=len, reverse=True)
-    ]
-    return re.compile("|".join(alternatives)) if alternatives else None
-
-
-def _mask_argument(match: re.Match[str]) -> str:
-    if match["value"] and is_secret_argument(match["name"]):
-        return match["head"] + MASK
-    return match[0]
-
-
 def redact_service(service: Any) -> str:
     """How a loaded Apprise service is named in results, errors and logs."""
     return mask_secrets(service.url(privacy=True), _left_in_clear(service))
@@ -192,7 +149,7 @@ def load_quietly(url: str) -> Any:
     return service
 
 
-def redact_url(url: str) -> str:
+def redact_notify_url(url: str) -> str:
     """An Apprise URL with its secrets masked: Apprise's privacy rendering when it can load
     the URL, else every part that might be secret (userinfo, path segments, query values)."""
     service = load_quietly(url)

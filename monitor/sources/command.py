@@ -18,9 +18,9 @@ from pydantic import Field, SecretStr
 
 from monitor.allocation import Holding
 from monitor.errors import SourceError
+from monitor.redact import mask_secrets
 from monitor.sources.base import SourceOptions, resolve_path
 from monitor.sources.json import parse_json_holdings
-from monitor.sources.redact import scrub
 
 STDERR_LINES = 5  # the end of stderr is where a program says why it failed
 STDERR_LINE_WIDTH = 300
@@ -121,4 +121,4 @@ class CommandSource(SourceOptions):
         return stdout, stderr.decode("utf-8", errors="replace"), process.returncode
 
     def _scrub(self, text: str) -> str:
-        return scrub(text, (value.get_secret_value() for value in self.env.values()))
+        return mask_secrets(text, (value.get_secret_value() for value in self.env.values()))

@@ -23,9 +23,9 @@ from tenacity import (
 
 from monitor.allocation import Holding
 from monitor.errors import SourceError
+from monitor.redact import mask_secrets, redact_url, url_secrets
 from monitor.sources.base import SourceOptions, holdings_from_document, resolve_path
 from monitor.sources.json import parse_json
-from monitor.sources.redact import redact_url, scrub, url_secrets
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ class HttpSource(SourceOptions):
     def _scrub(self, error: BaseException) -> str:
         """An httpx error's text, with no header value or URL secret in it."""
         secrets = [*url_secrets(self.url), *(v.get_secret_value() for v in self.headers.values())]
-        return scrub(str(error) or type(error).__name__, secrets)
+        return mask_secrets(str(error) or type(error).__name__, secrets)
 
     def _log_retry(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

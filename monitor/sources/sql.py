@@ -18,13 +18,13 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from monitor.allocation import Holding
 from monitor.errors import SourceError
+from monitor.redact import mask_secrets, redact_url, url_secrets
 from monitor.sources.base import (
     SourceOptions,
     holdings_from_rows,
     missing_columns,
     resolve_path,
 )
-from monitor.sources.redact import redact_url, scrub, url_secrets
 
 # A server that drops packets would otherwise hold a tick for minutes before failing it.
 POSTGRES_CONNECT_TIMEOUT_S = 10
@@ -158,4 +158,4 @@ class SqlSource(SourceOptions):
 
     def _reason(self, error: DBAPIError) -> str:
         """The driver's own words, on one line, without the password."""
-        return scrub(" ".join(str(error.orig).split()), url_secrets(self.url))
+        return mask_secrets(" ".join(str(error.orig).split()), url_secrets(self.url))

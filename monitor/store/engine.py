@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StoreError
+from monitor.redact import redact_url
 
 # Several threads write (ticks, the outbox drain, retention); a writer waits this long for
 # another's transaction before SQLite gives up with "database is locked".
@@ -23,7 +24,7 @@ POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
 def shown(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    return redact_url(url.render_as_string(hide_password=False))
 
 
 def parse_url(raw: str) -> URL:

@@ -122,13 +122,13 @@ def test_show_masks_every_secret_and_prints_valid_toml(
         assert secret not in result.stdout
     shown = tomllib.loads(result.stdout)
     assert (
-        shown["database"]["url"] == "postgresql+psycopg://monitor:***@db.example.com:5432/monitor"
+        shown["database"]["url"] == "postgresql+psycopg://monitor:****@db.example.com:5432/monitor"
     )
-    assert shown["api"]["token"] == "***"
+    assert shown["api"]["token"] == "****"
     remote, warehouse = shown["portfolios"]
-    assert remote["source"]["url"] == "https://svc.example.com/h?token=***"
-    assert remote["source"]["headers"] == {"Authorization": "***"}
-    assert warehouse["source"]["url"] == "postgresql+psycopg://reader:***@wh.example.com/books"
+    assert remote["source"]["url"] == "https://svc.example.com/h?token=****"
+    assert remote["source"]["headers"] == {"Authorization": "****"}
+    assert warehouse["source"]["url"] == "postgresql+psycopg://reader:****@wh.example.com/books"
     assert shown["notify"]["urls"][0].startswith("json://alice:****@hooks.example.com/")
 
 

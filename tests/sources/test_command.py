@@ -93,7 +93,7 @@ def test_env_values_never_appear_in_describe_or_errors(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as caught:
         source.fetch()
     message = str(caught.value)
-    assert "login failed with token ***" in message
+    assert "login failed with token ****" in message
     assert TOKEN not in message + source.describe() + repr(source)
 
 

@@ -141,7 +141,7 @@ def test_a_redirect_is_followed(server: StubServer) -> None:
 
 def test_describe_hides_the_url_password_and_query_values(server: StubServer) -> None:
     source = HttpSource(url=f"http://me:{TOKEN}@127.0.0.1:1/h?token={TOKEN}&page=1")
-    assert source.describe() == "http http://me:***@127.0.0.1:1/h?token=***&page=***"
+    assert source.describe() == "http http://me:****@127.0.0.1:1/h?token=****&page=****"
 
 
 def test_neither_repr_nor_dump_shows_a_header_value_or_the_url() -> None:
@@ -160,7 +160,7 @@ def test_errors_and_retry_logs_never_show_the_secrets(caplog: pytest.LogCaptureF
     )
     with caplog.at_level(logging.WARNING), pytest.raises(SourceError) as caught:
         source.fetch()
-    assert "key=***" in str(caught.value)
+    assert "key=****" in str(caught.value)
     assert TOKEN not in str(caught.value)
     assert TOKEN not in caplog.text
 

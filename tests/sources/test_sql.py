@@ -89,7 +89,7 @@ def test_a_relative_sqlite_path_is_relative_to_the_config_file(
 
 def test_describe_and_repr_hide_the_password() -> None:
     source = SqlSource(url=f"postgresql://me:{PASSWORD}@127.0.0.1/db", query="SELECT 1")
-    assert source.describe() == "sql postgresql+psycopg://me:***@127.0.0.1/db"
+    assert source.describe() == "sql postgresql+psycopg://me:****@127.0.0.1/db"
     assert PASSWORD not in repr(source)
 
 
