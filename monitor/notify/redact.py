@@ -156,25 +156,6 @@ def redact_notify_url(url: str) -> str:
     return redact_service(service) if service is not None else _mask_structure(url)
 
 
-def redact_text(text: str, urls: Iterable[str]) -> str:
-    """``text`` (an exception message, a log line) with the given URLs and their secrets
-    masked; any other URL's password and secret arguments in it are masked as well."""
-    secrets: set[str] = set()
-    shown: dict[str, str] = {}
-    for url in urls:
-        service = load_quietly(url)
-        if service is None:
-            secrets |= _suspects(url)
-            shown[url] = _mask_structure(url)
-        else:
-            secrets |= url_secrets(url) | service_secrets(service)
-            shown[url] = shown[service.url(privacy=False)] = redact_service(service)
-    # A whole URL reads better in its redacted form than as a string of masks.
-    for raw in sorted(shown, key=len, reverse=True):
-        text = text.replace(raw, shown[raw])
-    return mask_secrets(text, secrets)
-
-
 class _SecretFilter(logging.Filter):
     """Masks remembered secrets, URL passwords and secret query arguments in log records.
 

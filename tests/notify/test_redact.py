@@ -5,7 +5,7 @@ import logging
 import apprise
 import pytest
 
-from monitor.notify.redact import load_quietly, redact_notify_url, redact_text
+from monitor.notify.redact import load_quietly, redact_notify_url
 
 
 def test_a_password_is_masked_in_a_loaded_url() -> None:
@@ -44,23 +44,6 @@ def test_a_token_where_a_host_would_be_is_masked() -> None:
 
 def test_text_that_is_not_a_url_is_masked_entirely() -> None:
     assert redact_notify_url("just-a-secret-string") == "****"
-
-
-def test_redact_text_shows_a_given_url_in_its_redacted_form() -> None:
-    url = "nosuchservice://alice:pw-123@host.example/tok1"
-    text = redact_text(f"cannot connect to {url}: refused", [url])
-    assert text == "cannot connect to nosuchservice://****@host.example/****: refused"
-
-
-def test_redact_text_masks_a_given_urls_secrets_quoted_on_their_own() -> None:
-    url = "discord://1234567890/abcdefTOKENxyz"
-    text = redact_text("webhook abcdefTOKENxyz was rejected", [url])
-    assert text == "webhook **** was rejected"
-
-
-def test_redact_text_masks_passwords_and_secret_arguments_of_any_url() -> None:
-    text = redact_text("GET https://bob:pw-9@api.example/x?token=t-123&page=2", [])
-    assert text == "GET https://bob:****@api.example/x?token=****&page=2"
 
 
 @pytest.fixture
