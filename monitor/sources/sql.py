@@ -25,9 +25,7 @@ from monitor.sources.base import (
     missing_columns,
     resolve_path,
 )
-
-# A server that drops packets would otherwise hold a tick for minutes before failing it.
-POSTGRES_CONNECT_TIMEOUT_S = 10
+from monitor.store.engine import connect_args
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()  # ticks of several portfolios run in parallel threads
@@ -39,11 +37,8 @@ def engine_for(url: str) -> Engine:
         engine = _engines.get(url)
         if engine is None:
             parsed = make_url(url)
-            connect_args = {}
-            if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
-                connect_args["connect_timeout"] = POSTGRES_CONNECT_TIMEOUT_S
             # pre_ping: a pooled connection idle since the last tick may have been dropped.
-            engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args(parsed))
             _engines[url] = engine
         return engine
 

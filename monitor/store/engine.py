@@ -20,6 +20,7 @@ from monitor.redact import redact_url
 # Several threads write (ticks, the outbox drain, retention); a writer waits this long for
 # another's transaction before SQLite gives up with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# A server that drops packets would otherwise hold a start or a tick for minutes before failing.
 POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
@@ -38,6 +39,13 @@ def parse_url(raw: str) -> URL:
         ) from None
 
 
+def connect_args(url: URL) -> dict[str, Any]:
+    """A PostgreSQL connection's timeout, unless the URL sets its own ``connect_timeout``."""
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        return {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    return {}
+
+
 def first_line(error: BaseException) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[0] if lines else type(error).__name__
@@ -50,11 +58,7 @@ def make_engine(url: str) -> Engine:
     if backend == "sqlite":
         engine = sqlite_engine(parsed)
     elif backend == "postgresql":
-        engine = create_engine(
-            parsed,
-            pool_pre_ping=True,
-            connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S},
-        )
+        engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args(parsed))
     else:
         raise StoreError(
             f"unsupported database {backend!r} in {shown(parsed)}; use sqlite or postgresql"
