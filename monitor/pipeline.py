@@ -2,7 +2,9 @@
 
 The only place that wires a tick together. The claim is its own short transaction (so the
 fetch holds no lock); the snapshots, the new alert states and the notifications are then
-written in ONE transaction, so a crash leaves either all of them or none.
+written in ONE transaction, so a crash leaves either all of them or none. A tick that
+raises anyway (a bug, the database failing mid-write) is ended ``failed`` with the error as
+its reason, in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -149,8 +151,61 @@ def run_tick(
     try:
         return run_claimed_tick(context, sessions)
     except ClaimLostError as lost:
-        log.warning("tick %s @ %s: %s", entry.id, scheduled_at.isoformat(), lost)
-        return TickOutcome(entry.id, scheduled_at, "skipped")
+        return claim_lost(context, lost)
+    except Exception as error:
+        # A bug, or the database failing mid-write (which rolled the write back): left as
+        # it is, the claim would stay "running", unexplained, until its lease ran out.
+        log.exception("tick %s @ %s raised unexpectedly", entry.id, scheduled_at.isoformat())
+        return record_internal_error(context, error, sessions)
+
+
+def claim_lost(context: TickContext, lost: ClaimLostError) -> TickOutcome:
+    log.warning("tick %s @ %s: %s", context.entry.id, context.scheduled_at.isoformat(), lost)
+    return TickOutcome(context.entry.id, context.scheduled_at, "skipped")
+
+
+def record_internal_error(
+    context: TickContext, error: Exception, sessions: sessionmaker[Session]
+) -> TickOutcome:
+    """End the tick failed, with the error as its reason, and decide nothing: deciding (or
+    writing what was decided) is what raised, and would raise again. If even this write
+    fails, the error goes up and the claim waits for its lease to run out."""
+    entry = context.entry
+    reason = internal_reason(error)
+    now = context.clock()
+    try:
+        with write_transaction(sessions) as session:
+            finish_tick(
+                session=session,
+                tick_id=context.tick_id,
+                status="failed",
+                error=reason,
+                finished_at=now,
+                started_at=context.started_at,
+            )
+    except ClaimLostError as lost:
+        return claim_lost(context, lost)
+    except Exception:
+        log.exception(
+            "tick %s @ %s: its failure could not be stored either",
+            entry.id,
+            context.scheduled_at.isoformat(),
+        )
+        raise
+    return TickOutcome(
+        entry.id,
+        context.scheduled_at,
+        "failed",
+        error=reason,
+        duration_ms=elapsed_ms(context.started_at, now),
+    )
+
+
+def internal_reason(error: Exception) -> str:
+    """``internal error: TypeError: ...``; of a database error, its first line only (the
+    rest is the statement and its parameters, thousands of rows' worth)."""
+    lines = str(error).strip().splitlines()
+    return f"internal error: {type(error).__name__}" + (f": {lines[0]}" if lines else "")
 
 
 def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> TickOutcome:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.allocation import Holding
@@ -30,6 +30,7 @@ from monitor.store.snapshots import latest_snapshot
 SLOT = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
 NEXT_SLOT = SLOT + timedelta(hours=1)
 GOOD_CSV = "symbol,asset_class,value\nVTI,stocks,6000\nBND,bonds,4000\n"
+DRIFTED_CSV = "symbol,asset_class,value\nVTI,stocks,7000\nBND,bonds,3000\n"
 TARGETS = "[targets]\nstocks = 60\nbonds = 40\n"
 
 
@@ -356,3 +357,60 @@ def test_accounts_whose_rows_are_interleaved_keep_their_holdings_in_order() -> N
         "b": ["VTI", "BND"],
         "c": ["X"],
     }
+
+
+@contextlib.contextmanager
+def refusing(engine: Engine, table: str, event: str) -> Iterator[None]:
+    """A trigger through which the database refuses every ``event`` (INSERT, UPDATE) on
+    ``table``, as a database failing mid-write would."""
+    name = f"refuse_{table}"
+    if engine.dialect.name == "postgresql":
+        create = [
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql "
+            f"AS $$ BEGIN RAISE EXCEPTION '{table} refused'; END $$",
+            f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+        ]
+        drop = [f"DROP TRIGGER {name} ON {table}", f"DROP FUNCTION {name}()"]
+    else:
+        create = [
+            f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} refused'); END"
+        ]
+        drop = [f"DROP TRIGGER {name}"]
+    with engine.begin() as connection:
+        for statement in create:
+            connection.exec_driver_sql(statement)
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            for statement in drop:
+                connection.exec_driver_sql(statement)
+
+
+def test_a_tick_whose_write_fails_ends_failed_with_the_reason_and_no_snapshot(
+    world: World, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    world.csv_portfolio("family", DRIFTED_CSV)
+    with refusing(engine, "alert_states", "INSERT"):
+        outcome = world.tick("family")
+    assert outcome.status == "failed"
+    assert outcome.error is not None
+    assert outcome.error.startswith("internal error: ")
+    assert outcome.error.endswith("alert_states refused")  # its first line: no SQL
+    assert world.ticks("family") == [("failed", outcome.error)]
+    assert world.snapshot_count() == 0
+    assert world.failures("family") == 0  # nothing decided: the decisions are what failed
+    [logged] = [r for r in caplog.records if r.getMessage().endswith("raised unexpectedly")]
+    assert logged.exc_info is not None
+
+
+def test_a_tick_whose_failure_cannot_be_stored_either_raises_and_stays_claimed(
+    world: World, engine: Engine
+) -> None:
+    world.csv_portfolio("family")
+    with refusing(engine, "ticks", "UPDATE"), pytest.raises(Exception, match="ticks refused"):
+        world.tick("family")
+    assert world.ticks("family") == [("running", None)]
+    assert world.snapshot_count() == 0
