@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import groupby
@@ -107,6 +107,8 @@ class TickContext:
     started_at: datetime
     clock: Clock
     notify: NotifySettings  # the entry's routing and alert settings, worked out once
+    # What the user's templates raised this tick, each logged once (not once per account).
+    template_problems: set[str] = field(default_factory=set)
 
     def ref(self, portfolio_id: str, name: str) -> PortfolioRef:
         return PortfolioRef(portfolio_id, name, self.settings.timezone)
@@ -116,10 +118,34 @@ class TickContext:
             portfolio_id=portfolio_id,
             route=self.entry.id,
             kind=payload["kind"],
-            title=message_title(payload, self.notify),
+            title=self.title(payload),
             payload=payload,
             tick_id=self.tick_id,
         )
+
+    def title(self, payload: dict[str, Any]) -> str:
+        """The title the entry's templates give; the shipped templates' when the user's
+        raise (their code: anything may go wrong in it), so that the tick and its alert are
+        stored all the same. Sending renders the message again, and fails naming the
+        template, until the template is fixed."""
+        try:
+            return message_title(payload, self.notify)
+        except Exception as error:
+            if not self.notify.templates_dir:
+                raise  # the shipped templates failed: a bug of ours, which fails the tick
+            problem = str(error)
+            if problem not in self.template_problems:
+                self.template_problems.add(problem)
+                log.warning(
+                    "%s: a %s message cannot be rendered with the templates in %s (%s); its "
+                    "alert is stored with the shipped templates' title, and sending it fails "
+                    "until the template is fixed",
+                    self.entry.id,
+                    payload["kind"],
+                    self.notify.templates_dir,
+                    problem,
+                )
+            return message_title(payload, self.notify.model_copy(update={"templates_dir": ""}))
 
 
 @collection_paused()

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.allocation import Holding
+from monitor.notify.drain import drain_outbox
 from monitor.pipeline import TickOutcome, run_tick, split_accounts
 from monitor.settings import PortfolioSettings, Settings, load_settings
 from monitor.sources import SourceOptions
@@ -51,12 +52,13 @@ class World:
         path.write_text(text)
         return path
 
-    def portfolio(self, portfolio_id: str, source: str) -> None:
-        self.entries.append(f'[[portfolios]]\nid = "{portfolio_id}"\nsource = {source}\n')
+    def portfolio(self, portfolio_id: str, source: str, options: str = "") -> None:
+        """An entry; ``options`` are more of its lines (``notify = {...}``)."""
+        self.entries.append(f'[[portfolios]]\nid = "{portfolio_id}"\nsource = {source}\n{options}')
 
-    def csv_portfolio(self, portfolio_id: str, text: str = GOOD_CSV) -> Path:
+    def csv_portfolio(self, portfolio_id: str, text: str = GOOD_CSV, options: str = "") -> Path:
         path = self.file(f"{portfolio_id}.csv", text)
-        self.portfolio(portfolio_id, f'{{ kind = "csv", path = "{path.name}" }}')
+        self.portfolio(portfolio_id, f'{{ kind = "csv", path = "{path.name}" }}', options)
         return path
 
     @property
@@ -414,3 +416,54 @@ def test_a_tick_whose_failure_cannot_be_stored_either_raises_and_stays_claimed(
         world.tick("family")
     assert world.ticks("family") == [("running", None)]
     assert world.snapshot_count() == 0
+
+
+RAISING_TITLES = {
+    "division by zero": "{{ 1 / 0 }}",
+    "a filter unknown, met only at run time": (
+        '{% if kind == "drifted" %}{{ portfolio_id | shout }}{% endif %}'
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(RAISING_TITLES))
+def test_a_title_template_that_raises_leaves_the_alert_stored_with_the_shipped_title(
+    world: World, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    (world.folder / "templates").mkdir()
+    world.file("templates/title.j2", RAISING_TITLES[case])
+    world.csv_portfolio(
+        "family",
+        DRIFTED_CSV,
+        'notify = { urls = ["json://127.0.0.1:9/hook"], templates_dir = "templates" }\n',
+    )
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.notifications) == ("ok", 1)
+    assert world.snapshot_count("family") == 1
+    with world.sessions() as session:
+        titles = session.execute(select(Notification.title)).scalars().all()
+    assert titles == ["Rebalance family: 2 classes out of band"]  # the shipped drifted title
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.startswith(
+        f"family: a drifted message cannot be rendered with the templates in "
+        f"{world.folder / 'templates'} (template title.j2: "
+    )
+
+
+def test_the_alert_of_a_title_template_that_raises_fails_at_send_naming_the_template(
+    world: World,
+) -> None:
+    (world.folder / "templates").mkdir()
+    world.file("templates/title.j2", "{{ 1 / 0 }}")
+    world.csv_portfolio(
+        "family",
+        DRIFTED_CSV,
+        'notify = { urls = ["json://127.0.0.1:9/hook"], templates_dir = "templates" }\n',
+    )
+    settings = world.settings
+    world.tick("family", settings=settings)
+    result = drain_outbox(settings, world.sessions, clock=clock_at(SLOT))
+    assert result.dead == 1
+    with world.sessions() as session:
+        errors = session.execute(select(Notification.last_error)).scalars().all()
+    assert errors == ["template title.j2: division by zero"]
