@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 
 from monitor.errors import (
     ConflictError,
@@ -26,8 +27,11 @@ def input_error_body(error: InputError, location: str) -> dict[str, object]:
     return {"detail": [{"loc": loc, "msg": error.problem, "type": "value_error"}]}
 
 
-class QueryInputError(InputError):
-    """An ``InputError`` found in a query-string parameter rather than the body."""
+def input_location(request: Request) -> str:
+    """Where a request's inputs come from: the body, or for an endpoint without one (every
+    GET) the query string; so routes raise ``InputError`` as it is, wherever it arose."""
+    route = request.scope.get("route")
+    return "body" if isinstance(route, APIRoute) and route.body_field is not None else "query"
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -40,8 +44,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def input_error(request: Request, error: InputError) -> JSONResponse:
-        location = "query" if isinstance(error, QueryInputError) else "body"
-        return JSONResponse(status_code=422, content=input_error_body(error, location))
+        body = input_error_body(error, input_location(request))
+        return JSONResponse(status_code=422, content=body)
 
     @app.exception_handler(UnknownPortfolioError)
     async def unknown_portfolio(request: Request, error: UnknownPortfolioError) -> JSONResponse:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -59,6 +61,16 @@ def decimal_option(raw: str | None, name: str, *, most: Decimal | None = None) -
     if most is not None and not 0 < number <= most:
         raise InputError(name, f"must be above 0 and at most {most}, got {raw}")
     return number
+
+
+@contextmanager
+def named_as_options() -> Iterator[None]:
+    """An ``InputError`` raised inside names the option (``--min-trade``), not the engine's
+    field (``min_trade``)."""
+    try:
+        yield
+    except InputError as error:
+        raise InputError(f"--{error.field.replace('_', '-')}", error.problem) from None
 
 
 def targets_option(raw: str) -> Targets:
@@ -197,11 +209,9 @@ def check(
         "rebalance_to": None if rebalance_to is None else rebalance_to.value,
         "tolerance": None if tolerance is None else to_decimal(tolerance, "--tolerance"),
     }
-    try:
-        chosen = {key: value for key, value in given.items() if value is not None}
+    chosen = {key: value for key, value in given.items() if value is not None}
+    with named_as_options():
         policy = replace(policy, **chosen)
-    except InputError as error:  # name the option, not the engine's field
-        raise InputError(f"--{error.field.replace('_', '-')}", error.problem) from None
     report = compute_allocation(
         held, goal, policy, decimal_option(portfolio_value, "--portfolio-value")
     )
@@ -215,10 +225,8 @@ def check(
         cash=request.cash if new_cash is None else new_cash,
         raise_cash=request.raise_cash if given_raise is None else given_raise,
     )
-    try:
+    with named_as_options():
         plan = plan_rebalancing(report, request)
-    except InputError as error:  # name the option, not the engine's field
-        raise InputError(f"--{error.field.replace('_', '-')}", error.problem) from None
     buy_only = plan_buy_only(report, new_cash) if new_cash is not None else None
     if output is ReportFormat.json:
         response = calculate_response(report, datetime.now(UTC), plan, buy_only)

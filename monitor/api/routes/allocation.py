@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,7 +18,6 @@ from monitor.allocation import (
     parse_targets,
 )
 from monitor.api.deps import SettingsDep
-from monitor.api.errors import QueryInputError
 from monitor.api.schemas import (
     CalculateRequest,
     CalculateResponse,
@@ -69,14 +67,14 @@ def json_query(text: str, name: str) -> object:
     try:
         return parse_json(text, name)
     except SourceError as error:
-        raise QueryInputError(name, error.problem) from None
+        raise InputError(name, error.problem) from None
 
 
 def holdings_from_query(text: str) -> list[Holding]:
     try:
         return holdings_from_document(json_query(text, "holdings"), "holdings")
     except SourceError as error:
-        raise QueryInputError("holdings", error.problem) from None
+        raise InputError("holdings", error.problem) from None
 
 
 def targets_from_query(text: str | None, settings: Settings) -> Targets:
@@ -84,32 +82,14 @@ def targets_from_query(text: str | None, settings: Settings) -> Targets:
         return settings.targets
     raw = json_query(text, "target_allocations")
     if not isinstance(raw, dict):
-        raise QueryInputError("target_allocations", "expected an object of class: percent")
-    try:
-        return parse_targets(raw, "target_allocations")
-    except InputError as error:
-        raise QueryInputError(error.field, error.problem) from None
+        raise InputError("target_allocations", "expected an object of class: percent")
+    return parse_targets(raw, "target_allocations")
 
 
-def policy_for(settings: Settings, *, query: bool = False, **given: Any) -> DriftPolicy:
+def policy_for(settings: Settings, **given: Any) -> DriftPolicy:
     """The configured drift policy, with the values the request gives in their place."""
     chosen = {key: value for key, value in given.items() if value is not None}
-    try:
-        return replace(settings.policy_of(), **chosen)
-    except InputError as error:
-        if query:
-            raise QueryInputError(error.field, error.problem) from None
-        raise
-
-
-def report_for(
-    holdings: list[Holding],
-    *,
-    targets: Mapping[str, Decimal],
-    portfolio_value: Decimal | None,
-    policy: DriftPolicy,
-) -> AllocationReport:
-    return compute_allocation(holdings, targets, policy, portfolio_value)
+    return replace(settings.policy_of(), **chosen)
 
 
 @router.post("/calculate", response_model=CalculateResponse)
@@ -130,11 +110,8 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         rebalance_to=body.rebalance_to,
         tolerance=body.tolerance,
     )
-    report = report_for(
-        holdings_from_request(body.holdings),
-        targets=targets,
-        portfolio_value=body.portfolio_value,
-        policy=policy,
+    report = compute_allocation(
+        holdings_from_request(body.holdings), targets, policy, body.portfolio_value
     )
     request = PlanRequest(
         mode=body.mode or settings.plan.mode,
@@ -172,16 +149,12 @@ def query_report(
     goal = targets_from_query(target_allocations, settings)
     policy = policy_for(
         settings,
-        query=True,
         threshold=threshold,
         relative_threshold=relative_threshold,
         drift_rule=drift_rule,
         min_trade=min_trade,
     )
-    try:  # a portfolio_value below the holdings, or holdings summing past the limit
-        return report_for(given, targets=goal, portfolio_value=portfolio_value, policy=policy)
-    except InputError as error:
-        raise QueryInputError(error.field, error.problem) from None
+    return compute_allocation(given, goal, policy, portfolio_value)
 
 
 QueryReport = Annotated[AllocationReport, Depends(query_report)]

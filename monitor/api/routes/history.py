@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from monitor.allocation import normalise_class
 from monitor.api.deps import SessionDep, SettingsDep
-from monitor.api.errors import QueryInputError
 from monitor.api.history_schemas import (
     AttributionResponse,
     DriftHistoryResponse,
@@ -29,7 +28,7 @@ from monitor.api.history_schemas import (
     snapshot_out,
 )
 from monitor.attribution import attribute
-from monitor.errors import InputError, NotFoundError
+from monitor.errors import NotFoundError
 from monitor.history import Window, history_csv, history_rows, parse_window
 from monitor.settings import Settings
 from monitor.store.drift import drift_history
@@ -47,10 +46,7 @@ ClassQuery = Annotated[str | None, Query(description="Only this asset class.")]
 
 
 def window_of(since: str | None, until: str | None) -> Window:
-    try:
-        return parse_window(since, until, zone=UTC, names=("since", "until"))
-    except InputError as error:
-        raise QueryInputError(error.field, error.problem) from None
+    return parse_window(since, until, zone=UTC, names=("since", "until"))
 
 
 def known(session: Session, settings: Settings, portfolio_id: str) -> None:
@@ -90,17 +86,14 @@ def snapshots(
     """Snapshots oldest first, a page at a time; follow ``next`` for the following page."""
     window = window_of(since, until)
     known(session, settings, portfolio_id)
-    try:
-        page = list_snapshots(
-            session=session,
-            portfolio_id=portfolio_id,
-            since=window.since,
-            until=window.until,
-            limit=limit,
-            after=cursor,
-        )
-    except InputError as error:
-        raise QueryInputError(error.field, error.problem) from None
+    page = list_snapshots(
+        session=session,
+        portfolio_id=portfolio_id,
+        since=window.since,
+        until=window.until,
+        limit=limit,
+        after=cursor,
+    )
     return SnapshotPageResponse(
         portfolio_id=portfolio_id,
         items=[snapshot_out(s) for s in page.items],
@@ -123,10 +116,7 @@ def drift(
     """Drift per class (percentage points) at every snapshot: a time series, oldest first."""
     window = window_of(since, until)
     known(session, settings, portfolio_id)
-    try:
-        name = None if asset_class is None else normalise_class(asset_class, "asset_class")
-    except InputError as error:
-        raise QueryInputError(error.field, error.problem) from None
+    name = None if asset_class is None else normalise_class(asset_class, "asset_class")
     points = drift_history(
         session=session,
         portfolio_id=portfolio_id,
@@ -162,12 +152,7 @@ def history_export(
         until=window.until,
         limit=None,
     ).items
-    try:
-        columns, rows = history_rows(
-            records, zone=UTC, asset_class=asset_class, field="asset_class"
-        )
-    except InputError as error:
-        raise QueryInputError(error.field, error.problem) from None
+    columns, rows = history_rows(records, zone=UTC, asset_class=asset_class, field="asset_class")
     filename = portfolio_id.replace("/", "_")
     return Response(
         content=history_csv(columns, rows),
