@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from monitor.allocation import Action, AllocationReport
 from monitor.errors import InputError
@@ -26,7 +26,7 @@ from monitor.plan_outcome import Unresolved, resulting_percents, unresolved_clas
 from monitor.trades import Placement, SkippedTrade, Trade, place_trades
 
 PlanMode = Literal["buy_and_sell", "buy_only", "sell_only"]
-PLAN_MODES: tuple[PlanMode, ...] = ("buy_and_sell", "buy_only", "sell_only")
+PLAN_MODES: tuple[PlanMode, ...] = get_args(PlanMode)
 
 
 @dataclass(frozen=True, slots=True)

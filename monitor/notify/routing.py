@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from monitor.notify.delivery import Message, Route
+from monitor.notify.delivery import Message
 from monitor.notify.templates import render_message
 from monitor.settings import NotifySettings, Settings
 
@@ -43,7 +43,3 @@ def notify_for_route(settings: Settings, route: str) -> NotifySettings:
     from the config since the notification was decided."""
     entry = settings.portfolio(route)
     return settings.notify_of(entry) if entry is not None else settings.notify
-
-
-def route_for(settings: Settings, route: str) -> Route:
-    return Route.from_settings(notify_for_route(settings, route))

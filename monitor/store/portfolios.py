@@ -63,14 +63,6 @@ def list_portfolios(*, session: Session) -> list[PortfolioRecord]:
     ]
 
 
-def get_portfolio(*, session: Session, portfolio_id: str) -> PortfolioRecord:
-    portfolio = session.get(Portfolio, portfolio_id)
-    if portfolio is None:
-        known = session.scalars(select(Portfolio.id).order_by(Portfolio.id)).all()
-        raise UnknownPortfolioError(portfolio_id, list(known))
-    return PortfolioRecord(portfolio.id, portfolio.name, portfolio.parent_id, portfolio.created_at)
-
-
 def check_portfolio(
     *, session: Session, portfolio_id: str, configured: Collection[str] = ()
 ) -> None:

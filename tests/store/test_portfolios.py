@@ -10,7 +10,6 @@ from monitor.store.portfolios import (
     NewPortfolio,
     check_portfolio,
     ensure_portfolios,
-    get_portfolio,
     list_portfolios,
 )
 from tests.fixtures.snapshots import FEBRUARY, JANUARY
@@ -41,13 +40,13 @@ def test_ensuring_takes_a_new_name_from_the_config(session: Session) -> None:
     ensure_portfolios(
         session=session, portfolios=[NewPortfolio("family", "The Smiths")], now=FEBRUARY
     )
-    assert get_portfolio(session=session, portfolio_id="family").name == "The Smiths"
+    assert [p.name for p in list_portfolios(session=session)] == ["The Smiths"]
 
 
 def test_an_unknown_portfolio_error_lists_the_known_ids(session: Session) -> None:
     ensure_portfolios(session=session, portfolios=ENTRY_AND_ACCOUNT, now=JANUARY)
     with pytest.raises(UnknownPortfolioError) as raised:
-        get_portfolio(session=session, portfolio_id="famly")
+        check_portfolio(session=session, portfolio_id="famly")
     assert raised.value.known == ["clients", "clients/acct-17"]
     assert str(raised.value) == (
         "unknown portfolio 'famly'; known portfolios: clients, clients/acct-17"
