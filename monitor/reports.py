@@ -98,6 +98,11 @@ class ClassAllocation:
         """The money to trade to reach the goal (target or band edge); never negative."""
         return abs(self.goal_value - self.current_value)
 
+    @property
+    def amount_to_band_edge(self) -> Decimal:
+        """The money to trade to the nearest edge of its tolerance band; never negative."""
+        return abs(self.edge_value - self.current_value)
+
     def alert_line(self) -> str:
         """The seed's wording: ``STOCKS: under-allocated by 35.32% (current: ...)``."""
         direction = "under" if self.drift < 0 else "over"
@@ -171,7 +176,7 @@ class AllocationReport:
                 target_percent=c.target_percent,
                 drift=c.drift,
                 amount_to_target=abs(c.difference),
-                amount_to_band_edge=abs(c.edge_value - c.current_value),
+                amount_to_band_edge=c.amount_to_band_edge,
             )
             for c in self.breaching
         )

@@ -194,7 +194,7 @@ def calculate_response(
                 below_minimum=c.below_minimum,
                 band=BandOut(lower=c.band_lower, upper=c.band_upper),
                 parent=c.parent,
-                amount_to_band_edge=abs(c.edge_value - c.current_value),
+                amount_to_band_edge=c.amount_to_band_edge,
             )
             for c in report.classes
         ],
