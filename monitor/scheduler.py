@@ -25,7 +25,7 @@ from monitor.notify.drain import drain_outbox
 from monitor.pipeline import TickOutcome, run_tick, utc_now
 from monitor.schedules import latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Settings
-from monitor.store.retention import prune_snapshots
+from monitor.store.retention import prune_history
 from monitor.store.ticks import CLAIM_LEASE, tick_of
 from monitor.store.transactions import write_transaction
 
@@ -204,7 +204,7 @@ class Daemon:
         assert retention is not None  # the job exists only with a retention
         try:
             with write_transaction(self.sessions) as session:
-                result = prune_snapshots(session=session, older_than=retention, now=self.clock())
+                result = prune_history(session=session, older_than=retention, now=self.clock())
             log.info("retention: %s", result)
         except Exception:
             log.exception("retention failed; it runs again tomorrow")

@@ -20,7 +20,7 @@ from monitor.errors import InputError
 from monitor.history import HistoryRow, history_csv, history_rows, parse_window
 from monitor.settings import check_retention, parse_duration
 from monitor.store.portfolios import check_portfolio
-from monitor.store.retention import prune_snapshots
+from monitor.store.retention import prune_history
 from monitor.store.snapshots import list_snapshots
 
 history_app = typer.Typer(help="A portfolio's stored history, and pruning it.")
@@ -129,7 +129,7 @@ def prune(
     age = retention_of(older_than, settings.history.retention)
     now = datetime.now(UTC)
     with opened_session(settings) as session:
-        result = prune_snapshots(session=session, older_than=age, now=now)
+        result = prune_history(session=session, older_than=age, now=now)
         session.commit()
     cutoff = (now - age).astimezone(ZoneInfo(settings.timezone))
     out.print(

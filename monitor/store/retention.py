@@ -18,7 +18,7 @@ from monitor.store.records import PruneResult
 from monitor.store.ticks import CLAIM_LEASE
 
 
-def prune_snapshots(*, session: Session, older_than: timedelta, now: datetime) -> PruneResult:
+def prune_history(*, session: Session, older_than: timedelta, now: datetime) -> PruneResult:
     """Delete snapshots taken before ``now - older_than`` (their class and holding rows go
     with them) except each portfolio's latest; the notifications sent or dead before that
     time (their attempts go with them); then the finished ticks before that time that no

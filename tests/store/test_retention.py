@@ -15,7 +15,7 @@ from monitor.store.models import (
     SnapshotHolding,
     Tick,
 )
-from monitor.store.retention import prune_snapshots
+from monitor.store.retention import prune_history
 from monitor.store.snapshots import NewSnapshot, list_snapshots, save_snapshots
 from monitor.store.ticks import CLAIM_LEASE
 from tests.fixtures.snapshots import FEBRUARY, JANUARY, MARCH, StoredHistory, report_of
@@ -30,7 +30,7 @@ def taken(session: Session, portfolio_id: str) -> list[datetime]:
 def test_prune_deletes_snapshots_older_than_the_retention(
     session: Session, stored_history: StoredHistory
 ) -> None:
-    result = prune_snapshots(
+    result = prune_history(
         session=session, older_than=timedelta(days=20), now=datetime(2024, 2, 15, tzinfo=UTC)
     )
     assert taken(session, "family") == [FEBRUARY, MARCH]
@@ -40,7 +40,7 @@ def test_prune_deletes_snapshots_older_than_the_retention(
 def test_prune_keeps_the_latest_snapshot_of_each_portfolio(
     session: Session, stored_history: StoredHistory
 ) -> None:
-    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    result = prune_history(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
     assert taken(session, "family") == [MARCH]
     assert taken(session, "clients/acct-17") == [FEBRUARY]
     assert result.snapshots == 2
@@ -49,7 +49,7 @@ def test_prune_keeps_the_latest_snapshot_of_each_portfolio(
 def test_prune_takes_the_class_and_holding_rows_with_their_snapshot(
     session: Session, stored_history: StoredHistory
 ) -> None:
-    prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    prune_history(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
     remaining = {stored_history.family_ids[2], stored_history.account_id}
     class_owners = set(session.scalars(select(SnapshotClass.snapshot_id).distinct()))
     holding_owners = set(session.scalars(select(SnapshotHolding.snapshot_id).distinct()))
@@ -87,7 +87,7 @@ def test_prune_deletes_old_finished_ticks_but_not_running_or_referenced_ones(
             )
         ],
     )
-    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    result = prune_history(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
     remaining = session.scalars(select(Tick.status).order_by(Tick.scheduled_at)).all()
     assert remaining == ["running", "failed"]
     assert result.ticks == 1
@@ -99,7 +99,7 @@ def test_prune_deletes_an_old_claim_its_process_abandoned(session: Session) -> N
         Tick(portfolio_id="family", scheduled_at=JANUARY, started_at=JANUARY, status="running")
     )
     session.flush()
-    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    result = prune_history(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
     assert result.ticks == 1
     assert session.scalar(select(func.count()).select_from(Tick)) == 0
 
@@ -107,7 +107,7 @@ def test_prune_deletes_an_old_claim_its_process_abandoned(session: Session) -> N
 def test_prune_with_nothing_old_deletes_nothing(
     session: Session, stored_history: StoredHistory
 ) -> None:
-    result = prune_snapshots(session=session, older_than=timedelta(days=3650), now=LONG_AFTER)
+    result = prune_history(session=session, older_than=timedelta(days=3650), now=LONG_AFTER)
     assert (result.snapshots, result.ticks) == (0, 0)
     assert session.scalar(select(func.count()).select_from(SnapshotClass)) == 9
 
@@ -153,7 +153,7 @@ def test_prune_deletes_sent_and_dead_notifications_older_than_the_retention_with
 ) -> None:
     for status in ("sent", "dead"):
         notification(session, status, JANUARY, JANUARY)
-    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    result = prune_history(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
     assert result.notifications == 2
     assert remaining_titles(session) == []
     assert session.scalar(select(func.count()).select_from(NotificationAttempt)) == 0
@@ -163,7 +163,7 @@ def test_prune_never_deletes_a_pending_notification_however_old(
     session: Session, stored_history: StoredHistory
 ) -> None:
     notification(session, "pending", JANUARY, JANUARY)
-    result = prune_snapshots(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    result = prune_history(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
     assert result.notifications == 0
     assert remaining_titles(session) == ["pending alert"]
     assert session.scalar(select(func.count()).select_from(NotificationAttempt)) == 1
@@ -175,6 +175,6 @@ def test_prune_keeps_notifications_settled_within_the_retention(
     # Created long ago, but retried by hand and dead or sent only lately.
     notification(session, "dead", JANUARY, LONG_AFTER - timedelta(days=2))
     notification(session, "sent", JANUARY, LONG_AFTER - timedelta(hours=1))
-    result = prune_snapshots(session=session, older_than=timedelta(days=3), now=LONG_AFTER)
+    result = prune_history(session=session, older_than=timedelta(days=3), now=LONG_AFTER)
     assert result.notifications == 0
     assert remaining_titles(session) == ["dead alert", "sent alert"]
