@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,21 +31,13 @@ from monitor.alerting import (
 from monitor.allocation import AllocationReport, Allocator, Holding
 from monitor.collection import collection_paused
 from monitor.errors import ClaimLostError, InputError, SourceError
-from monitor.notify.alert_plans import AlertPlanner
-from monitor.notify.payloads import (
-    AccountOutcome,
-    PortfolioRef,
-    digest_payload,
-    notice_payload,
-)
-from monitor.notify.routing import has_route, message_title
 from monitor.settings import NotifySettings, PortfolioSettings, Settings
 from monitor.store.alert_states import load_alert_states, save_alert_states
-from monitor.store.outbox import NewNotification, enqueue_notifications
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 from monitor.store.ticks import claim_tick, finish_tick
 from monitor.store.transactions import write_transaction
+from monitor.tick_notifications import TickNotifier
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +88,7 @@ def account_id(entry: PortfolioSettings, account: str | None) -> str:
     return entry.id if account is None else f"{entry.id}/{account}"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class TickContext:
     """What the write phase of one tick needs, gathered before its transaction opens."""
 
@@ -106,46 +98,7 @@ class TickContext:
     scheduled_at: datetime
     started_at: datetime
     clock: Clock
-    notify: NotifySettings  # the entry's routing and alert settings, worked out once
-    # What the user's templates raised this tick, each logged once (not once per account).
-    template_problems: set[str] = field(default_factory=set)
-
-    def ref(self, portfolio_id: str, name: str) -> PortfolioRef:
-        return PortfolioRef(portfolio_id, name, self.settings.timezone)
-
-    def notification(self, portfolio_id: str, payload: dict[str, Any]) -> NewNotification:
-        return NewNotification(
-            portfolio_id=portfolio_id,
-            route=self.entry.id,
-            kind=payload["kind"],
-            title=self.title(payload),
-            payload=payload,
-            tick_id=self.tick_id,
-        )
-
-    def title(self, payload: dict[str, Any]) -> str:
-        """The title the entry's templates give; the shipped templates' when the user's
-        raise (their code: anything may go wrong in it), so that the tick and its alert are
-        stored all the same. Sending renders the message again, and fails naming the
-        template, until the template is fixed."""
-        try:
-            return message_title(payload, self.notify)
-        except Exception as error:
-            if not self.notify.templates_dir:
-                raise  # the shipped templates failed: a bug of ours, which fails the tick
-            problem = str(error)
-            if problem not in self.template_problems:
-                self.template_problems.add(problem)
-                log.warning(
-                    "%s: a %s message cannot be rendered with the templates in %s (%s); its "
-                    "alert is stored with the shipped templates' title, and sending it fails "
-                    "until the template is fixed",
-                    self.entry.id,
-                    payload["kind"],
-                    self.notify.templates_dir,
-                    problem,
-                )
-            return message_title(payload, self.notify.model_copy(update={"templates_dir": ""}))
+    notifier: TickNotifier
 
 
 @collection_paused()
@@ -171,9 +124,8 @@ def run_tick(
         )
     if tick_id is None:
         return TickOutcome(entry.id, scheduled_at, "skipped")
-    context = TickContext(
-        settings, entry, tick_id, scheduled_at, started_at, clock, settings.notify_of(entry)
-    )
+    notifier = TickNotifier.of(settings, entry, tick_id)
+    context = TickContext(settings, entry, tick_id, scheduled_at, started_at, clock, notifier)
     try:
         return run_claimed_tick(context, sessions)
     except ClaimLostError as lost:
@@ -266,7 +218,7 @@ def record_failure(
     context: TickContext, reason: str, sessions: sessionmaker[Session]
 ) -> TickOutcome:
     """The tick failed: keep the last good snapshot, count the failure, maybe say "stale"."""
-    entry = context.entry
+    entry, notifier = context.entry, context.notifier
     now = context.clock()
     with write_transaction(sessions) as session:
         finish_tick(
@@ -279,25 +231,12 @@ def record_failure(
         )
         previous = load_alert_states(session=session, portfolio_ids=[entry.id], lock=True)
         decision = decide_source_failure(
-            SourceFailure(reason), previous[entry.id], alert_policy(context.notify), now
+            SourceFailure(reason), previous[entry.id], alert_policy(notifier.notify), now
         )
         save_alert_states(
             session=session, states={entry.id: decision.state}, previous=previous, now=now
         )
-        notifications = [
-            context.notification(
-                entry.id,
-                notice_payload(
-                    context.ref(entry.id, entry.title),
-                    notice,
-                    taken_at=now,
-                    report=None,
-                    state=decision.state,
-                ),
-            )
-            for notice in decision.notices
-        ]
-        queued = enqueue_if_routed(session, context, notifications, now)
+        queued = notifier.enqueue(session, notifier.of_failure(decision, now), now)
     log.warning("tick %s failed: %s", entry.id, reason)
     return TickOutcome(
         entry.id,
@@ -318,8 +257,8 @@ def record_success(
     *,
     multi: bool,
 ) -> TickOutcome:
-    entry = context.entry
-    policy = alert_policy(context.notify)
+    entry, notifier = context.entry, context.notifier
+    policy = alert_policy(notifier.notify)
     status: TickStatus = "partial" if problems else "ok"
     with write_transaction(sessions) as session:
         finish_tick(
@@ -356,11 +295,11 @@ def record_success(
             previous=previous,
             now=taken_at,
         )
-        if has_route(context.notify):
-            notifications = notifications_of(context, reports, decisions, taken_at, multi=multi)
-            queued = enqueue_if_routed(session, context, notifications, taken_at)
+        if notifier.routed:
+            notifications = notifier.of_decisions(reports, decisions, taken_at, multi=multi)
+            queued = notifier.enqueue(session, notifications, taken_at)
         else:  # nothing goes out: no payload is rendered (a 10,000-account digest: 0.3 s)
-            queued = log_unsent(context, sum(len(d.notices) for d in decisions.values()))
+            queued = notifier.log_unsent(sum(len(d.notices) for d in decisions.values()))
     return TickOutcome(
         entry.id,
         context.scheduled_at,
@@ -373,66 +312,6 @@ def record_success(
         error="; ".join(problems) or None,
         duration_ms=elapsed_ms(context.started_at, context.clock()),
     )
-
-
-def notifications_of(
-    context: TickContext,
-    reports: dict[str, AllocationReport],
-    decisions: dict[str, AlertDecision],
-    taken_at: datetime,
-    *,
-    multi: bool,
-) -> list[NewNotification]:
-    entry = context.entry
-    grouped = multi and context.notify.group != "account"
-    # A plan for each notice sent on its own; a digest stays compact (no account's plan).
-    planner = None if grouped else AlertPlanner.of(context.settings, entry)
-    found = []
-    for pid, decision in decisions.items():
-        report = reports.get(pid)
-        for notice in decision.notices:
-            # Account notices go into the digest below; entry-level ones (stale data,
-            # recovery) and ungrouped accounts' notices are sent as they are.
-            if grouped and report is not None:
-                continue
-            name = entry.title if pid == entry.id else pid
-            payload = notice_payload(
-                context.ref(pid, name),
-                notice,
-                taken_at=taken_at,
-                report=report,
-                state=decision.state,
-                plan=None if planner is None else planner.plan_for(notice, report),
-            )
-            found.append(context.notification(pid, payload))
-    if grouped:
-        outcomes = [AccountOutcome(pid, reports[pid], decisions[pid].notices) for pid in reports]
-        digest = digest_payload(context.ref(entry.id, entry.title), outcomes, taken_at=taken_at)
-        if digest is not None:
-            found.append(context.notification(entry.id, digest))
-    return found
-
-
-def enqueue_if_routed(
-    session: Session, context: TickContext, notifications: list[NewNotification], now: datetime
-) -> int:
-    if not notifications:
-        return 0
-    if not has_route(context.notify):
-        return log_unsent(context, len(notifications))
-    enqueue_notifications(session=session, notifications=notifications, now=now)
-    return len(notifications)
-
-
-def log_unsent(context: TickContext, notices: int) -> int:
-    """Say how many notices were decided for an entry without a notify route; none sent."""
-    if notices:
-        log.info(
-            "%s: %d notice(s) decided but not sent: no notify route is configured",
-            context.entry.id,
-            notices,
-        )
-    return 0
 
 
 def elapsed_ms(start: datetime, end: datetime) -> int:

@@ -1,0 +1,152 @@
+"""The notifications of one tick: its alert decisions as outbox rows (payload and title).
+
+The pipeline decides and writes them, in the tick's one transaction; this module only says
+what the rows hold: one per notice, or one digest for a multi-account entry, each titled by
+the entry's templates, and none at all for an entry without a route.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from monitor.alerting import AlertDecision
+from monitor.allocation import AllocationReport
+from monitor.notify.alert_plans import AlertPlanner
+from monitor.notify.payloads import AccountOutcome, PortfolioRef, digest_payload, notice_payload
+from monitor.notify.routing import has_route, message_title
+from monitor.settings import NotifySettings, PortfolioSettings, Settings
+from monitor.store.outbox import NewNotification, enqueue_notifications
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickNotifier:
+    """How one tick of ``entry`` words and routes its notices."""
+
+    settings: Settings
+    entry: PortfolioSettings
+    tick_id: int
+    notify: NotifySettings  # the entry's routing and templates, worked out once per tick
+    # What the user's templates raised this tick, each logged once (not once per account).
+    template_problems: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, settings: Settings, entry: PortfolioSettings, tick_id: int) -> TickNotifier:
+        return cls(settings, entry, tick_id, settings.notify_of(entry))
+
+    @property
+    def routed(self) -> bool:
+        return has_route(self.notify)
+
+    def of_failure(self, decision: AlertDecision, now: datetime) -> list[NewNotification]:
+        """The entry's notices when its source failed (stale data): no report to show."""
+        entry = self.entry
+        ref = self.ref(entry.id, entry.title)
+        return [
+            self.notification(
+                entry.id,
+                notice_payload(ref, notice, taken_at=now, report=None, state=decision.state),
+            )
+            for notice in decision.notices
+        ]
+
+    def of_decisions(
+        self,
+        reports: dict[str, AllocationReport],
+        decisions: dict[str, AlertDecision],
+        taken_at: datetime,
+        *,
+        multi: bool,
+    ) -> list[NewNotification]:
+        entry = self.entry
+        grouped = multi and self.notify.group != "account"
+        # A plan for each notice sent on its own; a digest stays compact (no account's plan).
+        planner = None if grouped else AlertPlanner.of(self.settings, entry)
+        found = []
+        for pid, decision in decisions.items():
+            report = reports.get(pid)
+            for notice in decision.notices:
+                # Account notices go into the digest below; entry-level ones (stale data,
+                # recovery) and ungrouped accounts' notices are sent as they are.
+                if grouped and report is not None:
+                    continue
+                name = entry.title if pid == entry.id else pid
+                payload = notice_payload(
+                    self.ref(pid, name),
+                    notice,
+                    taken_at=taken_at,
+                    report=report,
+                    state=decision.state,
+                    plan=None if planner is None else planner.plan_for(notice, report),
+                )
+                found.append(self.notification(pid, payload))
+        if grouped:
+            outcomes = [
+                AccountOutcome(pid, reports[pid], decisions[pid].notices) for pid in reports
+            ]
+            digest = digest_payload(self.ref(entry.id, entry.title), outcomes, taken_at=taken_at)
+            if digest is not None:
+                found.append(self.notification(entry.id, digest))
+        return found
+
+    def enqueue(self, session: Session, notifications: list[NewNotification], now: datetime) -> int:
+        """Queue the notifications if the entry has a route; how many were queued."""
+        if not notifications:
+            return 0
+        if not self.routed:
+            return self.log_unsent(len(notifications))
+        enqueue_notifications(session=session, notifications=notifications, now=now)
+        return len(notifications)
+
+    def log_unsent(self, notices: int) -> int:
+        """Say how many notices were decided for an entry without a notify route; none sent."""
+        if notices:
+            log.info(
+                "%s: %d notice(s) decided but not sent: no notify route is configured",
+                self.entry.id,
+                notices,
+            )
+        return 0
+
+    def ref(self, portfolio_id: str, name: str) -> PortfolioRef:
+        return PortfolioRef(portfolio_id, name, self.settings.timezone)
+
+    def notification(self, portfolio_id: str, payload: dict[str, Any]) -> NewNotification:
+        return NewNotification(
+            portfolio_id=portfolio_id,
+            route=self.entry.id,
+            kind=payload["kind"],
+            title=self.title(payload),
+            payload=payload,
+            tick_id=self.tick_id,
+        )
+
+    def title(self, payload: dict[str, Any]) -> str:
+        """The title the entry's templates give; the shipped templates' when the user's
+        raise (their code: anything may go wrong in it), so that the tick and its alert are
+        stored all the same. Sending renders the message again, and fails naming the
+        template, until the template is fixed."""
+        try:
+            return message_title(payload, self.notify)
+        except Exception as error:
+            if not self.notify.templates_dir:
+                raise  # the shipped templates failed: a bug of ours, which fails the tick
+            problem = str(error)
+            if problem not in self.template_problems:
+                self.template_problems.add(problem)
+                log.warning(
+                    "%s: a %s message cannot be rendered with the templates in %s (%s); its "
+                    "alert is stored with the shipped templates' title, and sending it fails "
+                    "until the template is fixed",
+                    self.entry.id,
+                    payload["kind"],
+                    self.notify.templates_dir,
+                    problem,
+                )
+            return message_title(payload, self.notify.model_copy(update={"templates_dir": ""}))
