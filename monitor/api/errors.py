@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.errors import (
     ConflictError,
@@ -68,11 +69,37 @@ def install_error_handlers(app: FastAPI) -> None:
     async def monitor_error(request: Request, error: MonitorError) -> JSONResponse:
         return JSONResponse(status_code=400, content={"detail": str(error)})
 
-    # Starlette answers anything else with a plain-text 500; this makes it JSON like every
-    # other answer, and keeps the traceback in the log, never in the body.
-    @app.exception_handler(Exception)
-    async def internal_error(request: Request, error: Exception) -> JSONResponse:
-        log.error(
-            "internal error answering %s %s", request.method, request.url.path, exc_info=error
-        )
-        return JSONResponse(status_code=500, content={"detail": "internal error"})
+    app.add_middleware(InternalErrorGuard)
+
+
+class InternalErrorGuard:
+    """Answers any other exception with a JSON 500 like every other answer, and logs it once,
+    with its traceback (in the log, never in the body).
+
+    Not an ``exception_handler(Exception)``: Starlette re-raises the error after such a
+    handler answers, so that the server logs it as well, and one error made two records.
+    Added first, so innermost: its 500s pass the CORS middleware like any answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception:
+            if started:
+                raise  # too late to answer; the server logs it and drops the connection
+            log.exception("internal error answering %s %s", scope["method"], scope["path"])
+            answer = JSONResponse(status_code=500, content={"detail": "internal error"})
+            await answer(scope, receive, send)

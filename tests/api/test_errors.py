@@ -52,11 +52,18 @@ def test_an_unknown_portfolio_is_a_404_listing_the_known_ones() -> None:
     )
 
 
-def test_an_unexpected_error_is_a_json_500_without_a_traceback_and_logged(
+def test_an_unexpected_error_is_a_json_500_without_a_traceback_and_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.ERROR, logger="monitor.api.errors"):
+    with caplog.at_level(logging.ERROR):
         status, body = answer(RuntimeError("a bug"))
     assert (status, body) == (500, {"detail": "internal error"})
-    assert [r.getMessage() for r in caplog.records] == ["internal error answering GET /raising"]
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", "internal error answering GET /raising")
+    ]
     assert "RuntimeError: a bug" in caplog.text  # the traceback, in the log only
+
+
+def test_an_unexpected_error_is_not_raised_on_to_the_server_to_log_again() -> None:
+    client = TestClient(app_raising(RuntimeError("a bug")))  # raises what reaches the server
+    assert client.get("/raising").status_code == 500
