@@ -26,6 +26,21 @@ def round2(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def money_text(value: Decimal) -> str:
+    """``64827.8249`` -> ``64,827.82``."""
+    return f"{round2(value):,.2f}"
+
+
+def shares_text(shares: Decimal) -> str:
+    """``1200`` -> ``1,200``; a fraction of a share keeps its places: ``0.5``."""
+    return f"{shares:,.0f}" if shares == shares.to_integral_value() else f"{shares.normalize():,f}"
+
+
+def price_text(price: Decimal) -> str:
+    """``72.1`` -> ``72.10``; a price finer than cents (``0.0001234``) as it is."""
+    return money_text(price) if price == round2(price) else f"{price.normalize():,f}"
+
+
 def to_decimal(raw: object, field: str, *, allow_negative: bool = False) -> Decimal:
     """A finite ``Decimal`` from a JSON/CSV/TOML number or numeric string, or ``InputError``."""
     if isinstance(raw, bool) or raw is None:

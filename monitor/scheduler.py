@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.allocation import round2
 from monitor.metrics import DaemonMetrics
 from monitor.notify.drain import drain_outbox
+from monitor.numbers import money_text
 from monitor.pipeline import TickOutcome, run_tick, utc_now
 from monitor.schedules import latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Settings
@@ -48,7 +49,7 @@ def describe_outcome(outcome: TickOutcome) -> str:
     """The one log line per tick: portfolio, value, worst drift, outcome, duration."""
     parts = [f"tick {outcome.portfolio_id} @ {outcome.scheduled_at.isoformat()}: {outcome.status}"]
     if outcome.value is not None:
-        parts.append(f"value {round2(outcome.value):,.2f}")
+        parts.append(f"value {money_text(outcome.value)}")
     if outcome.worst_drift is not None:
         parts.append(f"worst drift {round2(outcome.worst_drift)} pp")
     if outcome.accounts > 1:

@@ -17,8 +17,8 @@ from monitor.attribution import Attribution, attribute
 from monitor.cli.app import app, out, state_of
 from monitor.cli.database import opened_session
 from monitor.cli.history import SINCE_HELP, UNTIL_HELP
-from monitor.cli.render import money
 from monitor.history import parse_window
+from monitor.numbers import money_text
 from monitor.store.portfolios import check_portfolio
 from monitor.store.snapshots import attribution_window
 
@@ -37,7 +37,7 @@ def attribution_table(result: Attribution, zone: ZoneInfo) -> RenderableType:
         table.add_row(
             c.asset_class,
             *(
-                money(v)
+                money_text(v)
                 for v in (
                     c.start_value,
                     c.end_value,

@@ -15,9 +15,10 @@ from rich.table import Table
 from monitor.allocation import round2
 from monitor.cli.app import app, out, state_of
 from monitor.cli.database import opened_session
-from monitor.cli.render import money, pct
+from monitor.cli.render import pct
 from monitor.errors import InputError
 from monitor.history import HistoryRow, history_csv, history_rows, parse_window
+from monitor.numbers import money_text
 from monitor.settings import check_retention, parse_duration
 from monitor.store.portfolios import check_portfolio
 from monitor.store.retention import prune_history
@@ -46,7 +47,7 @@ def history_table(columns: list[str], rows: list[HistoryRow]) -> Table:
     for row in rows:
         table.add_row(
             row.taken_at.strftime("%Y-%m-%d %H:%M %Z"),
-            money(row.portfolio_value),
+            money_text(row.portfolio_value),
             pct(row.total_drift),
             "yes" if row.needs_rebalancing else "no",
             *("" if (d := row.drifts[name]) is None else f"{round2(d):+.2f}" for name in columns),

@@ -10,12 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.allocation import AllocationReport, ClassAllocation, round2
+from monitor.numbers import money_text, price_text, shares_text
 from monitor.plans import RebalancingPlan
 from monitor.trades import Trade
-
-
-def money(value: Decimal) -> str:
-    return f"{round2(value):,.2f}"
 
 
 def pct(value: Decimal) -> str:
@@ -25,14 +22,6 @@ def pct(value: Decimal) -> str:
 def short(percent: Decimal) -> str:
     """``45.00`` -> ``45``, ``10.50`` -> ``10.5``: band edges, compactly."""
     return f"{round2(percent).normalize():f}"
-
-
-def shares_text(shares: Decimal) -> str:
-    return f"{shares:,.0f}" if shares == shares.to_integral_value() else f"{shares.normalize():f}"
-
-
-def price_text(price: Decimal) -> str:
-    return f"{price:,.2f}" if price == round2(price) else f"{price.normalize():,f}"
 
 
 def status_of(c: ClassAllocation) -> str:
@@ -53,20 +42,20 @@ def report_table(report: AllocationReport, plan: RebalancingPlan | None = None) 
     for c in report.classes:
         table.add_row(
             "  " * c.asset_class.count("/") + c.asset_class,  # sub-classes indented
-            money(c.current_value),
+            money_text(c.current_value),
             pct(c.current_percent),
             pct(c.target_percent),
             f"{short(c.band_lower)}-{short(c.band_upper)}",
-            money(c.target_value),
-            money(c.difference),
+            money_text(c.target_value),
+            money_text(c.difference),
             f"{round2(c.drift):+.2f}",
             status_of(c),
         )
     parts: list[RenderableType] = [
         Text(
-            f"Portfolio value {money(report.portfolio_value)}   "
-            f"holdings {money(report.holdings_value)}   "
-            f"unallocated {money(report.unallocated_value)}"
+            f"Portfolio value {money_text(report.portfolio_value)}   "
+            f"holdings {money_text(report.holdings_value)}   "
+            f"unallocated {money_text(report.unallocated_value)}"
         ),
         table,
     ]
@@ -78,8 +67,8 @@ def report_table(report: AllocationReport, plan: RebalancingPlan | None = None) 
         )
         parts.extend(
             Text(
-                f"  {a.action:<4} {a.asset_class:<14} {money(a.amount_to_band_edge):>16}"
-                f"   (to target {money(a.amount_to_target)})"
+                f"  {a.action:<4} {a.asset_class:<14} {money_text(a.amount_to_band_edge):>16}"
+                f"   (to target {money_text(a.amount_to_target)})"
             )
             for a in report.actions
         )
@@ -98,31 +87,33 @@ def rule_text(report: AllocationReport) -> str:
         if relative is not None:
             rule += f" or {relative * 100:.0f}% of target"
     if policy.min_trade > 0:
-        rule += f"; min trade {money(policy.min_trade)}"
+        rule += f"; min trade {money_text(policy.min_trade)}"
     return rule
 
 
 def plan_lines(plan: RebalancingPlan) -> list[Text]:
-    head = f"Plan ({plan.mode}): buy {money(plan.bought)}, sell {money(plan.sold)}"
+    head = f"Plan ({plan.mode}): buy {money_text(plan.bought)}, sell {money_text(plan.sold)}"
     if plan.cash:
-        head += f", new cash {money(plan.cash)}"
+        head += f", new cash {money_text(plan.cash)}"
     if plan.unallocated:
-        head += f", unallocated {money(plan.unallocated)}"
-    lines = [Text(f"{head}; cash left {money(plan.leftover)}")]
+        head += f", unallocated {money_text(plan.unallocated)}"
+    lines = [Text(f"{head}; cash left {money_text(plan.leftover)}")]
     for a in plan.actions:
         lines.append(
             Text(
-                f"  {a.action:<4} {a.asset_class:<14} {money(a.amount):>16}"
+                f"  {a.action:<4} {a.asset_class:<14} {money_text(a.amount):>16}"
                 f"   {pct(a.current_percent)}% -> {pct(a.resulting_percent)}%"
             )
         )
         lines.extend(Text(f"         {trade_text(t)}") for t in a.trades)
     if plan.raise_cash:
-        lines.append(Text(f"  raised {money(plan.sold)} of {money(plan.raise_cash)} requested"))
+        lines.append(
+            Text(f"  raised {money_text(plan.sold)} of {money_text(plan.raise_cash)} requested")
+        )
     if plan.below_minimum:
-        lines.append(Text(f"Left out, below the minimum trade of {money(plan.min_trade)}:"))
+        lines.append(Text(f"Left out, below the minimum trade of {money_text(plan.min_trade)}:"))
         lines.extend(
-            Text(f"  {s.side:<4} {s.symbol or s.asset_class:<14} {money(s.amount):>16}")
+            Text(f"  {s.side:<4} {s.symbol or s.asset_class:<14} {money_text(s.amount):>16}")
             for s in plan.below_minimum
         )
     if plan.unresolved:
@@ -136,8 +127,8 @@ def plan_lines(plan: RebalancingPlan) -> list[Text]:
 
 def trade_text(trade: Trade) -> str:
     if trade.shares is None or trade.price is None:
-        return f"{trade.side.lower()} {trade.symbol} for {money(trade.amount)}"
+        return f"{trade.side.lower()} {trade.symbol} for {money_text(trade.amount)}"
     return (
         f"{trade.side.lower()} {shares_text(trade.shares)} {trade.symbol} "
-        f"@ {price_text(trade.price)} = {money(trade.amount)}"
+        f"@ {price_text(trade.price)} = {money_text(trade.amount)}"
     )

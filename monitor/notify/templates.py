@@ -32,6 +32,7 @@ import jinja2
 from monitor.allocation import round2
 from monitor.errors import DeliveryError
 from monitor.notify.delivery import Attachment, Message, NotifyType
+from monitor.numbers import money_text, price_text, shares_text
 
 KINDS = ("drifted", "escalated", "reminder", "resolved", "stale", "recovered", "test", "digest")
 PARTS = ("title", "txt", "md")
@@ -215,7 +216,7 @@ def _decimal(value: object) -> Decimal:
 
 def money(value: object) -> str:
     """``"64827.8249"`` -> ``64,827.82``."""
-    return f"{round2(_decimal(value)):,.2f}"
+    return money_text(_decimal(value))
 
 
 def pct(value: object) -> str:
@@ -227,15 +228,11 @@ def number(value: object) -> str:
 
 
 def shares(value: object) -> str:
-    """``"1200"`` -> ``1,200``; a fraction of a share keeps its places: ``0.5``."""
-    count = _decimal(value)
-    return f"{count:,.0f}" if count == count.to_integral_value() else f"{count.normalize():,f}"
+    return shares_text(_decimal(value))
 
 
 def price(value: object) -> str:
-    """``"72.1"`` -> ``72.10``; ``"0.0001234"`` (a price finer than cents) as it is."""
-    amount = _decimal(value)
-    return money(amount) if amount == round2(amount) else f"{amount.normalize():,f}"
+    return price_text(_decimal(value))
 
 
 def plural(count: object, one: str, many: str) -> str:
