@@ -1,11 +1,8 @@
 """``allocation-monitor config validate`` and ``config show``.
 
-``validate`` reports every problem with its key path. Errors (exit 2) are what makes the
-config unusable: what loading rejects, a database URL of an unsupported kind, and
-notification routes that could never deliver. Warnings (exit 0, or 2 with ``--strict``)
-are things outside the file that are wrong right now but may be fixed before the next tick
-(a holdings file, a program or a CA bundle not found): the daemon starts, and the tick
-fails with the reason. Nothing is fetched, nothing is sent, no database is opened.
+``validate`` reports every problem with its key path: what loading rejects, then what
+``monitor.preflight`` finds (the checks ``run`` and ``tick`` make before they start).
+Errors exit 2; warnings exit 0, or 2 with ``--strict``.
 """
 
 from __future__ import annotations
@@ -21,14 +18,11 @@ from typing import Any
 import tomli_w
 import typer
 from pydantic import SecretStr
-from sqlalchemy import make_url
-from sqlalchemy.exc import ArgumentError
 
 from monitor.cli.app import EXIT_BAD_INPUT, app, out, state_of
 from monitor.errors import ConfigError
-from monitor.notify.delivery import Route, check_route
 from monitor.notify.redact import redact_notify_url
-from monitor.notify.routing import has_route
+from monitor.preflight import preflight
 from monitor.redact import MASK, redact_url
 from monitor.settings import Settings, load_settings
 
@@ -39,8 +33,6 @@ config_app = typer.Typer(
 )
 app.add_typer(config_app)
 
-SUPPORTED_DATABASES = ("sqlite", "postgresql")
-
 
 class Format(StrEnum):
     toml = "toml"
@@ -50,35 +42,6 @@ class Format(StrEnum):
 def say(line: str) -> None:
     # Never wrapped: a wrapped line of TOML or JSON would not parse.
     out.print(line, markup=False, soft_wrap=True)
-
-
-def database_problems(settings: Settings) -> list[str]:
-    try:
-        backend = make_url(settings.database.url).get_backend_name()
-    except ArgumentError:
-        return ["database.url: not a database URL; write e.g. sqlite:///var/monitor.db"]
-    if backend not in SUPPORTED_DATABASES:
-        return [f"database.url: unsupported database {backend!r}; use sqlite or postgresql"]
-    return []
-
-
-def route_problems(settings: Settings) -> list[str]:
-    """Problems of each routed entry's notifications, named by the entry's key path."""
-    problems = []
-    for entry in settings.portfolios:
-        notify = settings.notify_of(entry)
-        if has_route(notify):
-            path = f"portfolios[{entry.id}].notify"
-            problems += [f"{path}: {p}" for p in check_route(Route.from_settings(notify))]
-    return problems
-
-
-def source_warnings(settings: Settings) -> list[str]:
-    return [
-        f"portfolios[{entry.id}].source.{option}: {problem}"
-        for entry in settings.portfolios
-        for option, problem in entry.source.preflight()
-    ]
 
 
 def summary(settings: Settings, where: str) -> str:
@@ -109,12 +72,12 @@ def validate(
             say(f"error: {problem}")
         say(f"{len(error.problems)} error(s) in {where}")
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    errors = database_problems(settings) + route_problems(settings)
-    warnings = source_warnings(settings)
-    for problem in errors:
-        say(f"error: {problem}")
-    for problem in warnings:
-        say(f"warning: {problem}")
+    found = preflight(settings)
+    errors, warnings = found.errors, found.warnings
+    for found_error in errors:
+        say(f"error: {found_error}")
+    for warning in warnings:
+        say(f"warning: {warning}")
     if errors or (strict and warnings):
         say(f"{len(errors)} error(s), {len(warnings)} warning(s) in {where}")
         raise typer.Exit(EXIT_BAD_INPUT)

@@ -103,6 +103,39 @@ def test_a_notification_url_apprise_cannot_use_is_an_error(
     assert result.stdout.startswith("error: portfolios[p].notify: ")
 
 
+def test_a_missing_templates_folder_of_a_routed_entry_is_an_error(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "h.csv").write_text("symbol,asset_class,value\nA,stocks,1\n")
+    path = config(
+        tmp_path,
+        '[[portfolios]]\nid = "p"\nsource = { kind = "csv", path = "h.csv" }\n'
+        'notify = { urls = ["json://127.0.0.1:9/hook"], templates_dir = "nowhere" }\n',
+    )
+    result = runner.invoke(app, ["--config", str(path), "config", "validate"])
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [
+        f"error: portfolios[p].notify: templates_dir {tmp_path / 'nowhere'} is not a folder",
+        f"1 error(s), 0 warning(s) in {path}",
+    ]
+
+
+def test_a_template_that_does_not_compile_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "h.csv").write_text("symbol,asset_class,value\nA,stocks,1\n")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "title.j2").write_text("{% if %}\n")
+    path = config(
+        tmp_path,
+        '[notify]\nurls = ["json://127.0.0.1:9/hook"]\ntemplates_dir = "templates"\n'
+        '[[portfolios]]\nid = "p"\nsource = { kind = "csv", path = "h.csv" }\n',
+    )
+    result = runner.invoke(app, ["--config", str(path), "config", "validate"])
+    assert result.exit_code == 2
+    assert result.stdout.startswith(
+        f"error: portfolios[p].notify: {tmp_path / 'templates' / 'title.j2'}: line 1: "
+    )
+
+
 def test_an_unsupported_database_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
     path = config(tmp_path, '[database]\nurl = "mysql://db/monitor"\n')
     result = runner.invoke(app, ["--config", str(path), "config", "validate"])

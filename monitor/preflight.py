@@ -1,0 +1,97 @@
+"""What can be checked of a config before anything runs: ``config validate``, ``run`` and
+``tick`` check the same things.
+
+Errors make the config unusable: a database URL of an unsupported kind, and notification
+routes that could never deliver (an Apprise URL or config file it cannot use, a templates
+folder that is missing or does not compile). Warnings are things outside the file that are
+wrong right now but may be fixed before the next tick (a holdings file, a program or a CA
+bundle not found): the tick fails with the reason if they are not. Nothing is fetched,
+nothing is sent, no database is opened.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import make_url
+from sqlalchemy.exc import ArgumentError
+
+from monitor.errors import ConfigError
+from monitor.notify.delivery import Route, check_route
+from monitor.notify.routing import has_route, templates_dir
+from monitor.notify.templates import check_templates
+from monitor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql")
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    key: str  # the key path: "database.url", "portfolios[family].notify"
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.problem}"
+
+
+@dataclass(frozen=True, slots=True)
+class Preflight:
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+def preflight(settings: Settings) -> Preflight:
+    return Preflight(
+        errors=database_problems(settings) + route_problems(settings),
+        warnings=source_warnings(settings),
+    )
+
+
+def require_startable(settings: Settings, source: str = "") -> None:
+    """Before a command starts ticking: ``ConfigError`` naming every error; each warning
+    logged, and on."""
+    found = preflight(settings)
+    if found.errors:
+        raise ConfigError([str(problem) for problem in found.errors], source)
+    for warning in found.warnings:
+        log.warning("%s", warning)
+
+
+def database_problems(settings: Settings) -> list[Problem]:
+    key = "database.url"
+    try:
+        backend = make_url(settings.database.url).get_backend_name()
+    except ArgumentError:
+        return [Problem(key, "not a database URL; write e.g. sqlite:///var/monitor.db")]
+    if backend not in SUPPORTED_DATABASES:
+        return [Problem(key, f"unsupported database {backend!r}; use sqlite or postgresql")]
+    return []
+
+
+def route_problems(settings: Settings) -> list[Problem]:
+    """Problems of each routed entry's notifications, named by the entry's key path."""
+    # Entries mostly share the [notify] route: each distinct one is checked once.
+    found: dict[tuple[Route, Path | None], list[str]] = {}
+    problems = []
+    for entry in settings.portfolios:
+        notify = settings.notify_of(entry)
+        if not has_route(notify):
+            continue
+        route, templates = Route.from_settings(notify), templates_dir(notify)
+        if (route, templates) not in found:
+            checked = check_route(route)
+            found[route, templates] = checked + (check_templates(templates) if templates else [])
+        problems += [Problem(f"portfolios[{entry.id}].notify", p) for p in found[route, templates]]
+    return problems
+
+
+def source_warnings(settings: Settings) -> list[Problem]:
+    return [
+        Problem(f"portfolios[{entry.id}].source.{option}", problem)
+        for entry in settings.portfolios
+        for option, problem in entry.source.preflight()
+    ]
