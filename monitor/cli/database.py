@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from monitor.settings import Settings
 from monitor.store.engine import make_engine, session_factory
-from monitor.store.migrate import require_current
+from monitor.store.migrate import require_current, upgrade
 
 
 @contextmanager
@@ -20,6 +20,15 @@ def opened_engine(settings: Settings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+@contextmanager
+def upgraded_engine(settings: Settings) -> Iterator[Engine]:
+    """An engine on a database migrated to this code's schema, as ``run``, ``tick`` and
+    ``serve`` start (the schema follows the code they run)."""
+    with opened_engine(settings) as engine:
+        upgrade(engine)
+        yield engine
 
 
 @contextmanager

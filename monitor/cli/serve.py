@@ -7,10 +7,9 @@ import uvicorn
 
 from monitor.api.app import create_app
 from monitor.cli.app import app, state_of
+from monitor.cli.database import upgraded_engine
 from monitor.cli.run import LogFormatOption
 from monitor.logs import configure_for
-from monitor.store.engine import make_engine
-from monitor.store.migrate import upgrade
 
 
 @app.command()
@@ -23,14 +22,10 @@ def serve(
     """Serve the HTTP API (OpenAPI at /docs) until interrupted; the schema is upgraded first."""
     settings = state_of(ctx).settings
     configure_for(settings, log_format)
-    engine = make_engine(settings.database.url)
-    upgrade(engine)
-    try:
+    with upgraded_engine(settings) as engine:
         uvicorn.run(
             create_app(settings, engine=engine),
             host=host or settings.api.host,
             port=settings.api.port if port is None else port,
             log_config=None,  # our handler and format (see monitor.logs), not uvicorn's
         )
-    finally:
-        engine.dispose()
