@@ -19,18 +19,20 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.api.app import create_app
 from monitor.cli.app import app, out, state_of
+from monitor.cli.database import upgraded_engine
 from monitor.errors import MonitorError, UnknownPortfolioError
 from monitor.logs import LogFormat, configure_for
 from monitor.notify.drain import drain_outbox
 from monitor.pipeline import TickOutcome, run_tick, utc_now
+from monitor.preflight import require_startable
 from monitor.scheduler import Daemon, describe_outcome
 from monitor.schedules import latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Settings
-from monitor.store.engine import make_engine, session_factory
-from monitor.store.migrate import upgrade
+from monitor.store.engine import session_factory
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +71,12 @@ def run(
     no_api: bool = typer.Option(False, "--no-api", help="Run the scheduler without the API."),
     log_format: LogFormatOption = None,
 ) -> None:
-    """Run the daemon: scheduled ticks, alert delivery and the HTTP API, until SIGTERM."""
-    settings = state_of(ctx).settings
-    configure_for(settings, log_format)
-    engine = make_engine(settings.database.url)
-    upgrade(engine)
-    sessions = session_factory(engine)
-    daemon = Daemon(settings, sessions)
+    """Run the daemon: scheduled ticks, alert delivery and the HTTP API, until SIGTERM.
+
+    The config is checked first (as ``config validate`` checks it): an error stops the
+    start with exit status 2, a warning is logged.
+    """
+    settings = checked_settings(ctx, log_format)
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -84,26 +85,38 @@ def run(
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    server = None
-    if settings.api.enabled and not no_api:
-        config = uvicorn.Config(
-            create_app(settings, engine=engine, scheduler=daemon),
-            host=settings.api.host,
-            port=settings.api.port,
-            log_config=None,
-        )
-        server = uvicorn.Server(config)
-        api_thread = serve_in_background(server)
-        log.info("API listening on http://%s:%d", settings.api.host, settings.api.port)
-    daemon.start()
-    while not stop.wait(0.5):
-        pass
-    if server is not None:
-        server.should_exit = True
-        api_thread.join(timeout=10)
-    daemon.stop()
-    engine.dispose()
+    with upgraded_engine(settings) as engine:
+        daemon = Daemon(settings, session_factory(engine))
+        server = None
+        if settings.api.enabled and not no_api:
+            config = uvicorn.Config(
+                create_app(settings, engine=engine, scheduler=daemon),
+                host=settings.api.host,
+                port=settings.api.port,
+                log_config=None,
+            )
+            server = uvicorn.Server(config)
+            api_thread = serve_in_background(server)
+            log.info("API listening on http://%s:%d", settings.api.host, settings.api.port)
+        daemon.start()
+        while not stop.wait(0.5):
+            pass
+        if server is not None:
+            server.should_exit = True
+            api_thread.join(timeout=10)
+        daemon.stop()
     log.info("stopped cleanly")
+
+
+def checked_settings(
+    ctx: typer.Context, log_format: LogFormat | None, *, level: str | None = None
+) -> Settings:
+    """The settings, logging configured by them, once the preflight has found no error
+    (``ConfigError`` naming every one); its warnings are logged."""
+    state = state_of(ctx)
+    configure_for(state.settings, log_format, level=level)
+    require_startable(state.settings, str(state.config_path or ""))
+    return state.settings
 
 
 def entries_to_tick(settings: Settings, portfolio: str | None) -> list[PortfolioSettings]:
@@ -125,15 +138,26 @@ def tick(
     """Tick every (or one) portfolio now, as the daemon would, then exit.
 
     Each tick takes its schedule's latest slot, so a slot the daemon (or another tick
-    command) already ran is skipped. Exit status: 0 all ticks ran or were skipped, 1 some
-    tick failed, 2 bad input or configuration.
+    command) already ran, or is running, is skipped. The config is checked first, as for
+    ``run``. Exit status: 0 all ticks ran or were skipped, 1 some tick failed, 2 bad input
+    or configuration.
     """
-    settings = state_of(ctx).settings
-    configure_for(settings, log_format, level="WARNING")
+    settings = checked_settings(ctx, log_format, level="WARNING")
     entries = entries_to_tick(settings, portfolio)
-    engine = make_engine(settings.database.url)
-    upgrade(engine)
-    sessions = session_factory(engine)
+    with upgraded_engine(settings) as engine:
+        outcomes = tick_entries(settings, entries, session_factory(engine), send=send)
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(1)
+
+
+def tick_entries(
+    settings: Settings,
+    entries: list[PortfolioSettings],
+    sessions: sessionmaker[Session],
+    *,
+    send: bool,
+) -> list[TickOutcome]:
+    """Tick each entry's latest slot, one line each; then send what they queued."""
     outcomes: list[TickOutcome] = []
     # On a terminal only, and gone when done: a tick of thousands of portfolios or of an
     # entry with thousands of accounts takes seconds, with nothing else to show meanwhile.
@@ -156,16 +180,18 @@ def tick(
                 continue
             outcome = run_tick(entry, settings, slot, sessions=sessions)
             outcomes.append(outcome)
+            # One line per tick, never wrapped: scripts grep these.
             if outcome.status == "skipped":
-                out.print(f"{entry.id}: slot {slot.isoformat()} already ticked, skipped")
+                line = (
+                    f"{entry.id}: slot {slot.isoformat()} already ticked or being ticked "
+                    "by another process, skipped"
+                )
             else:
-                # One line per tick, never wrapped: scripts grep these.
-                out.print(describe_outcome(outcome), markup=False, soft_wrap=True)
+                line = describe_outcome(outcome)
+            out.print(line, markup=False, soft_wrap=True)
     if send and any(o.notifications for o in outcomes):
         result = drain_outbox(settings, sessions, clock=utc_now)
         out.print(
             f"notifications: {result.sent} sent, {result.retrying} to retry, {result.dead} dead"
         )
-    engine.dispose()
-    if any(o.status == "failed" for o in outcomes):
-        raise typer.Exit(1)
+    return outcomes

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from sqlalchemy import Engine, func, select
 
 from monitor.store.engine import make_engine
 from monitor.store.models import Snapshot, SnapshotClass, SnapshotHolding, Tick
-from tests.fixtures.daemon import DaemonFactory, wait_until
+from tests.fixtures.daemon import DaemonFactory, clean_environment, cli_command, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -166,3 +167,27 @@ def tick_statuses_or_none(store: Engine) -> list[str]:
         return tick_statuses(store)
     except Exception:  # the schema may not be there yet while the daemon starts
         return []
+
+
+def test_run_refuses_to_start_naming_a_missing_templates_folder(
+    tmp_path: Path, database: Path
+) -> None:
+    (tmp_path / "holdings.csv").write_text(holdings_csv(6000, 4000))
+    config = write_config(tmp_path, database, '{ kind = "csv", path = "holdings.csv" }')
+    config.write_text(
+        config.read_text()
+        + '[portfolios.notify]\nurls = ["json://127.0.0.1:9/hook"]\ntemplates_dir = "nowhere"\n'
+    )
+    finished = subprocess.run(
+        cli_command(config, "run", "--no-api"),
+        capture_output=True,
+        text=True,
+        env=clean_environment(),
+        timeout=60,
+    )
+    assert finished.returncode == 2, finished.stderr
+    assert finished.stderr.splitlines() == [
+        f"Error: configuration error in {config}: portfolios[family].notify: "
+        f"templates_dir {tmp_path / 'nowhere'} is not a folder"
+    ]
+    assert not database.exists()  # refused before opening the database

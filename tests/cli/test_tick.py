@@ -18,6 +18,8 @@ from monitor.store.models import Snapshot, Tick
 from tests.fixtures.daemon import clean_environment, cli_command
 
 GOOD = "symbol,asset_class,value\nVTI,stocks,60\nBND,bonds,40\n"
+# A slot's claim exists: ticked, or held right now by a tick still running elsewhere.
+SKIPPED = "already ticked or being ticked by another process, skipped"
 ACCOUNTS = 25
 
 
@@ -63,7 +65,7 @@ def test_a_second_tick_in_the_same_slot_is_skipped(
     result = runner.invoke(app, ["--config", str(config), "tick"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("family: slot ")
-    assert result.stdout.rstrip().endswith("already ticked, skipped")
+    assert result.stdout.rstrip().endswith(SKIPPED)
 
 
 def test_tick_of_one_portfolio_leaves_the_others(
@@ -136,7 +138,7 @@ def test_two_tick_processes_at_once_make_one_snapshot_per_portfolio_and_slot(
     # turned between them, when both tick, each its own slot).
     lines = [line for output in outputs for line in output.splitlines()]
     ran = sum(line.startswith("tick ") for line in lines)
-    skipped = sum(line.endswith("already ticked, skipped") for line in lines)
+    skipped = sum(line.endswith(SKIPPED) for line in lines)
     assert ran + skipped == 2 * len(portfolios)
     assert ran == len(ticks)
 
@@ -179,3 +181,63 @@ def test_a_tick_of_holdings_summing_past_10_to_the_18_fails_naming_them(
         ": failed, error: huge: holdings: the holdings' sum 1.8e+18 is too large: "
         "numbers must be below 10^18 (1,000,000,000,000,000,000), "
     ) in result.stdout
+
+
+def with_notify(config: Path, portfolio_id: str, notify: str) -> Path:
+    """The config with ``notify = {notify}`` added to the entry ``portfolio_id``."""
+    text = config.read_text()
+    header = f'id = "{portfolio_id}"\n'
+    config.write_text(text.replace(header, f"{header}notify = {notify}\n"))
+    return config
+
+
+def test_tick_refuses_to_start_naming_a_missing_templates_folder(
+    runner: CliRunner, tmp_path: Path, sqlite_url: str
+) -> None:
+    config = with_notify(
+        write_config(tmp_path, sqlite_url, {"family": GOOD}),
+        "family",
+        '{ urls = ["json://127.0.0.1:9/hook"], templates_dir = "no-such-folder" }',
+    )
+    result = runner.invoke(app, ["--config", str(config), "tick"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: configuration error in {config}: portfolios[family].notify: "
+        f"templates_dir {tmp_path / 'no-such-folder'} is not a folder"
+    ]
+    assert result.stdout == ""
+    assert not (tmp_path / "monitor.db").exists()  # refused before opening the database
+
+
+def test_tick_names_every_problem_of_the_config_on_its_own_line(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    config = with_notify(
+        write_config(tmp_path, "mysql://db/monitor", {"family": GOOD}),
+        "family",
+        '{ apprise_config = "apprise.yml" }',
+    )
+    result = runner.invoke(app, ["--config", str(config), "tick"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"Error: 2 configuration errors in {config}:",
+        "  - database.url: unsupported database 'mysql'; use sqlite or postgresql",
+        f"  - portfolios[family].notify: {tmp_path / 'apprise.yml'}: Apprise config file not found",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_tick_logs_a_warning_of_the_config_and_ticks_all_the_same(
+    runner: CliRunner, tmp_path: Path, sqlite_url: str
+) -> None:
+    config = write_config(tmp_path, sqlite_url, {"family": GOOD, "gone": GOOD})
+    (tmp_path / "gone.csv").unlink()
+    result = runner.invoke(app, ["--config", str(config), "tick"])
+    assert result.exit_code == 1  # the tick of "gone" failed, the other ran
+    assert (
+        f"WARNING monitor.preflight: portfolios[gone].source.path: file not found: "
+        f"{tmp_path / 'gone.csv'}"
+    ) in result.stderr
+    family, gone = result.stdout.splitlines()
+    assert ": ok, " in family
+    assert ": failed, error: csv " in gone
