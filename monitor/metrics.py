@@ -127,7 +127,7 @@ class StoreCollector(Collector):
     """Reads the store on each scrape; a database it cannot reach is ``database_up 0``."""
 
     def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
-        self.entry_ids = [p.id for p in settings.portfolios]
+        self.entry_ids = settings.portfolio_ids
         self.sessions = sessions
 
     def collect(self) -> Iterator[Metric]:

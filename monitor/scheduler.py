@@ -78,7 +78,7 @@ class Daemon:
         self.sessions = sessions
         self.clock = clock
         self.stopping = threading.Event()
-        self.metrics = DaemonMetrics(p.id for p in settings.portfolios)
+        self.metrics = DaemonMetrics(settings.portfolio_ids)
         workers = max(2, min(MAX_WORKERS, len(settings.portfolios) + 1))
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -120,7 +120,7 @@ class Daemon:
         log.info(
             "scheduler started: %d portfolio(s): %s",
             len(self.settings.portfolios),
-            ", ".join(p.id for p in self.settings.portfolios) or "none configured",
+            ", ".join(self.settings.portfolio_ids) or "none configured",
         )
 
     def stop(self) -> None:

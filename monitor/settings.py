@@ -369,6 +369,11 @@ class Settings(BaseSettings):
     def portfolio(self, portfolio_id: str) -> PortfolioSettings | None:
         return next((p for p in self.portfolios if p.id == portfolio_id), None)
 
+    @property
+    def portfolio_ids(self) -> list[str]:
+        """The configured entries' ids, in the config's order."""
+        return [p.id for p in self.portfolios]
+
     def targets_of(self, portfolio: PortfolioSettings) -> TargetTable:
         return portfolio.targets if portfolio.targets is not None else self.targets
 

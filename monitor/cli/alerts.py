@@ -70,8 +70,9 @@ def alerts(
     settings = state_of(ctx).settings
     with opened_session(settings) as session:
         if portfolio is not None:
-            configured = [p.id for p in settings.portfolios]
-            check_portfolio(session=session, portfolio_id=portfolio, configured=configured)
+            check_portfolio(
+                session=session, portfolio_id=portfolio, configured=settings.portfolio_ids
+            )
         items = list_notifications(
             session=session,
             portfolio_id=portfolio,

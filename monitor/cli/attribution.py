@@ -92,8 +92,7 @@ def attribution(
     zone = ZoneInfo(settings.timezone)
     window = parse_window(since, until, zone=zone, names=("--since", "--until"))
     with opened_session(settings) as session:
-        configured = [p.id for p in settings.portfolios]
-        check_portfolio(session=session, portfolio_id=portfolio, configured=configured)
+        check_portfolio(session=session, portfolio_id=portfolio, configured=settings.portfolio_ids)
         first, last = attribution_window(
             session=session, portfolio_id=portfolio, since=window.since, until=window.until
         )

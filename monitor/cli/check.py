@@ -113,7 +113,7 @@ def configured(
         return settings.targets, settings.policy_of(), settings.plan
     entry = settings.portfolio(portfolio)
     if entry is None:
-        raise UnknownPortfolioError(portfolio, [p.id for p in settings.portfolios])
+        raise UnknownPortfolioError(portfolio, settings.portfolio_ids)
     return settings.targets_of(entry), settings.policy_of(entry), settings.plan_of(entry)
 
 

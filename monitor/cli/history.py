@@ -94,8 +94,7 @@ def history(
     zone = ZoneInfo(settings.timezone)
     window = parse_window(since, until, zone=zone, names=("--since", "--until"))
     with opened_session(settings) as session:
-        configured = [p.id for p in settings.portfolios]
-        check_portfolio(session=session, portfolio_id=portfolio, configured=configured)
+        check_portfolio(session=session, portfolio_id=portfolio, configured=settings.portfolio_ids)
         snapshots = list_snapshots(
             session=session,
             portfolio_id=portfolio,

@@ -20,7 +20,7 @@ def send_test_message(
     targets, an unloadable URL, a missing Apprise config file) raises ``DeliveryError``."""
     entry = settings.portfolio(portfolio_id)
     if entry is None:
-        raise UnknownPortfolioError(portfolio_id, [p.id for p in settings.portfolios])
+        raise UnknownPortfolioError(portfolio_id, settings.portfolio_ids)
     notify = settings.notify_of(entry)
     payload = {
         "kind": "test",

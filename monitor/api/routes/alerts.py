@@ -57,8 +57,7 @@ def alerts(
 ) -> AlertsResponse:
     """Notifications, newest first."""
     if portfolio is not None:
-        configured = [p.id for p in settings.portfolios]
-        check_portfolio(session=session, portfolio_id=portfolio, configured=configured)
+        check_portfolio(session=session, portfolio_id=portfolio, configured=settings.portfolio_ids)
     items = list_notifications(session=session, portfolio_id=portfolio, status=status, limit=limit)
     return AlertsResponse(alerts=[alert_out(item) for item in items])
 

@@ -63,7 +63,7 @@ def database_check(engine: Engine | None) -> Check:
 
 
 def tick_checks(settings: Settings, sessions: sessionmaker[Session], now: datetime) -> list[Check]:
-    entry_ids = [p.id for p in settings.portfolios]
+    entry_ids = settings.portfolio_ids
     with sessions() as session:
         ticks = latest_ticks(session=session, portfolio_ids=entry_ids)
         good = latest_good_tick_times(session=session, entry_ids=entry_ids)

@@ -50,8 +50,7 @@ def window_of(since: str | None, until: str | None) -> Window:
 
 
 def known(session: Session, settings: Settings, portfolio_id: str) -> None:
-    configured = [p.id for p in settings.portfolios]
-    check_portfolio(session=session, portfolio_id=portfolio_id, configured=configured)
+    check_portfolio(session=session, portfolio_id=portfolio_id, configured=settings.portfolio_ids)
 
 
 @router.get("", response_model=PortfoliosResponse)
