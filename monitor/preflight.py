@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from monitor.errors import ConfigError
 from monitor.notify.delivery import Route, check_route
 from monitor.notify.routing import has_route, templates_dir
-from monitor.notify.templates import check_templates
+from monitor.notify.templates import check_templates, unused_templates
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Preflight:
 def preflight(settings: Settings) -> Preflight:
     return Preflight(
         errors=database_problems(settings) + route_problems(settings),
-        warnings=source_warnings(settings),
+        warnings=source_warnings(settings) + template_warnings(settings),
     )
 
 
@@ -95,3 +95,16 @@ def source_warnings(settings: Settings) -> list[Problem]:
         for entry in settings.portfolios
         for option, problem in entry.source.preflight()
     ]
+
+
+def template_warnings(settings: Settings) -> list[Problem]:
+    found: dict[Path, list[str]] = {}
+    problems = []
+    for entry in settings.portfolios:
+        folder = templates_dir(settings.notify_of(entry))
+        if folder is not None:
+            if folder not in found:
+                found[folder] = unused_templates(folder)
+            key = f"portfolios[{entry.id}].notify.templates_dir"
+            problems += [Problem(key, problem) for problem in found[folder]]
+    return problems

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.notify.delivery import Message
-from monitor.notify.templates import render_message
+from monitor.notify.templates import render_message, render_title
 from monitor.settings import NotifySettings, Settings
 
 
@@ -27,15 +27,21 @@ def render_for(
     Applied when the message is sent, not when it is decided: a row keeps what was decided
     (every account of a digest), and how it reads follows the current config.
     """
-    shaped = dict(payload) | {"list_limit": notify.digest_limit}
-    if alert_id is not None:
-        # A digest names its alert id so the reader can ask for the full list.
-        shaped["alert_id"] = alert_id
-    return render_message(shaped, templates_dir=templates_dir(notify))
+    return render_message(shaped(payload, notify, alert_id), templates_dir=templates_dir(notify))
 
 
 def message_title(payload: Mapping[str, Any], notify: NotifySettings) -> str:
-    return render_for(payload, notify).title
+    return render_title(shaped(payload, notify, None), templates_dir=templates_dir(notify))
+
+
+def shaped(
+    payload: Mapping[str, Any], notify: NotifySettings, alert_id: int | None
+) -> dict[str, Any]:
+    found = dict(payload) | {"list_limit": notify.digest_limit}
+    if alert_id is not None:
+        # A digest names its alert id so the reader can ask for the full list.
+        found["alert_id"] = alert_id
+    return found
 
 
 def notify_for_route(settings: Settings, route: str) -> NotifySettings:

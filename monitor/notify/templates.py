@@ -90,7 +90,7 @@ def render_message(payload: Mapping[str, Any], *, templates_dir: Path | None = N
     env = _environment(templates_dir)
     title, text, markdown = (_render(env, kind, part, context) for part in PARTS)
     return Message(
-        title=" ".join(title.split()),
+        title=_one_line(title),
         body_text=text,
         body_markdown=markdown,
         attachment=attachment,
@@ -98,24 +98,49 @@ def render_message(payload: Mapping[str, Any], *, templates_dir: Path | None = N
     )
 
 
+def render_title(payload: Mapping[str, Any], *, templates_dir: Path | None = None) -> str:
+    """The title ``render_message`` gives, rendered alone (a broken body template is the
+    sender's problem, not the title's)."""
+    context = _context(payload)
+    return _one_line(_render(_environment(templates_dir), context["kind"], "title", context))
+
+
+def _one_line(title: str) -> str:
+    return " ".join(title.split())
+
+
+KNOWN_TEMPLATES = {f"{part}.j2" for part in ("title", "body.txt", "body.md")} | {
+    f"{kind}.{part}.j2" for kind in KINDS for part in PARTS
+}
+
+
 def check_templates(templates_dir: Path) -> list[str]:
-    """Problems with a user's template folder: missing, unknown file names, syntax errors."""
+    """What makes a user's template folder unusable: missing, or a template that does not
+    compile."""
     if not templates_dir.is_dir():
         return [f"templates_dir {templates_dir} is not a folder"]
-    known = {f"{part}.j2" for part in ("title", "body.txt", "body.md")} | {
-        f"{kind}.{part}.j2" for kind in KINDS for part in PARTS
-    }
     problems = []
     env = _environment(templates_dir)
     for path in sorted(templates_dir.glob("*.j2")):
-        if path.name not in known:
-            problems.append(f"{path}: not a template name this monitor uses")
+        if path.name not in KNOWN_TEMPLATES:
             continue
         try:
             env.get_template(path.name)
         except jinja2.TemplateSyntaxError as error:
             problems.append(f"{path}: line {error.lineno}: {error.message}")
     return problems
+
+
+def unused_templates(templates_dir: Path) -> list[str]:
+    """Files in a user's template folder that no message uses (a misspelt name, most
+    likely): worth a warning, as the shipped template is used instead."""
+    if not templates_dir.is_dir():
+        return []
+    return [
+        f"{path}: not a template name this monitor uses"
+        for path in sorted(templates_dir.glob("*.j2"))
+        if path.name not in KNOWN_TEMPLATES
+    ]
 
 
 @lru_cache(maxsize=8)

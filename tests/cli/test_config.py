@@ -136,6 +136,23 @@ def test_a_template_that_does_not_compile_is_an_error(runner: CliRunner, tmp_pat
     )
 
 
+def test_a_template_file_no_message_uses_is_a_warning(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "h.csv").write_text("symbol,asset_class,value\nA,stocks,1\n")
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "drifed.title.j2").write_text("typo in the name\n")
+    path = config(
+        tmp_path,
+        '[notify]\nurls = ["json://127.0.0.1:9/hook"]\ntemplates_dir = "templates"\n'
+        '[[portfolios]]\nid = "p"\nsource = { kind = "csv", path = "h.csv" }\n',
+    )
+    result = runner.invoke(app, ["--config", str(path), "config", "validate"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == (
+        f"warning: portfolios[p].notify.templates_dir: {tmp_path / 'templates' / 'drifed.title.j2'}"
+        ": not a template name this monitor uses"
+    )
+
+
 def test_an_unsupported_database_is_an_error(runner: CliRunner, tmp_path: Path) -> None:
     path = config(tmp_path, '[database]\nurl = "mysql://db/monitor"\n')
     result = runner.invoke(app, ["--config", str(path), "config", "validate"])

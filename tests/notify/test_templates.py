@@ -11,7 +11,12 @@ import pytest
 from monitor.allocation import AllocationReport
 from monitor.errors import DeliveryError
 from monitor.notify.payloads import PlanUnavailable
-from monitor.notify.templates import check_templates, render_message
+from monitor.notify.templates import (
+    check_templates,
+    render_message,
+    render_title,
+    unused_templates,
+)
 from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
 from tests.notify import samples
 
@@ -202,14 +207,28 @@ def test_a_misspelt_name_in_a_user_template_is_a_permanent_delivery_error(tmp_pa
     assert error.value.permanent
 
 
-def test_check_templates_reports_syntax_errors_and_unknown_file_names(tmp_path: Path) -> None:
+def test_check_templates_reports_syntax_errors(tmp_path: Path) -> None:
     (tmp_path / "title.j2").write_text("{% if %}")
     (tmp_path / "drifed.md.j2").write_text("typo in the name")
     (tmp_path / "resolved.md.j2").write_text("fine")
     problems = check_templates(tmp_path)
-    assert len(problems) == 2
-    assert "drifed.md.j2: not a template name" in problems[0]
-    assert "title.j2: line 1:" in problems[1]
+    assert len(problems) == 1
+    assert "title.j2: line 1:" in problems[0]
+
+
+def test_unused_templates_names_files_no_message_uses(tmp_path: Path) -> None:
+    (tmp_path / "drifed.md.j2").write_text("typo in the name")
+    (tmp_path / "resolved.md.j2").write_text("fine")
+    assert unused_templates(tmp_path) == [
+        f"{tmp_path / 'drifed.md.j2'}: not a template name this monitor uses"
+    ]
+
+
+def test_render_title_renders_the_title_alone(tmp_path: Path) -> None:
+    (tmp_path / "title.j2").write_text("Rebalance {{ name }}")
+    (tmp_path / "body.txt.j2").write_text("{{ 1 / 0 }}")
+    title = render_title(samples.drifted(), templates_dir=tmp_path)
+    assert title == f"Rebalance {samples.drifted()['portfolio_name']}"
 
 
 def test_check_templates_reports_a_missing_folder(tmp_path: Path) -> None:
