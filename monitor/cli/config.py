@@ -45,7 +45,7 @@ def say(line: str) -> None:
 
 
 def summary(settings: Settings, where: str) -> str:
-    ids = [p.id for p in settings.portfolios]
+    ids = settings.portfolio_ids
     listed = f" ({', '.join(ids[:5])}{', ...' if len(ids) > 5 else ''})" if ids else ""
     api = f"API on {settings.api.host}:{settings.api.port}" if settings.api.enabled else "no API"
     return (

@@ -124,7 +124,7 @@ def entries_to_tick(settings: Settings, portfolio: str | None) -> list[Portfolio
         return list(settings.portfolios)
     entry = settings.portfolio(portfolio)
     if entry is None:
-        raise UnknownPortfolioError(portfolio, [p.id for p in settings.portfolios])
+        raise UnknownPortfolioError(portfolio, settings.portfolio_ids)
     return [entry]
 
 
