@@ -7,25 +7,19 @@ secrets read from files, the TOML file, then the defaults below.
 
 from __future__ import annotations
 
-import json
-import re
 import tomllib
 from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
     PrivateAttr,
     SecretStr,
     ValidationError,
@@ -34,80 +28,14 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from monitor.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD, parse_targets
+from monitor.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD
 from monitor.bands import DEFAULT_TOLERANCE, DriftPolicy, DriftRule, RebalanceTo
 from monitor.errors import ConfigError, InputError
 from monitor.plans import PlanMode, PlanRequest, check_mode_amounts
 from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
+from monitor.setting_types import DAY, Duration, Targets, Timezone, check_retention
 from monitor.sources import SourceOptions, source_kinds
 from monitor.targets import Targets as TargetTable
-
-DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
-DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-BARE_NUMBER = re.compile(r"^\d+(?:\.\d+)?$")
-# Longer is no use (a cooldown, a schedule, a retention) and, added to a date, overflows.
-LONGEST_DURATION = timedelta(days=36500)
-DAY = timedelta(days=1)
-
-
-def parse_duration(raw: object) -> object:
-    """``90s``, ``30m``, ``24h``, ``7d``, ``2w``: always with a unit, in the file and in the
-    environment alike (a bare ``400`` meant for days would otherwise be taken as seconds)."""
-    if isinstance(raw, bool) or not isinstance(raw, str | int | float):
-        return raw  # a timedelta (the defaults); pydantic names anything else
-    text = str(raw).strip()
-    if BARE_NUMBER.match(text):
-        raise ValueError(f"{text} needs a unit: {text}s, {text}m, {text}h, {text}d")
-    match = DURATION.match(text)
-    if not match:
-        raise ValueError(f"{raw!r} is not a duration; write e.g. 90s, 30m, 24h or 7d")
-    unit = timedelta(**{DURATION_UNITS[match[2]]: 1})
-    if float(match[1]) * unit.total_seconds() > LONGEST_DURATION.total_seconds():
-        raise ValueError(f"{text!r} is too long; at most 100 years (36500d)")
-    return float(match[1]) * unit
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
-
-
-def check_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown timezone {name!r}; use an IANA name such as Europe/Paris"
-        ) from None
-    return name
-
-
-Timezone = Annotated[str, BeforeValidator(check_timezone)]
-
-
-def check_targets(raw: object) -> TargetTable:
-    if isinstance(raw, TargetTable):
-        return raw
-    if isinstance(raw, str):  # from the environment: MONITOR_TARGETS='{"stocks": 60, ...}'
-        try:
-            raw = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"targets are not valid JSON: {error.msg}") from None
-    if not isinstance(raw, dict):
-        raise ValueError("targets must be a table of asset class = percent")
-    try:
-        return parse_targets(raw)
-    except InputError as error:
-        # The error's path is shown by the caller; keep only what is below "targets".
-        below = error.field.removeprefix("targets").lstrip(".")
-        raise ValueError(f"{below}: {error.problem}" if below else error.problem) from None
-
-
-# Each class is a percent or a table with options (min, max, threshold, buy, fractional,
-# children: sub-classes whose weights are shares of it).
-Targets = Annotated[
-    TargetTable,
-    PlainValidator(check_targets),
-    PlainSerializer(TargetTable.raw, return_type=dict[str, Any]),
-]
 
 
 class Section(BaseModel):
@@ -286,16 +214,6 @@ class ApiSettings(Section):
         if token is not None and not token.get_secret_value().strip():
             raise ValueError("the token is empty; remove it to turn authentication off")
         return token
-
-
-SHORTEST_RETENTION = timedelta(days=1)
-
-
-def check_retention(age: timedelta) -> timedelta:
-    """A retention under a day is a slip (the latest snapshot alone would survive each day)."""
-    if age < SHORTEST_RETENTION:
-        raise ValueError(f"must be at least 1d, got {age}")
-    return age
 
 
 class HistorySettings(Section):
