@@ -100,6 +100,19 @@ class TickContext:
     clock: Clock
     notifier: TickNotifier
 
+    def finish(
+        self, session: Session, status: TickStatus, error: str | None, finished_at: datetime
+    ) -> None:
+        """End the claimed tick; ``ClaimLostError`` if another process took it over."""
+        finish_tick(
+            session=session,
+            tick_id=self.tick_id,
+            status=status,
+            error=error,
+            finished_at=finished_at,
+            started_at=self.started_at,
+        )
+
 
 @collection_paused()
 def run_tick(
@@ -153,14 +166,7 @@ def record_internal_error(
     now = context.clock()
     try:
         with write_transaction(sessions) as session:
-            finish_tick(
-                session=session,
-                tick_id=context.tick_id,
-                status="failed",
-                error=reason,
-                finished_at=now,
-                started_at=context.started_at,
-            )
+            context.finish(session, "failed", reason, now)
     except ClaimLostError as lost:
         return claim_lost(context, lost)
     except Exception:
@@ -221,14 +227,7 @@ def record_failure(
     entry, notifier = context.entry, context.notifier
     now = context.clock()
     with write_transaction(sessions) as session:
-        finish_tick(
-            session=session,
-            tick_id=context.tick_id,
-            status="failed",
-            error=reason,
-            finished_at=now,
-            started_at=context.started_at,
-        )
+        context.finish(session, "failed", reason, now)
         previous = load_alert_states(session=session, portfolio_ids=[entry.id], lock=True)
         decision = decide_source_failure(
             SourceFailure(reason), previous[entry.id], alert_policy(notifier.notify), now
@@ -261,14 +260,7 @@ def record_success(
     policy = alert_policy(notifier.notify)
     status: TickStatus = "partial" if problems else "ok"
     with write_transaction(sessions) as session:
-        finish_tick(
-            session=session,
-            tick_id=context.tick_id,
-            status=status,
-            error="; ".join(problems) or None,
-            finished_at=context.clock(),
-            started_at=context.started_at,
-        )
+        context.finish(session, status, "; ".join(problems) or None, context.clock())
         if multi:
             ensure_portfolios(
                 session=session,
