@@ -78,6 +78,8 @@ class Daemon:
         self.sessions = sessions
         self.clock = clock
         self.stopping = threading.Event()
+        # Each entry's slot this process ticked last (see tick).
+        self.ticked: dict[str, datetime] = {}
         self.metrics = DaemonMetrics(settings.portfolio_ids)
         workers = max(2, min(MAX_WORKERS, len(settings.portfolios) + 1))
         self.scheduler = BackgroundScheduler(
@@ -134,7 +136,9 @@ class Daemon:
         if self.stopping.is_set():
             return None
         slot = latest_slot(trigger_for(entry.schedule, self.settings.timezone), self.clock())
-        if slot is None:
+        if slot is None or slot == self.ticked.get(entry.id):
+            # A run held up into the next slot (a starved CPU) ticks that slot, and the run
+            # due then may still start within it: its claim would only find its own row.
             return None
         try:
             outcome = run_tick(entry, self.settings, slot, sessions=self.sessions, clock=self.clock)
@@ -151,6 +155,7 @@ class Daemon:
             )
             self.retry_if_abandoned(entry, slot)
         else:
+            self.ticked[entry.id] = slot
             log.info("%s", describe_outcome(outcome))
         if outcome.notifications:
             self.drain_soon()

@@ -4,7 +4,8 @@ Every replica must agree on the scheduled time of a tick, since (portfolio, sche
 is the unique claim. Cron slots are fixed by the expression in its timezone; interval slots
 are anchored at a fixed epoch rather than at the process's start: an interval of whole days
 at midnight in its timezone (so daylight saving time moves it with the wall clock), any
-other interval in UTC.
+other interval in UTC. Every trigger fires on its slots, even after a run off them (the
+daemon's catch-up run at its start).
 """
 
 from __future__ import annotations
@@ -89,6 +90,34 @@ class DaysTrigger(BaseTrigger):  # type: ignore[misc]
         return f"DaysTrigger(days={self.days}, timezone={self.zone.key!r})"
 
 
+class SlotIntervalTrigger(IntervalTrigger):  # type: ignore[misc]
+    """Every ``interval`` counted from ``EPOCH`` in UTC, each fire time a slot.
+
+    APScheduler's interval trigger adds the interval to the previous fire time, and the
+    daemon's first run is its catch-up at start, off the slots: every later run would then
+    fire as far past its slot as the start was, up to a whole interval late (every 15
+    minutes from a start at 12:14 ticks the 12:15 slot at 12:29), and a run delayed a little
+    more would tick the next slot, which the run after it would then try again.
+    """
+
+    interval: timedelta  # set by IntervalTrigger
+
+    def __init__(self, interval: timedelta) -> None:
+        super().__init__(seconds=interval.total_seconds(), start_date=EPOCH, timezone=UTC)
+
+    def latest(self, now: datetime) -> datetime:
+        """The most recent slot at or before ``now``."""
+        return EPOCH + (now - EPOCH) // self.interval * self.interval
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime:
+        """The slot after ``previous_fire_time``, or for a first run the slot at or after
+        ``now``."""
+        if previous_fire_time is not None:
+            return self.latest(previous_fire_time) + self.interval
+        latest = self.latest(now)
+        return latest if latest == now else latest + self.interval
+
+
 def trigger_for(schedule: Schedule, default_timezone: str) -> BaseTrigger:
     timezone = schedule.timezone or default_timezone
     if schedule.cron is not None:
@@ -96,14 +125,13 @@ def trigger_for(schedule: Schedule, default_timezone: str) -> BaseTrigger:
     assert schedule.every is not None  # the Schedule model guarantees one of the two
     if schedule.every % DAY == timedelta(0):
         return DaysTrigger(schedule.every // DAY, timezone)
-    return IntervalTrigger(seconds=schedule.every.total_seconds(), start_date=EPOCH, timezone=UTC)
+    return SlotIntervalTrigger(schedule.every)
 
 
 def latest_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
     """The most recent fire time at or before ``now`` (UTC), or None if there is none."""
-    if isinstance(trigger, IntervalTrigger):
-        interval: timedelta = trigger.interval
-        return EPOCH + (now - EPOCH) // interval * interval
+    if isinstance(trigger, SlotIntervalTrigger):
+        return trigger.latest(now)
     if isinstance(trigger, DaysTrigger):
         return trigger.latest(now).astimezone(UTC)
     for lookback in CRON_LOOKBACKS:

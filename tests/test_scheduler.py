@@ -162,6 +162,21 @@ def test_a_slot_already_ticked_is_not_ticked_again_at_start(
 
 
 @sqlite_only
+def test_a_run_in_the_slot_this_daemon_ticked_tries_no_claim(
+    sessions: sessionmaker[Session], holdings: Path
+) -> None:
+    family = entry("family", CsvSource(path=holdings), every="1h")
+    slot = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
+    daemon = Daemon(Settings(portfolios=[family]), sessions, clock=lambda: slot)
+    first = daemon.tick(family)
+    assert first is not None
+    assert first.status == "ok"
+    # A run held up into this slot, then the one due in it: not "skipped" by its own claim.
+    assert daemon.tick(family) is None
+    assert ticks_of(sessions, "family") == [(slot, "ok")]
+
+
+@sqlite_only
 def test_a_portfolio_never_overlaps_itself(
     sessions: sessionmaker[Session],
     gate: Gate,

@@ -16,6 +16,21 @@ def test_interval_slots_are_anchored_not_relative_to_start() -> None:
     assert latest_slot(trigger, now) == datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 
 
+def test_an_interval_fires_on_its_slots_after_a_catch_up_run_off_them() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(minutes=15)), "UTC")
+    catch_up = datetime(2026, 11, 24, 12, 14, 59, tzinfo=UTC)  # the daemon's start
+    following = trigger.get_next_fire_time(catch_up, catch_up)
+    assert following == datetime(2026, 11, 24, 12, 15, tzinfo=UTC)
+    assert trigger.get_next_fire_time(following, following) == following + timedelta(minutes=15)
+
+
+def test_an_interval_first_fires_on_the_slot_at_or_after_now() -> None:
+    trigger = trigger_for(Schedule(every=timedelta(minutes=15)), "UTC")
+    slot = datetime(2026, 11, 24, 12, 15, tzinfo=UTC)
+    assert trigger.get_next_fire_time(None, slot - timedelta(minutes=7)) == slot
+    assert trigger.get_next_fire_time(None, slot) == slot
+
+
 def test_a_slot_exactly_now_is_the_latest_slot() -> None:
     trigger = trigger_for(Schedule(every=timedelta(seconds=1)), "UTC")
     now = datetime(2026, 11, 24, 18, 0, 5, tzinfo=UTC)
