@@ -52,10 +52,17 @@ def redact_url(url: str) -> str:
 
 
 def url_secrets(url: str) -> list[str]:
-    """The parts of ``url`` that ``redact_url`` hides, raw and percent-decoded."""
+    """The secrets among what ``redact_url`` hides, raw and percent-decoded, for masking
+    free text: the password, the fragment, and the query values that are secrets by their
+    argument's name or long enough to be a token (``per_page=500`` or ``format=csv`` are
+    not: masked, they would garble an error's "500 Internal Server Error")."""
     parts = urlsplit(url)
     raw = [parts.password or "", parts.fragment]
-    raw += [p.partition("=")[2] or p for p in parts.query.split("&")]
+    for parameter in parts.query.split("&"):
+        name, equals, value = parameter.partition("=")
+        value = value if equals else name  # a bare ?<token>
+        if is_secret_argument(name) or len(value) >= WORDLIKE_LENGTH:
+            raw.append(value)
     return [*raw, *(unquote(value) for value in raw)]
 
 
