@@ -19,10 +19,10 @@ from sqlalchemy import make_url
 from sqlalchemy.exc import ArgumentError
 
 from monitor.errors import ConfigError
-from monitor.notify.delivery import Route, check_route
+from monitor.notify.delivery import Route, RouteCheck, check_route
 from monitor.notify.routing import has_route, templates_dir
 from monitor.notify.templates import check_templates, unused_templates
-from monitor.settings import Settings
+from monitor.settings import PortfolioSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -44,17 +44,22 @@ class Preflight:
     warnings: list[Problem]
 
 
-def preflight(settings: Settings) -> Preflight:
+def preflight(settings: Settings, entries: list[PortfolioSettings] | None = None) -> Preflight:
+    """The problems of the config, of ``entries`` (default: every portfolio) and the store."""
+    chosen = settings.portfolios if entries is None else entries
+    routes = route_problems(settings, chosen)
     return Preflight(
-        errors=database_problems(settings) + route_problems(settings),
-        warnings=source_warnings(settings) + template_warnings(settings),
+        errors=database_problems(settings) + routes.errors,
+        warnings=routes.warnings + source_warnings(chosen) + template_warnings(settings, chosen),
     )
 
 
-def require_startable(settings: Settings, source: str = "") -> None:
-    """Before a command starts ticking: ``ConfigError`` naming every error; each warning
-    logged, and on."""
-    found = preflight(settings)
+def require_startable(
+    settings: Settings, source: str = "", entries: list[PortfolioSettings] | None = None
+) -> None:
+    """Before a command starts ticking ``entries`` (default: all): ``ConfigError`` naming
+    every error; each warning logged, and on."""
+    found = preflight(settings, entries)
     if found.errors:
         raise ConfigError([str(problem) for problem in found.errors], source)
     for warning in found.warnings:
@@ -72,35 +77,40 @@ def database_problems(settings: Settings) -> list[Problem]:
     return []
 
 
-def route_problems(settings: Settings) -> list[Problem]:
-    """Problems of each routed entry's notifications, named by the entry's key path."""
+def route_problems(settings: Settings, entries: list[PortfolioSettings]) -> Preflight:
+    """Each routed entry's notification problems, named by the entry's key path: errors
+    where the route cannot be used, warnings for Apprise config entries it skipped."""
     # Entries mostly share the [notify] route: each distinct one is checked once.
-    found: dict[tuple[Route, Path | None], list[str]] = {}
-    problems = []
-    for entry in settings.portfolios:
+    found: dict[tuple[Route, Path | None], RouteCheck] = {}
+    errors, warnings = [], []
+    for entry in entries:
         notify = settings.notify_of(entry)
         if not has_route(notify):
             continue
         route, templates = Route.from_settings(notify), templates_dir(notify)
         if (route, templates) not in found:
-            checked = check_route(route)
-            found[route, templates] = checked + (check_templates(templates) if templates else [])
-        problems += [Problem(f"portfolios[{entry.id}].notify", p) for p in found[route, templates]]
-    return problems
+            problems, skipped = check_route(route)
+            found[route, templates] = RouteCheck(
+                problems + (check_templates(templates) if templates else []), skipped
+            )
+        key = f"portfolios[{entry.id}].notify"
+        errors += [Problem(key, problem) for problem in found[route, templates].problems]
+        warnings += [Problem(key, skipped) for skipped in found[route, templates].skipped]
+    return Preflight(errors, warnings)
 
 
-def source_warnings(settings: Settings) -> list[Problem]:
+def source_warnings(entries: list[PortfolioSettings]) -> list[Problem]:
     return [
         Problem(f"portfolios[{entry.id}].source.{option}", problem)
-        for entry in settings.portfolios
+        for entry in entries
         for option, problem in entry.source.preflight()
     ]
 
 
-def template_warnings(settings: Settings) -> list[Problem]:
+def template_warnings(settings: Settings, entries: list[PortfolioSettings]) -> list[Problem]:
     found: dict[Path, list[str]] = {}
     problems = []
-    for entry in settings.portfolios:
+    for entry in entries:
         folder = templates_dir(settings.notify_of(entry))
         if folder is not None:
             if folder not in found:

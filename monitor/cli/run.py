@@ -109,13 +109,18 @@ def run(
 
 
 def checked_settings(
-    ctx: typer.Context, log_format: LogFormat | None, *, level: str | None = None
+    ctx: typer.Context,
+    log_format: LogFormat | None,
+    *,
+    level: str | None = None,
+    portfolio: str | None = None,
 ) -> Settings:
-    """The settings, logging configured by them, once the preflight has found no error
-    (``ConfigError`` naming every one); its warnings are logged."""
+    """The settings, logging configured by them, once the preflight of ``portfolio`` (or
+    all) has found no error (``ConfigError`` naming every one); its warnings are logged."""
     state = state_of(ctx)
     configure_for(state.settings, log_format, level=level)
-    require_startable(state.settings, str(state.config_path or ""))
+    entries = entries_to_tick(state.settings, portfolio)
+    require_startable(state.settings, str(state.config_path or ""), entries)
     return state.settings
 
 
@@ -142,7 +147,7 @@ def tick(
     ``run``. Exit status: 0 all ticks ran or were skipped, 1 some tick failed, 2 bad input
     or configuration.
     """
-    settings = checked_settings(ctx, log_format, level="WARNING")
+    settings = checked_settings(ctx, log_format, level="WARNING", portfolio=portfolio)
     entries = entries_to_tick(settings, portfolio)
     with upgraded_engine(settings) as engine:
         outcomes = tick_entries(settings, entries, session_factory(engine), send=send)

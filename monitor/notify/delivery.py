@@ -132,11 +132,15 @@ def deliver(
         return list(pool.map(send, pending))
 
 
-def check_route(route: Route) -> list[str]:
-    """What is wrong with a route (for ``config validate``): every problem that stops
-    ``deliver``, and every entry of its Apprise config file that Apprise skipped."""
+class RouteCheck(NamedTuple):
+    problems: list[str]  # each stops ``deliver``: the route cannot be used
+    skipped: list[str]  # entries of its Apprise config file Apprise skipped; the rest work
+
+
+def check_route(route: Route) -> RouteCheck:
+    """What is wrong with a route, for the checks made before anything runs."""
     loaded = _load(route)
-    return [str(problem) for problem in loaded.problems] + loaded.skipped
+    return RouteCheck([str(problem) for problem in loaded.problems], loaded.skipped)
 
 
 def target_key(service: Any) -> str:

@@ -28,6 +28,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
+from jinja2 import meta
 
 from monitor.allocation import round2
 from monitor.errors import DeliveryError
@@ -121,9 +122,8 @@ def check_templates(templates_dir: Path) -> list[str]:
         return [f"templates_dir {templates_dir} is not a folder"]
     problems = []
     env = _environment(templates_dir)
+    # Every file, not only the known names: a macro file they import must compile too.
     for path in sorted(templates_dir.glob("*.j2")):
-        if path.name not in KNOWN_TEMPLATES:
-            continue
         try:
             env.get_template(path.name)
         except jinja2.TemplateSyntaxError as error:
@@ -132,14 +132,23 @@ def check_templates(templates_dir: Path) -> list[str]:
 
 
 def unused_templates(templates_dir: Path) -> list[str]:
-    """Files in a user's template folder that no message uses (a misspelt name, most
-    likely): worth a warning, as the shipped template is used instead."""
+    """Files in a user's template folder that no message uses nor any template includes
+    (a misspelt name, most likely): worth a warning, as the shipped template is used."""
     if not templates_dir.is_dir():
         return []
+    paths = sorted(templates_dir.glob("*.j2"))
+    env = _environment(templates_dir)
+    referenced: set[str] = set()
+    for path in paths:
+        try:
+            tree = env.parse(path.read_text(encoding="utf-8"))
+        except jinja2.TemplateSyntaxError:
+            continue  # check_templates names it
+        referenced.update(name for name in meta.find_referenced_templates(tree) if name)
     return [
-        f"{path}: not a template name this monitor uses"
-        for path in sorted(templates_dir.glob("*.j2"))
-        if path.name not in KNOWN_TEMPLATES
+        f"{path}: not a template name this monitor uses, nor included by one"
+        for path in paths
+        if path.name not in KNOWN_TEMPLATES and path.name not in referenced
     ]
 
 

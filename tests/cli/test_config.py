@@ -149,7 +149,7 @@ def test_a_template_file_no_message_uses_is_a_warning(runner: CliRunner, tmp_pat
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
         f"warning: portfolios[p].notify.templates_dir: {tmp_path / 'templates' / 'drifed.title.j2'}"
-        ": not a template name this monitor uses"
+        ": not a template name this monitor uses, nor included by one"
     )
 
 

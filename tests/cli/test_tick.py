@@ -241,3 +241,33 @@ def test_tick_logs_a_warning_of_the_config_and_ticks_all_the_same(
     family, gone = result.stdout.splitlines()
     assert ": ok, " in family
     assert ": failed, error: csv " in gone
+
+
+def test_tick_of_one_portfolio_is_not_stopped_by_another_entrys_problem(
+    runner: CliRunner, tmp_path: Path, sqlite_url: str
+) -> None:
+    config = with_notify(
+        write_config(tmp_path, sqlite_url, {"family": GOOD, "trust": GOOD}),
+        "trust",
+        '{ urls = ["json://127.0.0.1:9/hook"], templates_dir = "no-such-folder" }',
+    )
+    result = runner.invoke(app, ["--config", str(config), "tick", "--portfolio", "family"])
+    assert result.exit_code == 0, result.output
+    assert ": ok, " in result.stdout
+    assert runner.invoke(app, ["--config", str(config), "tick"]).exit_code == 2
+
+
+def test_an_apprise_config_line_apprise_skips_is_a_warning_not_a_refusal(
+    runner: CliRunner, tmp_path: Path, sqlite_url: str
+) -> None:
+    (tmp_path / "apprise.txt").write_text("json://127.0.0.1:9/hook\nfoobar://abc/def\n")
+    config = with_notify(
+        write_config(tmp_path, sqlite_url, {"family": GOOD}),
+        "family",
+        '{ apprise_config = "apprise.txt" }',
+    )
+    result = runner.invoke(app, ["--config", str(config), "tick", "--no-send"])
+    assert result.exit_code == 0, result.output
+    assert "WARNING monitor.preflight: portfolios[family].notify: " in result.stderr
+    assert "Unparseable URL foobar://" in result.stderr
+    assert ": ok, " in result.stdout

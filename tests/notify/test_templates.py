@@ -220,8 +220,17 @@ def test_unused_templates_names_files_no_message_uses(tmp_path: Path) -> None:
     (tmp_path / "drifed.md.j2").write_text("typo in the name")
     (tmp_path / "resolved.md.j2").write_text("fine")
     assert unused_templates(tmp_path) == [
-        f"{tmp_path / 'drifed.md.j2'}: not a template name this monitor uses"
+        f"{tmp_path / 'drifed.md.j2'}: not a template name this monitor uses, nor included by one"
     ]
+
+
+def test_a_macro_file_a_template_imports_is_used_and_checked(tmp_path: Path) -> None:
+    (tmp_path / "title.j2").write_text('{% import "macros.j2" as m %}{{ m.t(name) }}')
+    (tmp_path / "macros.j2").write_text("{% macro t(n) %}Rebalance {{ n }}{% endmacro %}")
+    assert unused_templates(tmp_path) == []
+    assert check_templates(tmp_path) == []
+    (tmp_path / "macros.j2").write_text("{% macro t(n) %}{% if %}{% endmacro %}")
+    assert f"{tmp_path / 'macros.j2'}: line 1:" in check_templates(tmp_path)[0]
 
 
 def test_render_title_renders_the_title_alone(tmp_path: Path) -> None:
