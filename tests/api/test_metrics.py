@@ -92,10 +92,14 @@ def test_ticks_are_counted_by_outcome_with_their_duration(
 ) -> None:
     settings = write_config({"family": DRIFTED_CSV, "broken": DRIFTED_CSV})
     (tmp_path / "broken.csv").unlink()
-    daemon = daemon_for(settings)
+    now = [datetime(2026, 11, 25, 9, 30, tzinfo=UTC)]
+    replica = daemon_for(settings, clock=lambda: now[0])
+    daemon = daemon_for(settings, clock=lambda: now[0])
+    replica.tick(settings.portfolios[0])  # another replica ticks the 9:00 slot first,
+    daemon.tick(settings.portfolios[0])  # so this one skips it
+    now[0] += timedelta(hours=1)  # the 10:00 slot
     for entry in settings.portfolios:
         daemon.tick(entry)
-    daemon.tick(settings.portfolios[0])  # the same slot again: skipped
     samples = scrape(TestClient(create_app(settings, engine=engine, scheduler=daemon)))
     assert value(samples, "ticks_total", portfolio="family", status="ok") == 1.0
     assert value(samples, "ticks_total", portfolio="family", status="skipped") == 1.0
