@@ -21,7 +21,7 @@ from sqlalchemy.exc import ArgumentError
 from monitor.errors import ConfigError
 from monitor.notify.delivery import Route, RouteCheck, check_route
 from monitor.notify.routing import has_route, templates_dir
-from monitor.notify.templates import check_templates, unused_templates
+from monitor.notify.templates import TemplateCheck, check_templates
 from monitor.settings import PortfolioSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -47,10 +47,10 @@ class Preflight:
 def preflight(settings: Settings, entries: list[PortfolioSettings] | None = None) -> Preflight:
     """The problems of the config, of ``entries`` (default: every portfolio) and the store."""
     chosen = settings.portfolios if entries is None else entries
-    routes = route_problems(settings, chosen)
+    notify = notify_problems(settings, chosen)
     return Preflight(
-        errors=database_problems(settings) + routes.errors,
-        warnings=routes.warnings + source_warnings(chosen) + template_warnings(settings, chosen),
+        errors=database_problems(settings) + notify.errors,
+        warnings=notify.warnings + source_warnings(chosen),
     )
 
 
@@ -77,25 +77,32 @@ def database_problems(settings: Settings) -> list[Problem]:
     return []
 
 
-def route_problems(settings: Settings, entries: list[PortfolioSettings]) -> Preflight:
-    """Each routed entry's notification problems, named by the entry's key path: errors
-    where the route cannot be used, warnings for Apprise config entries it skipped."""
-    # Entries mostly share the [notify] route: each distinct one is checked once.
-    found: dict[tuple[Route, Path | None], RouteCheck] = {}
+def notify_problems(settings: Settings, entries: list[PortfolioSettings]) -> Preflight:
+    """Each entry's notification problems, named by its key path. Errors: a routed entry's
+    route that cannot be used, or its templates that do not compile. Warnings: Apprise config
+    entries the route skips, and template files no message uses."""
+    # Entries mostly share the [notify] route and templates: each is checked once.
+    routes: dict[Route, RouteCheck] = {}
+    folders: dict[Path, TemplateCheck] = {}
     errors, warnings = [], []
     for entry in entries:
         notify = settings.notify_of(entry)
+        key = f"portfolios[{entry.id}].notify"
+        folder = templates_dir(notify)
+        templates = TemplateCheck([], [])
+        if folder is not None:
+            if folder not in folders:
+                folders[folder] = check_templates(folder)
+            templates = folders[folder]
+            warnings += [Problem(f"{key}.templates_dir", unused) for unused in templates.unused]
         if not has_route(notify):
             continue
-        route, templates = Route.from_settings(notify), templates_dir(notify)
-        if (route, templates) not in found:
-            problems, skipped = check_route(route)
-            found[route, templates] = RouteCheck(
-                problems + (check_templates(templates) if templates else []), skipped
-            )
-        key = f"portfolios[{entry.id}].notify"
-        errors += [Problem(key, problem) for problem in found[route, templates].problems]
-        warnings += [Problem(key, skipped) for skipped in found[route, templates].skipped]
+        route = Route.from_settings(notify)
+        if route not in routes:
+            routes[route] = check_route(route)
+        problems, skipped = routes[route]
+        errors += [Problem(key, problem) for problem in problems + templates.problems]
+        warnings += [Problem(key, entry_skipped) for entry_skipped in skipped]
     return Preflight(errors, warnings)
 
 
@@ -105,16 +112,3 @@ def source_warnings(entries: list[PortfolioSettings]) -> list[Problem]:
         for entry in entries
         for option, problem in entry.source.preflight()
     ]
-
-
-def template_warnings(settings: Settings, entries: list[PortfolioSettings]) -> list[Problem]:
-    found: dict[Path, list[str]] = {}
-    problems = []
-    for entry in entries:
-        folder = templates_dir(settings.notify_of(entry))
-        if folder is not None:
-            if folder not in found:
-                found[folder] = unused_templates(folder)
-            key = f"portfolios[{entry.id}].notify.templates_dir"
-            problems += [Problem(key, problem) for problem in found[folder]]
-    return problems

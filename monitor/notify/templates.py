@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
@@ -115,41 +115,34 @@ KNOWN_TEMPLATES = {f"{part}.j2" for part in ("title", "body.txt", "body.md")} | 
 }
 
 
-def check_templates(templates_dir: Path) -> list[str]:
-    """What makes a user's template folder unusable: missing, or a template that does not
-    compile."""
+class TemplateCheck(NamedTuple):
+    problems: list[str]  # what makes the folder unusable: missing, a template that won't compile
+    unused: list[str]  # files no message uses nor any template includes (a misspelt name?)
+
+
+def check_templates(templates_dir: Path) -> TemplateCheck:
+    """A user's template folder, each file read and compiled once."""
     if not templates_dir.is_dir():
-        return [f"templates_dir {templates_dir} is not a folder"]
-    problems = []
+        return TemplateCheck([f"templates_dir {templates_dir} is not a folder"], [])
     env = _environment(templates_dir)
-    # Every file, not only the known names: a macro file they import must compile too.
-    for path in sorted(templates_dir.glob("*.j2")):
-        try:
-            env.get_template(path.name)
-        except jinja2.TemplateSyntaxError as error:
-            problems.append(f"{path}: line {error.lineno}: {error.message}")
-    return problems
-
-
-def unused_templates(templates_dir: Path) -> list[str]:
-    """Files in a user's template folder that no message uses nor any template includes
-    (a misspelt name, most likely): worth a warning, as the shipped template is used."""
-    if not templates_dir.is_dir():
-        return []
     paths = sorted(templates_dir.glob("*.j2"))
-    env = _environment(templates_dir)
+    problems: list[str] = []
     referenced: set[str] = set()
+    # Every file, not only the known names: a macro file they import must compile too.
     for path in paths:
         try:
-            tree = env.parse(path.read_text(encoding="utf-8"))
-        except jinja2.TemplateSyntaxError:
-            continue  # check_templates names it
+            tree = env.parse(path.read_text(encoding="utf-8"), path.name, str(path))
+            env.compile(tree, path.name, str(path))
+        except jinja2.TemplateSyntaxError as error:
+            problems.append(f"{path}: line {error.lineno}: {error.message}")
+            continue
         referenced.update(name for name in meta.find_referenced_templates(tree) if name)
-    return [
+    unused = [
         f"{path}: not a template name this monitor uses, nor included by one"
         for path in paths
         if path.name not in KNOWN_TEMPLATES and path.name not in referenced
     ]
+    return TemplateCheck(problems, unused)
 
 
 @lru_cache(maxsize=8)

@@ -15,7 +15,6 @@ from monitor.notify.templates import (
     check_templates,
     render_message,
     render_title,
-    unused_templates,
 )
 from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
 from tests.notify import samples
@@ -211,7 +210,7 @@ def test_check_templates_reports_syntax_errors(tmp_path: Path) -> None:
     (tmp_path / "title.j2").write_text("{% if %}")
     (tmp_path / "drifed.md.j2").write_text("typo in the name")
     (tmp_path / "resolved.md.j2").write_text("fine")
-    problems = check_templates(tmp_path)
+    problems = check_templates(tmp_path).problems
     assert len(problems) == 1
     assert "title.j2: line 1:" in problems[0]
 
@@ -219,7 +218,7 @@ def test_check_templates_reports_syntax_errors(tmp_path: Path) -> None:
 def test_unused_templates_names_files_no_message_uses(tmp_path: Path) -> None:
     (tmp_path / "drifed.md.j2").write_text("typo in the name")
     (tmp_path / "resolved.md.j2").write_text("fine")
-    assert unused_templates(tmp_path) == [
+    assert check_templates(tmp_path).unused == [
         f"{tmp_path / 'drifed.md.j2'}: not a template name this monitor uses, nor included by one"
     ]
 
@@ -227,10 +226,10 @@ def test_unused_templates_names_files_no_message_uses(tmp_path: Path) -> None:
 def test_a_macro_file_a_template_imports_is_used_and_checked(tmp_path: Path) -> None:
     (tmp_path / "title.j2").write_text('{% import "macros.j2" as m %}{{ m.t(name) }}')
     (tmp_path / "macros.j2").write_text("{% macro t(n) %}Rebalance {{ n }}{% endmacro %}")
-    assert unused_templates(tmp_path) == []
-    assert check_templates(tmp_path) == []
+    assert check_templates(tmp_path).unused == []
+    assert check_templates(tmp_path).problems == []
     (tmp_path / "macros.j2").write_text("{% macro t(n) %}{% if %}{% endmacro %}")
-    assert f"{tmp_path / 'macros.j2'}: line 1:" in check_templates(tmp_path)[0]
+    assert f"{tmp_path / 'macros.j2'}: line 1:" in check_templates(tmp_path).problems[0]
 
 
 def test_render_title_renders_the_title_alone(tmp_path: Path) -> None:
@@ -242,7 +241,7 @@ def test_render_title_renders_the_title_alone(tmp_path: Path) -> None:
 
 def test_check_templates_reports_a_missing_folder(tmp_path: Path) -> None:
     missing = tmp_path / "nope"
-    assert check_templates(missing) == [f"templates_dir {missing} is not a folder"]
+    assert check_templates(missing).problems == [f"templates_dir {missing} is not a folder"]
 
 
 def test_a_syntax_error_in_a_user_template_names_the_file_and_line(tmp_path: Path) -> None:
