@@ -16,7 +16,7 @@ from operator import attrgetter
 
 from monitor.bands import DEFAULT_THRESHOLD, Band, BreachRule, DriftPolicy
 from monitor.errors import InputError
-from monitor.holdings import Holding, all_slices, make_holding
+from monitor.holdings import Holding, all_slices, is_own_leaf, make_holding
 from monitor.numbers import (
     CENT,
     HUNDRED,
@@ -165,12 +165,7 @@ class Allocator:
         plain = self._plain
         for label in set(map(LABEL, holdings)):
             if label not in plain:
-                goal = self.goal
-                plain[label] = (
-                    ":" not in label
-                    and goal.resolve(label) == label
-                    and not goal.spec(label).children
-                )
+                plain[label] = is_own_leaf(label, self.goal)
             if not plain[label]:
                 return all_slices(holdings, self.goal)
         if set(map(WEIGHTS, holdings)) <= {None}:

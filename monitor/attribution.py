@@ -14,12 +14,13 @@ Pure: no I/O, no clock. Each class's value change splits into
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
 from monitor.allocation import Holding
+from monitor.targets import SEPARATOR
 
 ZERO = Decimal(0)
 
@@ -107,7 +108,8 @@ def attribute(start: Valuation, end: Valuation) -> Attribution:
             )
         )
     classes = rolled_up(classes)
-    top = [c for c in classes if parent_of(c.asset_class, names) is None]
+    known = set(names)
+    top = [c for c in classes if parent_of(c.asset_class, known) is None]
     return Attribution(
         start_at=start.taken_at,
         end_at=end.taken_at,
@@ -123,9 +125,9 @@ def attribute(start: Valuation, end: Valuation) -> Attribution:
     )
 
 
-def parent_of(name: str, names: Iterable[str]) -> str | None:
+def parent_of(name: str, names: Container[str]) -> str | None:
     """``stocks`` for ``stocks/us`` when both are classes of the portfolio (a target tree)."""
-    parent = name.rpartition("/")[0]
+    parent = name.rpartition(SEPARATOR)[0]
     return parent if parent and parent in names else None
 
 
@@ -133,7 +135,7 @@ def rolled_up(classes: list[ClassAttribution]) -> list[ClassAttribution]:
     """A class with sub-classes holds nothing itself (its holdings sit in its children):
     its market and flow effects are its children's, deepest first."""
     found = {c.asset_class: c for c in classes}
-    for name in sorted(found, key=lambda n: -n.count("/")):
+    for name in sorted(found, key=lambda n: -n.count(SEPARATOR)):
         parent = parent_of(name, found)
         if parent is None:
             continue

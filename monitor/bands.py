@@ -100,10 +100,6 @@ class DriftPolicy:
         # Past both, the 5/25 rule names the absolute threshold (as the seed's rule would).
         return "absolute" if rule == "relative" and abs(drift) > band.absolute else rule
 
-    def breach(self, drift: Decimal, target_percent: Decimal) -> BreachRule | None:
-        """The global rule alone, for a class without its own band."""
-        return self.classify(drift, self.band_for(ClassTarget("", target_percent)))
-
     def edge_drift(self, drift: Decimal, band: Band) -> Decimal:
         """The nearest drift inside the tolerance band (``tolerance`` of the band's width)."""
         if drift > 0:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
-from operator import attrgetter
 from typing import Any
 
 from monitor.errors import InputError
@@ -166,17 +165,15 @@ def spread_of(holding: Holding, targets: Targets) -> dict[str, Decimal]:
     return spread
 
 
+def is_own_leaf(label: str, targets: Targets) -> bool:
+    """Whether holdings labelled ``label`` count in that one class as they are (a leaf
+    class of the targets, not a fund's class list nor a parent spread over its children)."""
+    return ":" not in label and targets.resolve(label) == label and not targets.spec(label).children
+
+
 def all_slices(holdings: Iterable[Holding], targets: Targets) -> list[Holding]:
     """Every holding cut into one holding per class it counts in. Most count in the one
     class they name: they are kept as they are, and each label is looked up once."""
-    holdings = list(holdings)
-    # The common case, checked a column at a time (a tick may hold half a million rows):
-    # no weights, and every label a class of its own.
-    if set(map(attrgetter("weights"), holdings)) <= {None} and all(
-        ":" not in label and targets.resolve(label) == label and not targets.spec(label).children
-        for label in set(map(attrgetter("asset_class"), holdings))
-    ):
-        return holdings
     spreads: dict[tuple[str, Weights | None], dict[str, Decimal]] = {}
     pieces: list[Holding] = []
     for holding in holdings:

@@ -119,10 +119,6 @@ class Targets(Mapping[str, Decimal]):
         return ClassTarget(name, ZERO, parent=parent)
 
     @property
-    def nested(self) -> bool:
-        return any(spec.children for spec in self._specs.values())
-
-    @property
     def top_level(self) -> list[str]:
         return [name for name, spec in self._specs.items() if spec.parent is None]
 
