@@ -33,6 +33,7 @@ from monitor.collection import collection_paused
 from monitor.errors import ClaimLostError, InputError, SourceError
 from monitor.settings import NotifySettings, PortfolioSettings, Settings
 from monitor.store.alert_states import load_alert_states, save_alert_states
+from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 from monitor.store.ticks import claim_tick, finish_tick
@@ -188,8 +189,8 @@ def record_internal_error(
 def internal_reason(error: Exception) -> str:
     """``internal error: TypeError: ...``; of a database error, its first line only (the
     rest is the statement and its parameters, thousands of rows' worth)."""
-    lines = str(error).strip().splitlines()
-    return f"internal error: {type(error).__name__}" + (f": {lines[0]}" if lines else "")
+    line = first_text_line(str(error))
+    return f"internal error: {type(error).__name__}" + (f": {line}" if line else "")
 
 
 def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> TickOutcome:

@@ -47,8 +47,14 @@ def connect_args(url: URL) -> dict[str, Any]:
 
 
 def first_line(error: BaseException) -> str:
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    return lines[0] if lines else type(error).__name__
+    """An error's first line of text, or its type's name: a database error's next lines are
+    its statement and parameters (thousands of rows' worth)."""
+    return first_text_line(str(error)) or type(error).__name__
+
+
+def first_text_line(text: str) -> str:
+    """The first line of ``text`` with something on it, stripped; "" if there is none."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
 def make_engine(url: str) -> Engine:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.metrics import DaemonMetrics
 from monitor.schedules import latest_slot, period_of, trigger_for
 from monitor.settings import Settings
-from monitor.store.engine import first_line
+from monitor.store.engine import first_line, first_text_line
 from monitor.store.overview import SUCCESSFUL, latest_good_tick_times
 from monitor.store.ticks import TickRecord, latest_ticks
 
@@ -97,7 +97,8 @@ def tick_checks(settings: Settings, sessions: sessionmaker[Session], now: dateti
 
 def unsuccessful(tick: TickRecord) -> str:
     """``latest tick scheduled ... (failed): csv family.csv: file not found``."""
-    error = "" if not tick.error else f": {tick.error.strip().splitlines()[0]}"
+    line = first_text_line(tick.error or "")
+    error = f": {line}" if line else ""
     return f"latest tick scheduled {tick.scheduled_at.isoformat()} ({tick.status}){error}"
 
 
