@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
@@ -135,7 +136,8 @@ class Daemon:
     def tick(self, entry: PortfolioSettings) -> TickOutcome | None:
         if self.stopping.is_set():
             return None
-        slot = latest_slot(trigger_for(entry.schedule, self.settings.timezone), self.clock())
+        trigger = trigger_for(entry.schedule, self.settings.timezone)
+        slot = latest_slot(trigger, self.clock())
         if slot is None or slot == self.ticked.get(entry.id):
             # A run held up into the next slot (a starved CPU) ticks that slot, and the run
             # due then may still start within it: its claim would only find its own row.
@@ -153,7 +155,7 @@ class Daemon:
             log.debug(
                 "tick %s @ %s: skipped, claimed by another process", entry.id, slot.isoformat()
             )
-            self.retry_if_abandoned(entry, slot)
+            self.retry_if_abandoned(entry, slot, trigger)
         else:
             self.ticked[entry.id] = slot
             log.info("%s", describe_outcome(outcome))
@@ -161,7 +163,9 @@ class Daemon:
             self.drain_soon()
         return outcome
 
-    def retry_if_abandoned(self, entry: PortfolioSettings, slot: datetime) -> None:
+    def retry_if_abandoned(
+        self, entry: PortfolioSettings, slot: datetime, trigger: BaseTrigger
+    ) -> None:
         """A slot another claim holds unfinished is tried again when that claim expires.
 
         The holder may be a replica still at work, or a process killed mid-tick (this one,
@@ -179,7 +183,6 @@ class Daemon:
         if holder is None or holder.status != "running":
             return
         retry_at = holder.started_at + CLAIM_LEASE + timedelta(seconds=1)
-        trigger = trigger_for(entry.schedule, self.settings.timezone)
         following = trigger.get_next_fire_time(None, slot + timedelta(microseconds=1))
         if following is not None and retry_at >= following:
             return  # the next slot comes first, and ticks anyway

@@ -81,9 +81,9 @@ class DaysTrigger(BaseTrigger):  # type: ignore[misc]
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime | None:
-        if previous_fire_time is None and self.latest(now) == now:
-            return self.latest(now)
         slot = self.latest(previous_fire_time or now)
+        if previous_fire_time is None and slot == now:
+            return slot
         return self.slot_of(slot.date() + timedelta(days=self.days))
 
     def __repr__(self) -> str:
@@ -130,9 +130,7 @@ def trigger_for(schedule: Schedule, default_timezone: str) -> BaseTrigger:
 
 def latest_slot(trigger: BaseTrigger, now: datetime) -> datetime | None:
     """The most recent fire time at or before ``now`` (UTC), or None if there is none."""
-    if isinstance(trigger, SlotIntervalTrigger):
-        return trigger.latest(now)
-    if isinstance(trigger, DaysTrigger):
+    if isinstance(trigger, SlotIntervalTrigger | DaysTrigger):
         return trigger.latest(now).astimezone(UTC)
     for lookback in CRON_LOOKBACKS:
         fire: datetime | None = trigger.get_next_fire_time(None, now - lookback)
