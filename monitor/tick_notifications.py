@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -39,6 +40,11 @@ class TickNotifier:
     @classmethod
     def of(cls, settings: Settings, entry: PortfolioSettings, tick_id: int) -> TickNotifier:
         return cls(settings, entry, tick_id, settings.notify_of(entry))
+
+    @cached_property
+    def shipped_notify(self) -> NotifySettings:
+        """The entry's notify settings with the shipped templates (its own raised)."""
+        return self.notify.model_copy(update={"templates_dir": ""})
 
     @property
     def routed(self) -> bool:
@@ -149,4 +155,4 @@ class TickNotifier:
                     self.notify.templates_dir,
                     problem,
                 )
-            return message_title(payload, self.notify.model_copy(update={"templates_dir": ""}))
+            return message_title(payload, self.shipped_notify)
