@@ -30,7 +30,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from monitor.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD
 from monitor.bands import DEFAULT_TOLERANCE, DriftPolicy, DriftRule, RebalanceTo
-from monitor.errors import ConfigError, InputError
+from monitor.errors import ConfigError, InputError, UnknownPortfolioError
 from monitor.plans import PlanMode, PlanRequest, check_mode_amounts
 from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
 from monitor.setting_types import DAY, Duration, Targets, Timezone, check_retention
@@ -286,6 +286,13 @@ class Settings(BaseSettings):
 
     def portfolio(self, portfolio_id: str) -> PortfolioSettings | None:
         return next((p for p in self.portfolios if p.id == portfolio_id), None)
+
+    def require_portfolio(self, portfolio_id: str) -> PortfolioSettings:
+        """The entry ``portfolio_id``; ``UnknownPortfolioError`` naming the known ones."""
+        entry = self.portfolio(portfolio_id)
+        if entry is None:
+            raise UnknownPortfolioError(portfolio_id, self.portfolio_ids)
+        return entry
 
     @property
     def portfolio_ids(self) -> list[str]:

@@ -25,7 +25,7 @@ from monitor.allocation import (
 from monitor.api.schemas import calculate_response
 from monitor.cli.app import app, out, state_of
 from monitor.cli.render import report_table
-from monitor.errors import InputError, UnknownPortfolioError
+from monitor.errors import InputError
 from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.settings import PlanSettings, Settings
 from monitor.sources import read_holdings_file
@@ -111,9 +111,7 @@ def configured(
     """Targets, drift policy and plan settings: a configured portfolio's, or the defaults."""
     if portfolio is None:
         return settings.targets, settings.policy_of(), settings.plan
-    entry = settings.portfolio(portfolio)
-    if entry is None:
-        raise UnknownPortfolioError(portfolio, settings.portfolio_ids)
+    entry = settings.require_portfolio(portfolio)
     return settings.targets_of(entry), settings.policy_of(entry), settings.plan_of(entry)
 
 

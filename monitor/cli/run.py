@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.api.app import create_app
 from monitor.cli.app import app, out, state_of
 from monitor.cli.database import upgraded_engine
-from monitor.errors import MonitorError, UnknownPortfolioError
+from monitor.errors import MonitorError
 from monitor.logs import LogFormat, configure_for
 from monitor.notify.drain import drain_outbox
 from monitor.pipeline import TickOutcome, run_tick, utc_now
@@ -113,13 +113,12 @@ def checked_settings(
     log_format: LogFormat | None,
     *,
     level: str | None = None,
-    portfolio: str | None = None,
+    entries: list[PortfolioSettings] | None = None,
 ) -> Settings:
-    """The settings, logging configured by them, once the preflight of ``portfolio`` (or
+    """The settings, logging configured by them, once the preflight of ``entries`` (or
     all) has found no error (``ConfigError`` naming every one); its warnings are logged."""
     state = state_of(ctx)
     configure_for(state.settings, log_format, level=level)
-    entries = entries_to_tick(state.settings, portfolio)
     require_startable(state.settings, str(state.config_path or ""), entries)
     return state.settings
 
@@ -127,10 +126,7 @@ def checked_settings(
 def entries_to_tick(settings: Settings, portfolio: str | None) -> list[PortfolioSettings]:
     if portfolio is None:
         return list(settings.portfolios)
-    entry = settings.portfolio(portfolio)
-    if entry is None:
-        raise UnknownPortfolioError(portfolio, settings.portfolio_ids)
-    return [entry]
+    return [settings.require_portfolio(portfolio)]
 
 
 @app.command()
@@ -147,8 +143,8 @@ def tick(
     ``run``. Exit status: 0 all ticks ran or were skipped, 1 some tick failed, 2 bad input
     or configuration.
     """
-    settings = checked_settings(ctx, log_format, level="WARNING", portfolio=portfolio)
-    entries = entries_to_tick(settings, portfolio)
+    entries = entries_to_tick(state_of(ctx).settings, portfolio)
+    settings = checked_settings(ctx, log_format, level="WARNING", entries=entries)
     with upgraded_engine(settings) as engine:
         outcomes = tick_entries(settings, entries, session_factory(engine), send=send)
     if any(o.status == "failed" for o in outcomes):

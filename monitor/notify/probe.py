@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from monitor.errors import UnknownPortfolioError
 from monitor.notify.delivery import Route, TargetResult, deliver
 from monitor.notify.routing import render_for
 from monitor.settings import Settings
@@ -18,9 +17,7 @@ def send_test_message(
 ) -> list[TargetResult]:
     """One result per target of the entry's route; a route that cannot be used at all (no
     targets, an unloadable URL, a missing Apprise config file) raises ``DeliveryError``."""
-    entry = settings.portfolio(portfolio_id)
-    if entry is None:
-        raise UnknownPortfolioError(portfolio_id, settings.portfolio_ids)
+    entry = settings.require_portfolio(portfolio_id)
     notify = settings.notify_of(entry)
     payload = {
         "kind": "test",
