@@ -225,8 +225,8 @@ def check(
     )
     with named_as_options():
         plan = plan_rebalancing(report, request)
-    buy_only = plan_buy_only(report, new_cash) if new_cash is not None else None
     if output is ReportFormat.json:
+        buy_only = plan_buy_only(report, new_cash) if new_cash is not None else None
         response = calculate_response(report, datetime.now(UTC), plan, buy_only)
         out.print_json(response.model_dump_json(), indent=2)
     else:
