@@ -10,9 +10,9 @@ A class outside its band (strictly) breaches. Pure: no I/O.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from monitor.errors import InputError
 from monitor.numbers import ZERO
@@ -62,6 +62,11 @@ class DriftPolicy:
             )
         if not 0 <= self.tolerance <= 1:
             raise InputError("tolerance", f"a share of the band, from 0 to 1, got {self.tolerance}")
+
+    def overridden(self, **given: Any) -> DriftPolicy:
+        """This policy with each value given (not None) in place of its own: a request's or
+        a command's options over the configured policy."""
+        return replace(self, **{key: value for key, value in given.items() if value is not None})
 
     def rule_width(
         self, target_percent: Decimal, threshold: Decimal | None = None

@@ -207,9 +207,8 @@ def check(
         "rebalance_to": None if rebalance_to is None else rebalance_to.value,
         "tolerance": None if tolerance is None else to_decimal(tolerance, "--tolerance"),
     }
-    chosen = {key: value for key, value in given.items() if value is not None}
     with named_as_options():
-        policy = replace(policy, **chosen)
+        policy = policy.overridden(**given)
     report = compute_allocation(
         held, goal, policy, decimal_option(portfolio_value, "--portfolio-value")
     )

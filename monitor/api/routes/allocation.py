@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from monitor.allocation import (
     AllocationReport,
-    DriftPolicy,
     Holding,
     Targets,
     compute_allocation,
@@ -86,12 +84,6 @@ def targets_from_query(text: str | None, settings: Settings) -> Targets:
     return parse_targets(raw, "target_allocations")
 
 
-def policy_for(settings: Settings, **given: Any) -> DriftPolicy:
-    """The configured drift policy, with the values the request gives in their place."""
-    chosen = {key: value for key, value in given.items() if value is not None}
-    return replace(settings.policy_of(), **chosen)
-
-
 @router.post("/calculate", response_model=CalculateResponse)
 def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateResponse:
     """The full allocation report and a rebalancing plan (``mode``, ``cash``, ``raise_cash``,
@@ -101,8 +93,7 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         if body.target_allocations is not None
         else settings.targets
     )
-    policy = policy_for(
-        settings,
+    policy = settings.policy_of().overridden(
         threshold=body.rebalancing_threshold,
         relative_threshold=body.relative_threshold,
         drift_rule=body.drift_rule,
@@ -147,8 +138,7 @@ def query_report(
     """The report the GET endpoints answer from, with everything from the query string."""
     given = holdings_from_query(holdings)
     goal = targets_from_query(target_allocations, settings)
-    policy = policy_for(
-        settings,
+    policy = settings.policy_of().overridden(
         threshold=threshold,
         relative_threshold=relative_threshold,
         drift_rule=drift_rule,
