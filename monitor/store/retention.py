@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from monitor.store.models import Notification, Snapshot, Tick
 from monitor.store.records import PruneResult
-from monitor.store.ticks import CLAIM_LEASE
+from monitor.store.ticks import claim_expired
 
 
 def prune_history(*, session: Session, older_than: timedelta, now: datetime) -> PruneResult:
@@ -47,7 +47,7 @@ def prune_history(*, session: Session, older_than: timedelta, now: datetime) -> 
         delete(Tick).where(
             Tick.scheduled_at < cutoff,
             # A claim past its lease is a process that died mid-tick, not a tick in flight.
-            (Tick.status != "running") | (Tick.started_at < now - CLAIM_LEASE),
+            (Tick.status != "running") | claim_expired(now),
             ~exists(select(Snapshot.id).where(Snapshot.tick_id == Tick.id)),
         )
     ).rowcount

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import ClaimLostError
@@ -25,13 +25,17 @@ from monitor.store.transactions import insert_or_skip
 CLAIM_LEASE = timedelta(minutes=10)
 
 
+def claim_expired(now: datetime) -> ColumnElement[bool]:
+    """A claim's lease ran out: if still ``running``, its process died mid-tick."""
+    return Tick.started_at < now - CLAIM_LEASE
+
+
 def claim_tick(
     *,
     session: Session,
     portfolio_id: str,
     scheduled_at: datetime,
     started_at: datetime,
-    lease: timedelta = CLAIM_LEASE,
 ) -> int | None:
     """The tick's id, or None when another process holds this slot or has ticked it.
 
@@ -58,7 +62,7 @@ def claim_tick(
             Tick.portfolio_id == portfolio_id,
             Tick.scheduled_at == scheduled_at,
             Tick.status == "running",
-            Tick.started_at < started_at - lease,
+            claim_expired(started_at),
         )
         .values(started_at=started_at)
         .returning(Tick.id)
