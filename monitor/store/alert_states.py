@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import cache
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from monitor.alerting import AlertState
 from monitor.store import models
-from monitor.store.bulk import StoredValues, insert_rows, rows_where_in
+from monitor.store.bulk import as_loaded, as_stored, insert_rows, rows_where_in, stored_values
 
 
 class LoadedValues:
@@ -22,13 +22,8 @@ class LoadedValues:
 
     def __init__(self, dialect: Dialect) -> None:
         columns = models.AlertState.__table__.c
-
-        def loaded(name: str) -> Callable[[Any], Any]:
-            processor = columns[name].type.dialect_impl(dialect).result_processor(dialect, None)
-            return processor or (lambda value: value)
-
-        self.moment = cache(loaded("updated_at"))  # every time column has this type
-        json_list = loaded("notified_classes")
+        self.moment = cache(as_loaded(columns.updated_at, dialect))  # every time column's type
+        json_list = as_loaded(columns.notified_classes, dialect)
         self.json_classes = cache(lambda raw: frozenset(json_list(raw)))
 
     def classes(self, raw: Any) -> frozenset[str]:
@@ -77,20 +72,15 @@ def state_rows(
 ) -> list[tuple[Any, ...]]:
     dialect = session.get_bind().dialect
     columns = models.AlertState.__table__.c
-
-    def stored(name: str) -> Callable[[Any], Any]:
-        processor = columns[name].type.dialect_impl(dialect).bind_processor(dialect)
-        return processor or (lambda value: value)
-
-    moment = cache(stored("updated_at"))  # every time column has this type
-    money = StoredValues(dialect.name, dialect).decimal  # ExactDecimal's, faster
-    json_list = stored("notified_classes")
+    moment = cache(as_stored(columns.updated_at, dialect))  # every time column has this type
+    money = stored_values(session).decimal  # ExactDecimal's, faster
+    json_list = as_stored(columns.notified_classes, dialect)
 
     @cache
     def classes(names: frozenset[str]) -> Any:
         return json_list(sorted(names))
 
-    defaults = (stored("breaching")([]), money(Decimal(0)))
+    defaults = (as_stored(columns.breaching, dialect)([]), money(Decimal(0)))
     return [
         (
             pid,

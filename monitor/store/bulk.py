@@ -9,11 +9,12 @@ store, and handed to the driver in batches: the same values, written at the driv
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from itertools import islice
 from typing import Any
 
+from sqlalchemy import ColumnElement, Dialect
 from sqlalchemy.orm import Session
 
 from monitor.store.batches import batches
@@ -73,6 +74,21 @@ class StoredValues:
 def stored_values(session: Session) -> StoredValues:
     dialect = session.get_bind().dialect
     return StoredValues(dialect.name, dialect)
+
+
+def as_stored(column: ColumnElement[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """How ``column``'s type turns a value into what this dialect's driver takes (SQLite
+    keeps a time as text, in its format)."""
+    return column.type.dialect_impl(dialect).bind_processor(dialect) or unchanged
+
+
+def as_loaded(column: ColumnElement[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """How ``column``'s type turns what this dialect's driver returns into a value."""
+    return column.type.dialect_impl(dialect).result_processor(dialect, None) or unchanged
+
+
+def unchanged(value: Any) -> Any:
+    return value
 
 
 def in_batches(rows: Iterable[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import UnknownPortfolioError
-from monitor.store.bulk import insert_rows, rows_where_in
+from monitor.store.bulk import as_stored, insert_rows, rows_where_in
 from monitor.store.models import Portfolio
 from monitor.store.records import PortfolioRecord
 
@@ -38,9 +38,7 @@ def ensure_portfolios(
     if new:
         # Through the driver's executemany (a tick may find 10,000 new accounts), the time
         # converted once as its column type stores it.
-        dialect = session.get_bind().dialect
-        moment = Portfolio.__table__.c.created_at.type.dialect_impl(dialect).bind_processor(dialect)
-        created_at = moment(now) if moment else now
+        created_at = as_stored(Portfolio.__table__.c.created_at, session.get_bind().dialect)(now)
         insert_rows(
             session,
             Portfolio.__tablename__,

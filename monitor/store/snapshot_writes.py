@@ -20,6 +20,7 @@ from monitor.allocation import AllocationReport, Holding
 from monitor.store.bulk import (
     BATCH_ROWS,
     StoredValues,
+    as_stored,
     insert_batches,
     insert_rows,
     stored_values,
@@ -110,14 +111,12 @@ def snapshot_rows(
     ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues, session: Session
 ) -> Iterator[tuple[Any, ...]]:
     money = stored.decimal
-    dialect = session.get_bind().dialect
-    # The column type as this dialect runs it (SQLite keeps a time as text, in its format).
-    moment = Snapshot.__table__.c.taken_at.type.dialect_impl(dialect).bind_processor(dialect)
+    moment = as_stored(Snapshot.__table__.c.taken_at, session.get_bind().dialect)
     times: dict[datetime, Any] = {}  # a tick's snapshots usually share one time
     for id_, new in zip(ids, snapshots, strict=True):
         report = new.report
         if new.taken_at not in times:
-            times[new.taken_at] = moment(new.taken_at) if moment else new.taken_at
+            times[new.taken_at] = moment(new.taken_at)
         yield (
             id_,
             new.portfolio_id,
