@@ -15,6 +15,7 @@ from decimal import ROUND_UP, Decimal
 from monitor.allocation import AllocationReport
 from monitor.levelling import to_cents, water_fill
 from monitor.numbers import CENT, HUNDRED, ZERO, total
+from monitor.trades import sellable_classes
 
 Share = Callable[[list[str], Decimal], dict[str, Decimal]]
 
@@ -33,9 +34,7 @@ class PlanTree:
         self.children: dict[str | None, list[str]] = {}
         for c in report.classes:
             self.children.setdefault(c.parent, []).append(c.asset_class)
-        # A class held only through holdings that span classes has nothing a plan may sell.
-        sellable = {h.asset_class for h in report.holdings if h.weights is None and h.value > 0}
-        self.sellable = {k for k in self.values if self.any_leaf(k, sellable.__contains__)}
+        self.sellable = sellable_classes(report)
         self.tradable = {k for k in self.values if self.any_leaf(k, lambda x: x not in frozen)}
 
     def any_leaf(self, name: str, test: Callable[[str], bool]) -> bool:

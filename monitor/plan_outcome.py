@@ -10,7 +10,7 @@ from typing import Literal
 
 from monitor.allocation import AllocationReport
 from monitor.numbers import HUNDRED, ZERO, round2
-from monitor.trades import SkippedTrade, Trade
+from monitor.trades import SkippedTrade, Trade, sellable_classes
 
 Reason = Literal[
     "below_minimum",
@@ -66,10 +66,7 @@ def unresolved_classes(
         for found in trades.values()
         for t in found
     )
-    sellable = {h.asset_class for h in report.holdings if h.weights is None and h.value > 0}
-    for c in reversed(report.classes):
-        if c.asset_class in sellable and c.parent is not None:
-            sellable.add(c.parent)
+    sellable = sellable_classes(report)
     found = []
     for c in report.classes:
         drift = drift_after[c.asset_class]

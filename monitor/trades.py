@@ -84,6 +84,16 @@ def tradable(holdings: Iterable[Holding]) -> list[Holding]:
     return [h for h in holdings if h.weights is None]
 
 
+def sellable_classes(report: AllocationReport) -> set[str]:
+    """Classes a plan may sell from: those holding something tradable, and their parents
+    (a class held only through holdings that span classes has nothing a plan may sell)."""
+    found = {h.asset_class for h in tradable(report.holdings) if h.value > 0}
+    for c in reversed(report.classes):  # children come after their parent
+        if c.asset_class in found and c.parent is not None:
+            found.add(c.parent)
+    return found
+
+
 def place_trades(
     report: AllocationReport,
     amounts: dict[str, Decimal],
