@@ -17,11 +17,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, Dialect
 from sqlalchemy.orm import Session
 
+from monitor.numbers import INTEGER_DIGITS
 from monitor.store.batches import batches
 from monitor.store.types import PRECISION, QUANTUM, SCALE, ExactDecimal
 
 BATCH_ROWS = 20_000  # bounds the memory of one executemany's parameters
-INTEGER_DIGITS = PRECISION - SCALE
 ROUNDING = Context(prec=PRECISION + 1)  # ExactDecimal's: one digit more than the column
 SHORT_TEXT = SCALE + 1  # a number's text this short has at most 10 places, 11 integer digits
 DIGITS = "0123456789"
