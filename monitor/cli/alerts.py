@@ -21,6 +21,7 @@ from monitor.notify.routing import notify_for_route, render_for
 from monitor.settings import Settings
 from monitor.store.engine import session_factory
 from monitor.store.migrate import require_current
+from monitor.store.models import LARGEST_ID
 from monitor.store.outbox import attempts_of, get_notification, list_notifications, requeue_dead
 from monitor.store.portfolios import check_portfolio
 from monitor.store.transactions import write_transaction
@@ -41,11 +42,8 @@ class Format(StrEnum):
 
 
 FORMAT = typer.Option(Format.table, "--format", "-f", help="table or json.")
-# Ids and limits are 64-bit integers in both databases; a larger one is a usage error, not
-# the driver's overflow.
-LARGEST = 2**63 - 1
 ALERT_ID = typer.Argument(
-    ..., metavar="ID", min=1, max=LARGEST, help="The alert's id (see `alerts`)."
+    ..., metavar="ID", min=1, max=LARGEST_ID, help="The alert's id (see `alerts`)."
 )
 
 
@@ -61,7 +59,9 @@ def alerts(
     portfolio: str | None = typer.Option(
         None, "--portfolio", "-p", help="A portfolio, account or entry (its digests too)."
     ),
-    limit: int = typer.Option(50, "--limit", "-n", min=1, max=LARGEST, help="At most this many."),
+    limit: int = typer.Option(
+        50, "--limit", "-n", min=1, max=LARGEST_ID, help="At most this many."
+    ),
     output: Format = FORMAT,
 ) -> None:
     """The newest notifications: when, what, and how their delivery went."""

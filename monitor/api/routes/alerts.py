@@ -17,6 +17,7 @@ from monitor.api.alert_schemas import (
     alert_out,
 )
 from monitor.api.deps import SessionDep, SettingsDep
+from monitor.store.models import LARGEST_ID
 from monitor.store.outbox import (
     attempts_of,
     get_notification,
@@ -42,7 +43,7 @@ def get_sessions(request: Request) -> sessionmaker[Session]:
 
 SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 # Ids are 64-bit integers in both databases; a larger one is a 422, not a driver's overflow.
-AlertId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The alert's id")]
+AlertId = Annotated[int, Path(ge=1, le=LARGEST_ID, description="The alert's id")]
 
 
 @router.get("", response_model=AlertsResponse)
