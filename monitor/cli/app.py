@@ -5,6 +5,7 @@ Domain errors become one-line messages here (exit 2), at the edge; nothing below
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from monitor.errors import MonitorError
 from monitor.settings import Settings, load_settings
@@ -25,6 +26,14 @@ EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug, not the user's input
 
 
 class MonitorGroup(TyperGroup):
+    """The root command: turns errors into messages, and lends its own options (``--config``,
+    ``--debug``) to every command below it, so they may come before the command's name or
+    after it, as most people type them."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        lend_options(self, [p for p in self.params if isinstance(p, TyperOption)])
+
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
@@ -60,9 +69,16 @@ app = typer.Typer(
 
 @dataclass
 class CliState:
+    """The root options' values (one attribute per option), and the settings they name."""
+
     config_path: Path | None = None
     debug: bool = False
     _settings: Settings | None = field(default=None, repr=False)
+
+    def given(self, name: str, value: object) -> None:
+        """A root option given again after a command's name: that one wins."""
+        setattr(self, name, value)
+        self._settings = None  # a group's callback may have loaded them from the other
 
     @property
     def settings(self) -> Settings:
@@ -78,6 +94,29 @@ def state_of(ctx: typer.Context) -> CliState:
     return state
 
 
+def record_lent(ctx: Any, option: Any, value: object) -> None:
+    # Typed Any: click calls it with its own Context and Parameter, which typer does not export.
+    if value is not None and value != option.default:
+        state_of(ctx).given(option.name or "", value)
+
+
+def lent(option: TyperOption) -> TyperOption:
+    """``option`` for a command below the root: its value goes to ``CliState``, not to the
+    command's function. The environment is read by the root's, once."""
+    borrowed = copy.copy(option)
+    borrowed.envvar = None
+    borrowed.expose_value = False
+    borrowed.callback = record_lent
+    return borrowed
+
+
+def lend_options(group: TyperGroup, options: list[TyperOption]) -> None:
+    for command in group.commands.values():
+        command.params.extend(lent(option) for option in options)
+        if isinstance(command, TyperGroup):
+            lend_options(command, options)
+
+
 def terminal_width() -> int | None:
     # Rich falls back to 80 columns off a terminal; reports read better wider.
     return None if os.environ.get("COLUMNS") else 120
@@ -90,15 +129,16 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 @app.callback()
 def root(
     ctx: typer.Context,
-    config: Path | None = typer.Option(
+    config_path: Path | None = typer.Option(
         None,
         "--config",
         "-c",
         envvar="MONITOR_CONFIG",
-        help="TOML config file (env MONITOR_CONFIG); MONITOR_* variables override it.",
+        help="TOML config file (env MONITOR_CONFIG); MONITOR_* variables override it. "
+        "Given before and after the command, the one after wins.",
         dir_okay=False,
     ),
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks of internal errors."),
 ) -> None:
     """Exit status: 0 fine, 1 rebalancing needed (check), 2 bad input or configuration."""
-    ctx.obj = CliState(config_path=config, debug=debug)
+    ctx.obj = CliState(config_path=config_path, debug=debug)
