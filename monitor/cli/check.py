@@ -83,22 +83,32 @@ def targets_option(raw: str) -> Targets:
     return parse_targets(found, "--targets")
 
 
+def listed(names: list[str]) -> str:
+    shown = ", ".join(names[:ACCOUNTS_LISTED])
+    more = len(names) - ACCOUNTS_LISTED
+    return f"{shown} and {more} more" if more > 0 else shown
+
+
 def one_account(held: list[Holding], account: str | None, path: Path) -> list[Holding]:
     """The holdings of ``account``; without one, of the file's only portfolio. Several
     accounts are several portfolios: merged, their report would be nobody's."""
+    named = sorted({h.account for h in held if h.account is not None})
     if account is not None:
+        if not named:
+            raise InputError(
+                "--account", f"{path} has no account column; leave out --account {account}"
+            )
         held = [h for h in held if h.account == account]
         if not held:
-            raise InputError("--account", f"no holdings for account {account!r} in {path}")
+            raise InputError(
+                "--account",
+                f"{path} has no account {account!r}; its accounts: {listed(named)}",
+            )
         return held
-    named = sorted({h.account for h in held if h.account is not None})
     if len(named) > 1:
-        shown = ", ".join(named[:ACCOUNTS_LISTED])
-        more = len(named) - ACCOUNTS_LISTED
-        listing = f"{shown} and {more} more" if more > 0 else shown
         raise InputError(
             "--account",
-            f"{path} holds {len(named)} accounts ({listing}); choose one with --account",
+            f"{path} holds {len(named)} accounts ({listed(named)}); choose one with --account",
         )
     if named and any(h.account is None for h in held):
         raise InputError("--holdings", f"{path}: some holdings name an account and others do not")
@@ -209,9 +219,10 @@ def check(
     }
     with named_as_options():
         policy = policy.overridden(**given)
-    report = compute_allocation(
-        held, goal, policy, decimal_option(portfolio_value, "--portfolio-value")
-    )
+    with named_as_options():
+        report = compute_allocation(
+            held, goal, policy, decimal_option(portfolio_value, "--portfolio-value")
+        )
     new_cash = decimal_option(cash, "--cash")
     given_raise = decimal_option(raise_cash, "--raise-cash")
     # The configured plan, as the daemon's alerts make it; the cash it names belongs to its

@@ -19,7 +19,7 @@ from monitor.errors import InputError, SourceError
 from monitor.sources.base import SourceOptions
 from monitor.sources.command import CommandSource
 from monitor.sources.csv import CsvSource, parse_csv
-from monitor.sources.files import read_text
+from monitor.sources.files import file_problem, read_text
 from monitor.sources.http import HttpSource
 from monitor.sources.json import JsonSource, parse_json_holdings
 from monitor.sources.sql import SqlSource
@@ -107,6 +107,10 @@ HOLDINGS_FILE_PARSERS = {
 
 def read_holdings_file(path: Path) -> list[Holding]:
     """A holdings file of any kind that ``check`` reads, chosen by its suffix."""
+    # Before the suffix: a folder or a missing file has no format to tell.
+    problem = file_problem(path)
+    if problem is not None:
+        raise InputError("--holdings", problem)
     parser = HOLDINGS_FILE_PARSERS.get(path.suffix.lower())
     if parser is None:
         suffixes = list(HOLDINGS_FILE_PARSERS)

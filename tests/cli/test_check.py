@@ -166,12 +166,25 @@ def test_check_a_missing_file_exits_2(runner: CliRunner, tmp_path: Path) -> None
     assert "file not found" in result.stderr
 
 
-def test_check_a_portfolio_value_below_the_holdings_exits_2(
+def test_check_a_portfolio_value_below_the_holdings_exits_2_naming_the_option(
     runner: CliRunner, seed_holdings_file: Path
 ) -> None:
     result = runner.invoke(app, ["check", "-H", str(seed_holdings_file), "--portfolio-value", "10"])
     assert result.exit_code == 2
-    assert "portfolio_value" in result.stderr
+    assert result.stderr.strip() == (
+        "Error: --portfolio-value: 10 is below the holdings' sum 77680.00"
+    )
+
+
+@pytest.mark.parametrize("name", ["exports", "h.csv"])
+def test_check_of_a_folder_says_it_is_a_folder(
+    runner: CliRunner, tmp_path: Path, name: str
+) -> None:
+    folder = tmp_path / name
+    folder.mkdir()
+    result = runner.invoke(app, ["check", "-H", str(folder)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: --holdings: {folder} is a folder, not a file"
 
 
 @pytest.mark.parametrize(
@@ -424,7 +437,7 @@ def test_check_a_csv_summing_past_10_to_the_18_exits_2_naming_holdings(
     result = runner.invoke(app, ["check", "--holdings", str(write(tmp_path / "h.csv", rows))])
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "Error: holdings: the holdings' sum 1.8e+18 is too large: "
+        "Error: --holdings: the holdings' sum 1.8e+18 is too large: "
         "numbers must be below 10^18 (1,000,000,000,000,000,000)"
     )
 
@@ -455,6 +468,29 @@ def test_check_with_account_reports_that_account_alone(runner: CliRunner, tmp_pa
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Portfolio value 101.00 ")
+
+
+def test_check_for_an_account_the_file_lacks_lists_the_accounts_it_has(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "accounts.csv", ACCOUNTS_CSV)
+    result = runner.invoke(app, ["check", "-H", str(path), "--account", "ira2"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: --account: {path} has no account 'ira2'; its accounts: ira, joint, kid-1, "
+        "kid-2, kid-3 and 2 more"
+    )
+
+
+def test_check_for_an_account_in_a_file_without_accounts_says_it_has_no_account_column(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,60\n")
+    result = runner.invoke(app, ["check", "-H", str(path), "--account", "ira"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"Error: --account: {path} has no account column; leave out --account ira"
+    )
 
 
 def test_check_of_a_file_of_one_account_needs_no_account_option(

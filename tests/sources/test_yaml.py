@@ -129,6 +129,8 @@ def test_check_names_the_file_and_the_problem_in_a_bad_yaml_file(tmp_path: Path)
 
 
 def test_check_lists_the_formats_it_reads_for_an_unknown_suffix(tmp_path: Path) -> None:
+    path = tmp_path / "holdings.xlsx"
+    path.write_bytes(b"PK\x03\x04")
     with pytest.raises(InputError) as caught:
-        read_holdings_file(tmp_path / "holdings.xlsx")
+        read_holdings_file(path)
     assert caught.value.problem.endswith("use a .csv, .json, .yaml or .yml file")
