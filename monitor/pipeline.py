@@ -38,6 +38,7 @@ from monitor.store.portfolios import NewPortfolio, ensure_portfolios
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 from monitor.store.ticks import claim_tick, finish_tick
 from monitor.store.transactions import write_transaction
+from monitor.testing_hooks import pause_in_write
 from monitor.tick_notifications import TickNotifier
 
 log = logging.getLogger(__name__)
@@ -293,6 +294,7 @@ def record_success(
             queued = notifier.enqueue(session, notifications, taken_at)
         else:  # nothing goes out: no payload is rendered (a 10,000-account digest: 0.3 s)
             queued = notifier.log_unsent(sum(len(d.notices) for d in decisions.values()))
+        pause_in_write(entry.id, context.scheduled_at)
     return TickOutcome(
         entry.id,
         context.scheduled_at,

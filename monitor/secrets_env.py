@@ -20,7 +20,7 @@ FILE_SUFFIX = "_FILE"
 # Short spellings that deployments commonly use, mapped to their nested form.
 ALIASES = {"MONITOR_DATABASE_URL": "MONITOR_DATABASE__URL"}
 # Variables with the prefix that are not settings.
-NOT_SETTINGS = {"MONITOR_CONFIG", "MONITOR_TEST_POSTGRES_URL"}
+NOT_SETTINGS = {"MONITOR_CONFIG", "MONITOR_TEST_POSTGRES_URL", "MONITOR_TEST_PAUSE_IN_WRITE"}
 
 
 def settings_environ() -> dict[str, str]:

@@ -1,11 +1,20 @@
-"""The daemon killed (SIGKILL) at random moments, many times, on SQLite and on PostgreSQL.
+"""The daemon killed (SIGKILL) many times, on SQLite and on PostgreSQL, at the moments that
+matter: inside a tick's write transaction, inside a delivery, and anywhere.
 
 Four portfolios tick every second (each fetch takes 0.3 s); before each start some of them
 move on through in band -> drifted -> drifted further -> in band, so alerts keep being
-decided. Each run is killed 0.2-2.5 s (seeded) after its scheduler started: in a tick, in a
-delivery (the webhook pauses before it answers, so some kills land after it took a message
-and before the daemon heard back), or in between. A last clean run follows, then the outbox
-drain once the leases of the killed runs have run out. Afterwards:
+decided. The kills take turns at three aims:
+
+- in a write: the daemon runs with ``MONITOR_TEST_PAUSE_IN_WRITE`` (``monitor/testing_hooks.py``),
+  so each tick waits inside its write transaction, rows written and not committed, after
+  logging so; the kill comes in that pause;
+- in a delivery: the webhook pauses before it answers; the kill comes after it took a
+  message and before the daemon heard back;
+- anywhere: 0.2-2.5 s (seeded) after the scheduler started.
+
+An aimed kill whose moment does not come within a few seconds is made anyway; the figures
+count where the kills landed, and each aim must have landed at least once. A last clean run
+follows, then the outbox drain once the leases of the killed runs have run out. Afterwards:
 
 - no snapshot is half-written (each has its class and holding rows, and a finished tick);
 - a killed tick leaves its claim 'running' and nothing else, and a later tick of the same
@@ -20,6 +29,7 @@ drain once the leases of the killed runs have run out. Afterwards:
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import time
@@ -29,11 +39,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import make_url, text
 
 from monitor.notify.drain import LEASE, drain_outbox
 from monitor.pipeline import utc_now
 from monitor.settings import load_settings
 from monitor.store.engine import make_engine, session_factory
+from monitor.testing_hooks import PAUSE_IN_WRITE
 from tests.fixtures.daemon import DaemonProcess, wait_until
 from tests.fixtures.operations import (
     DRIFTED_CSV,
@@ -49,9 +61,19 @@ pytestmark = pytest.mark.slow
 
 SEED = 20240607
 KILLS = 20
-KILL_AFTER = (0.2, 2.5)  # seconds after the scheduler started
+KILL_AFTER = (0.2, 2.5)  # seconds after the scheduler started, for a kill anywhere
 ANSWER_DELAY = 0.3  # the webhook's pause between taking a message and answering
 FETCH_SECONDS = 0.3  # each tick's source takes this long between its claim and its writes
+# Each tick's pause inside its write transaction. Short: on SQLite the four ticks of a slot
+# take turns at the write lock, so a longer pause fills the slot with writes (at 0.12 s
+# nearly every kill landed in one, and few alerts lived to be delivered).
+WRITE_PAUSE = 0.05
+AIMS = ("write", "delivery", "anywhere")  # taken in turn
+AIM_WAIT = 5.0  # how long an aimed kill waits for its moment before it is made anyway
+POLL = 0.005  # seconds between looks for that moment: well inside each pause
+PAUSE_LINE = re.compile(r"^test pause: tick (\S+) @ (\S+) waits ")
+# The daemon's PostgreSQL sessions carry this name, so that the test sees when they ended.
+DAEMON_APPLICATION = "allocation-monitor-chaos"
 PORTFOLIOS = ["p1", "p2", "p3", "p4"]
 # In band, drifted (+10 pp), drifted further (+20 pp): each move decides an alert.
 HOLDINGS = [IN_BAND_CSV, DRIFTED_CSV, ESCALATED_CSV]
@@ -77,6 +99,7 @@ class ChaosFigures:
     backend: str
     kills: int
     kills_in_ticks: int  # kills that left a tick claimed and unfinished
+    kills_in_writes: int  # ...with its rows written, not committed (it logged its pause)
     kills_in_deliveries: int  # kills that left a notification leased and unsettled
     ticks: int
     unfinished: int  # ticks a kill cut short: claimed, nothing written
@@ -90,7 +113,8 @@ class ChaosFigures:
     def __str__(self) -> str:
         return (
             f"chaos on {self.backend}: {self.kills} kills ({self.kills_in_ticks} in a tick, "
-            f"{self.kills_in_deliveries} in a delivery), {self.ticks} ticks "
+            f"{self.kills_in_writes} of them in its write, {self.kills_in_deliveries} in a "
+            f"delivery), {self.ticks} ticks "
             f"({self.unfinished} cut short), "
             f"{self.snapshots} snapshots, {self.alerts} alerts decided, {self.delivered} "
             f"delivered, {self.lost} lost, {self.duplicated} duplicated, {self.seconds:.0f} s"
@@ -117,6 +141,7 @@ class Chaos:
         self.killed_ticks: set[tuple[str, datetime]] = set()
         self.killed_leases: set[int] = set()
         self.kills_in_ticks = 0
+        self.kills_in_writes = 0
         self.kills_in_deliveries = 0
 
     def move_holdings(self) -> None:
@@ -135,19 +160,60 @@ class Chaos:
             self.daemon,
         )
 
-    def kill_once(self) -> None:
+    def kill_once(self, aim: str) -> None:
         self.move_holdings()
+        log_size = self.daemon.log_path.stat().st_size if self.daemon.log_path.exists() else 0
+        requests = len(self.sink.requests)
         self.start()
-        time.sleep(self.random.uniform(*KILL_AFTER))  # the chaos: a random moment, not a wait
+        if aim == "write":
+            self.wait_for(lambda: bool(paused_ticks(self.log_since(log_size))))
+            time.sleep(self.random.uniform(0, WRITE_PAUSE / 3))
+        elif aim == "delivery":
+            self.wait_for(lambda: len(self.sink.requests) > requests)
+            time.sleep(self.random.uniform(0, ANSWER_DELAY / 3))
+        else:  # the chaos: a random moment, not a wait
+            time.sleep(self.random.uniform(*KILL_AFTER))
         self.daemon.kill()
+        self.settle()
         unfinished = {
             (t.portfolio_id, t.scheduled_at) for t in self.store.ticks() if t.status == "running"
         }
         leased = set(self.store.leased_notifications())
-        self.kills_in_ticks += bool(unfinished - self.killed_ticks)
+        cut_short = unfinished - self.killed_ticks
+        self.kills_in_ticks += bool(cut_short)
+        self.kills_in_writes += bool(cut_short & paused_ticks(self.log_since(log_size)))
         self.kills_in_deliveries += bool(leased - self.killed_leases)
         self.killed_ticks |= unfinished
         self.killed_leases |= leased
+
+    def wait_for(self, moment: Callable[[], bool]) -> None:
+        """Until ``moment()`` or ``AIM_WAIT`` s: not ``wait_until``, which looks ten times a
+        second and would miss most of a 0.12 s pause."""
+        deadline = time.monotonic() + AIM_WAIT
+        while not moment() and time.monotonic() < deadline:
+            time.sleep(POLL)
+
+    def log_since(self, size: int) -> str:
+        """The log's whole lines after its first ``size`` bytes (the last may be half-written)."""
+        with self.daemon.log_path.open("rb") as log:
+            log.seek(size)
+            written = log.read().decode(errors="replace")
+        return written[: written.rfind("\n") + 1]
+
+    def settle(self) -> None:
+        """Let the killed process's last words land: a COMMIT it sent just before it died is
+        still applied by PostgreSQL, until the server has read everything it sent (then its
+        sessions end). On SQLite, what is on disk when the process is gone is all there is."""
+        if self.store.engine.dialect.name != "postgresql":
+            return
+        wait_until(
+            lambda: self.daemon_sessions() == 0, "the killed daemon's database sessions to end"
+        )
+
+    def daemon_sessions(self) -> int:
+        query = text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name")
+        with self.store.engine.connect() as connection:
+            return int(connection.scalar(query, {"name": DAEMON_APPLICATION}) or 0)
 
     def finish(self) -> None:
         """A clean run until every portfolio ticked twice more and only the killed runs'
@@ -177,8 +243,8 @@ class Chaos:
 
     def run(self, kills: int, backend: str) -> ChaosFigures:
         began = time.monotonic()
-        for _ in range(kills):
-            self.kill_once()
+        for number in range(kills):
+            self.kill_once(AIMS[number % len(AIMS)])
         self.finish()
         outbox = self.store.notifications()
         counts = deliveries(self.sink)
@@ -186,6 +252,7 @@ class Chaos:
             backend=backend,
             kills=kills,
             kills_in_ticks=self.kills_in_ticks,
+            kills_in_writes=self.kills_in_writes,
             kills_in_deliveries=self.kills_in_deliveries,
             ticks=len(self.store.ticks()),
             unfinished=len(self.killed_ticks),
@@ -198,19 +265,38 @@ class Chaos:
         )
 
 
+def paused_ticks(log: str) -> set[tuple[str, datetime]]:
+    """The ticks that a (JSON) log says paused inside their write transaction."""
+    found = set()
+    for line in log.splitlines():
+        if line.startswith("{") and (pause := PAUSE_LINE.match(json.loads(line)["message"])):
+            found.add((pause[1], datetime.fromisoformat(pause[2])))
+    return found
+
+
+def named_sessions(database_url: str) -> str:
+    """``database_url`` whose PostgreSQL sessions are named ``DAEMON_APPLICATION``."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return database_url
+    named = url.update_query_dict({"application_name": DAEMON_APPLICATION})
+    return named.render_as_string(hide_password=False)
+
+
 def chaos_in(
     folder: Path, database_url: str, sink: WebhookSink, store: StoreView, seed: int = SEED
 ) -> Chaos:
     """The scenario in ``folder``: the deployment, and its daemon (not started yet)."""
     deployment = Deployment(
         folder,
-        database_url=database_url,
+        database_url=named_sessions(database_url),
         webhook_url=sink.json_url,
         portfolios=PORTFOLIOS,
         fetch_seconds=FETCH_SECONDS,
     )
     log_path = folder / "daemon.log"
-    daemon = DaemonProcess(deployment.config, log_path=log_path, env=Deployment.LOG_ENV, api=False)
+    env = {**Deployment.LOG_ENV, PAUSE_IN_WRITE: str(WRITE_PAUSE)}
+    daemon = DaemonProcess(deployment.config, log_path=log_path, env=env, api=False)
     return Chaos(deployment, daemon, store, sink, seed)
 
 
@@ -259,3 +345,8 @@ def test_killed_again_and_again_the_daemon_loses_nothing_and_duplicates_only_wha
     duplicated = {alert_id for alert_id, count in counts.items() if count > 1}
     assert duplicated <= chaos.killed_leases
     assert figures.duplicated <= figures.kills_in_deliveries
+
+    # It tested what it says: kills landed in ticks, in their writes, and in deliveries.
+    assert figures.kills_in_ticks > 0
+    assert figures.kills_in_writes > 0
+    assert figures.kills_in_deliveries > 0
