@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -152,11 +156,58 @@ def test_a_folder_in_place_of_the_file_is_reported(tmp_path: Path) -> None:
     assert failure(CsvSource(path=tmp_path)) == "is a folder, not a holdings file"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their permissions")
-def test_an_unreadable_file_is_reported(tmp_path: Path) -> None:
-    source = write(tmp_path, "symbol,asset_class,value\nAAPL,stocks,1\n")
-    source.path.chmod(0)
-    assert failure(source) == "permission denied"
+# A fetch in a child process, as the user named after the file if any (the child imports
+# as root, then drops to that user: the checkout need not be open to it): the problem the
+# fetch reports, or "read".
+FETCH_IN_A_CHILD = """
+import codecs, os, pwd, sys
+from pathlib import Path
+from monitor.errors import SourceError
+from monitor.sources.csv import CsvSource
+codecs.lookup("utf-8-sig")  # loaded lazily, from where the user may not read
+if len(sys.argv) > 2:
+    user = pwd.getpwnam(sys.argv[2])
+    os.setgroups([])
+    os.setgid(user.pw_gid)
+    os.setuid(user.pw_uid)
+try:
+    CsvSource(path=Path(sys.argv[1])).fetch()
+except SourceError as error:
+    print(error.problem)
+else:
+    print("read")
+"""
+
+
+def fetched_by_someone_the_mode_binds(path: Path) -> str:
+    """What a fetch of ``path`` reports, made by a process its mode applies to. Root reads
+    any file, and CI runs as root: then the fetch is made as ``nobody``."""
+    user = ["nobody"] if os.geteuid() == 0 else []
+    child = subprocess.run(
+        [sys.executable, "-c", FETCH_IN_A_CHILD, str(path), *user],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert child.returncode == 0, child.stderr
+    return child.stdout.strip()
+
+
+@pytest.fixture
+def open_folder() -> Iterator[Path]:
+    """A folder anyone may enter (``tmp_path``'s parents are root's alone)."""
+    with tempfile.TemporaryDirectory() as folder:
+        os.chmod(folder, 0o755)
+        yield Path(folder)
+
+
+def test_an_unreadable_file_is_reported(open_folder: Path) -> None:
+    readable = write(open_folder, "symbol,asset_class,value\nAAPL,stocks,1\n", "open.csv").path
+    readable.chmod(0o644)
+    assert fetched_by_someone_the_mode_binds(readable) == "read"  # the folder is no obstacle
+    unreadable = write(open_folder, "symbol,asset_class,value\nAAPL,stocks,1\n").path
+    unreadable.chmod(0)
+    assert fetched_by_someone_the_mode_binds(unreadable) == "permission denied"
 
 
 def test_a_file_that_is_not_utf8_is_reported(tmp_path: Path) -> None:
