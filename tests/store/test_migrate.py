@@ -13,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, event, inspect, text
 
 from monitor.errors import StoreError
+from monitor.store import migrate
 from monitor.store.engine import make_engine
 from monitor.store.migrate import (
     current_revision,
@@ -100,9 +101,20 @@ def test_reading_a_database_without_schema_asks_for_db_upgrade(empty_engine: Eng
         require_current(empty_engine)
 
 
-def test_reading_a_database_at_the_head_is_allowed(empty_engine: Engine) -> None:
+def test_reading_is_allowed_at_the_head_and_refused_once_the_code_has_a_newer_one(
+    empty_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     upgrade(empty_engine)
     require_current(empty_engine)
+    at = current_revision(empty_engine)
+    # The same database under a version of the code with one more migration.
+    monkeypatch.setattr(migrate, "head_revision", lambda: "9999_next")
+    with pytest.raises(StoreError) as raised:
+        require_current(empty_engine)
+    assert str(raised.value) == (
+        f"the database schema is at revision {at!r}, older than this code's '9999_next'; "
+        "run `allocation-monitor db upgrade`"
+    )
 
 
 def test_migrations_are_found_in_the_package_from_any_working_directory(

@@ -53,8 +53,17 @@ def test_an_unknown_portfolio_error_lists_the_known_ids(session: Session) -> Non
     )
 
 
-def test_a_configured_portfolio_without_history_yet_is_known(session: Session) -> None:
-    check_portfolio(session=session, portfolio_id="family", configured=["family"])
+def test_a_portfolio_is_known_once_configured_or_stored_and_not_before(
+    session: Session,
+) -> None:
+    with pytest.raises(UnknownPortfolioError):
+        check_portfolio(session=session, portfolio_id="clients")
+    # Configured but never ticked: known by the config alone, and the check stores nothing.
+    check_portfolio(session=session, portfolio_id="clients", configured=["clients"])
+    assert list_portfolios(session=session) == []
+    # Stored: known without the config (an account of a many-account entry never is in it).
+    ensure_portfolios(session=session, portfolios=ENTRY_AND_ACCOUNT, now=JANUARY)
+    check_portfolio(session=session, portfolio_id="clients/acct-17")
 
 
 def test_checking_an_unknown_portfolio_lists_stored_and_configured_ids(session: Session) -> None:
