@@ -18,6 +18,7 @@ from monitor.settings import Settings
 from monitor.store.engine import make_engine, session_factory
 from monitor.store.ticks import claim_tick
 from monitor.store.transactions import write_transaction
+from tests.fixtures.daemon import wait_until
 from tests.fixtures.operations import DRIFTED_CSV, WriteConfig
 from tests.fixtures.sinks import free_port
 
@@ -91,15 +92,19 @@ def test_a_daemon_whose_entries_ticked_this_period_is_ready(
     assert "limit 7260s" in check(body, "ticks/family")["detail"]  # 2 x 1h + 1 min
 
 
-def test_a_stopped_scheduler_is_not_ready(
+def test_a_daemon_that_stopped_turns_ready_into_not_ready(
     write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine
 ) -> None:
     settings = write_config({"family": DRIFTED_CSV})
-    daemon_for(settings).tick(settings.portfolios[0])
-    scheduler = FakeScheduler(running=False)
-    status, body = ready(TestClient(create_app(settings, engine=engine, scheduler=scheduler)))
+    daemon = daemon_for(settings)
+    client = TestClient(create_app(settings, engine=engine, scheduler=daemon))
+    daemon.start()  # its first tick runs at once
+    wait_until(lambda: ready(client)[0] == 200, "the started daemon to be ready", timeout=30)
+    daemon.stop()
+    status, body = ready(client)
     assert status == 503
     assert body["not_ready"] == ["scheduler"]
+    assert check(body, "scheduler") == {"name": "scheduler", "ok": False, "detail": "stopped"}
 
 
 def test_an_entry_that_never_ticked_is_not_ready(write_config: WriteConfig, engine: Engine) -> None:
