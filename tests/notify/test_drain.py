@@ -21,7 +21,7 @@ from monitor.store.outbox import (
     requeue_dead,
 )
 from monitor.store.transactions import write_transaction
-from tests.fixtures.sinks import WebhookSink
+from tests.fixtures.sinks import SmtpSink, WebhookSink
 from tests.notify.world import (
     FAMILY,
     World,
@@ -98,6 +98,35 @@ def test_when_the_webhook_comes_back_every_pending_alert_arrives_once(
     ]
     assert world.drain().sent == 0
     assert len(webhook_sink.requests) == 3
+
+
+def test_an_alert_decided_while_the_smtp_server_is_down_is_emailed_once_it_is_up(
+    engine: Engine, tmp_path: Path, smtp_sink: SmtpSink
+) -> None:
+    world = world_for(engine, tmp_path, [smtp_sink.url])
+    smtp_sink.stop()
+    decide(world, 70)
+    assert world.drain() == DrainResult(retrying=1)
+    world.clock.advance(BACKOFF)
+    assert world.drain() == DrainResult(retrying=1)  # still down: tried again, in vain
+    smtp_sink.start()
+    world.clock.advance(2 * BACKOFF)
+    assert world.drain() == DrainResult(sent=1)
+    [message] = smtp_sink.wait_for(1)
+    assert message["Subject"] == "Rebalance family: 2 classes out of band"
+    [sent] = world.notifications("sent")
+    assert sent.attempts == 3
+    with world.sessions() as session:
+        attempts = attempts_of(session=session, notification_id=sent.id)
+    assert [(a.target.split(":")[0], a.outcome) for a in attempts] == [
+        ("mailto", "failed"),
+        ("mailto", "failed"),
+        ("mailto", "sent"),
+    ]
+    assert all(a.error for a in attempts[:2])  # each failure says why
+    world.clock.advance(timedelta(days=1))
+    assert world.drain() == DrainResult()  # sent once, and never again
+    assert len(smtp_sink.messages) == 1
 
 
 def test_after_max_attempts_an_alert_is_dead_and_says_why(
