@@ -31,8 +31,8 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.outage_log import OutageLog
 from monitor.settings import Settings
-from monitor.store.engine import first_line
 from monitor.store.outbox import outbox_counts
 from monitor.store.overview import drifted_since, entry_figures
 from monitor.store.ticks import latest_ticks
@@ -126,9 +126,12 @@ def gauge(name: str, documentation: str, labels: list[str]) -> GaugeMetricFamily
 class StoreCollector(Collector):
     """Reads the store on each scrape; a database it cannot reach is ``database_up 0``."""
 
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self, settings: Settings, sessions: sessionmaker[Session], outages: OutageLog
+    ) -> None:
         self.entry_ids = settings.portfolio_ids
         self.sessions = sessions
+        self.outages = outages
 
     def collect(self) -> Iterator[Metric]:
         up = gauge("database_up", "1 when the last scrape could read the database.", [])
@@ -139,10 +142,11 @@ class StoreCollector(Collector):
                 ticks = latest_ticks(session=session, portfolio_ids=self.entry_ids)
                 outbox = outbox_counts(session=session)
         except Exception as error:  # whatever the driver says, /metrics still answers
-            log.warning("metrics: cannot read the database: %s", first_line(error))
+            self.outages.failed("/metrics", error)
             up.add_metric([], 0)
             yield up
             return
+        self.outages.recovered("/metrics")
         up.add_metric([], 1)
         yield up
         value = gauge(
@@ -211,12 +215,13 @@ def metrics_registry(
     settings: Settings,
     sessions: sessionmaker[Session] | None,
     daemon_metrics: DaemonMetrics | None,
+    outages: OutageLog,
 ) -> CollectorRegistry:
     registry = CollectorRegistry()
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
     if sessions is not None:
-        registry.register(StoreCollector(settings, sessions))
+        registry.register(StoreCollector(settings, sessions, outages))
     if daemon_metrics is not None:
         registry.register(daemon_metrics)
     return registry

@@ -30,7 +30,7 @@ from monitor.alerting import (
 )
 from monitor.allocation import AllocationReport, Allocator, Holding
 from monitor.collection import collection_paused
-from monitor.errors import ClaimLostError, InputError, SourceError
+from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
 from monitor.settings import NotifySettings, PortfolioSettings, Settings
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
@@ -147,8 +147,10 @@ def run_tick(
         return claim_lost(context, lost)
     except Exception as error:
         # A bug, or the database failing mid-write (which rolled the write back): left as
-        # it is, the claim would stay "running", unexplained, until its lease ran out.
-        log.exception("tick %s @ %s raised unexpectedly", entry.id, scheduled_at.isoformat())
+        # it is, the claim would stay "running", unexplained, until its lease ran out. The
+        # database's failure is no bug: its one line is the tick's reason, no traceback.
+        if not isinstance(error, StoreError):
+            log.exception("tick %s @ %s raised unexpectedly", entry.id, scheduled_at.isoformat())
         return record_internal_error(context, error, sessions)
 
 
@@ -171,6 +173,8 @@ def record_internal_error(
             context.finish(session, "failed", reason, now)
     except ClaimLostError as lost:
         return claim_lost(context, lost)
+    except StoreError:
+        raise  # the database is unusable: whoever ran the tick says so (once, see OutageLog)
     except Exception:
         log.exception(
             "tick %s @ %s: its failure could not be stored either",
@@ -189,8 +193,11 @@ def record_internal_error(
 
 def internal_reason(error: Exception) -> str:
     """``internal error: TypeError: ...``; of a database error, its first line only (the
-    rest is the statement and its parameters, thousands of rows' worth)."""
+    rest is the statement and its parameters, thousands of rows' worth). The monitor's own
+    errors (the database unusable: ``StoreError``) read as they are."""
     line = first_text_line(str(error))
+    if isinstance(error, MonitorError):
+        return line
     return f"internal error: {type(error).__name__}" + (f": {line}" if line else "")
 
 

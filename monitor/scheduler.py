@@ -24,6 +24,7 @@ from monitor.allocation import round2
 from monitor.metrics import DaemonMetrics
 from monitor.notify.drain import drain_outbox
 from monitor.numbers import money_text
+from monitor.outage_log import OutageLog
 from monitor.pipeline import TickOutcome, run_tick, utc_now
 from monitor.schedules import latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Settings
@@ -44,6 +45,11 @@ def tick_job_id(entry_id: str) -> str:
 
 def retry_job_id(entry_id: str) -> str:
     return f"retry:{entry_id}"
+
+
+def tick_component(entry_id: str) -> str:
+    """How the log names an entry's ticks when they fail."""
+    return f"tick {entry_id}"
 
 
 def describe_outcome(outcome: TickOutcome) -> str:
@@ -82,6 +88,8 @@ class Daemon:
         # Each entry's slot this process ticked last (see tick).
         self.ticked: dict[str, datetime] = {}
         self.metrics = DaemonMetrics(settings.portfolio_ids)
+        # A job failing at every run (the database down) is said once, then once a minute.
+        self.outages = OutageLog(log, clock=clock)
         workers = max(2, min(MAX_WORKERS, len(settings.portfolios) + 1))
         self.scheduler = BackgroundScheduler(
             timezone=UTC,
@@ -144,11 +152,12 @@ class Daemon:
             return None
         try:
             outcome = run_tick(entry, self.settings, slot, sessions=self.sessions, clock=self.clock)
-        except Exception:
-            # The store failing (database gone) must not kill the job: log, try next time.
-            log.exception("tick %s @ %s could not run", entry.id, slot.isoformat())
+        except Exception as error:
+            # The store failing (database gone) must not kill the job: say so, try next time.
+            self.outages.failed(tick_component(entry.id), error)
             self.metrics.observe_tick_error(entry.id)
             return None
+        self.outages.recovered(tick_component(entry.id))
         self.metrics.observe_tick(outcome)
         if outcome.status == "skipped":
             # Debug only: with N replicas, N-1 of them skip every slot.
@@ -177,8 +186,8 @@ class Daemon:
         try:
             with self.sessions() as session:
                 holder = tick_of(session=session, portfolio_id=entry.id, scheduled_at=slot)
-        except Exception:
-            log.exception("tick %s @ %s: could not read its claim", entry.id, slot.isoformat())
+        except Exception as error:
+            self.outages.failed(tick_component(entry.id), error)
             return
         if holder is None or holder.status != "running":
             return
@@ -204,9 +213,11 @@ class Daemon:
             result = drain_outbox(
                 self.settings, self.sessions, clock=self.clock, should_stop=self.stopping.is_set
             )
-            self.metrics.observe_drain(result)
-        except Exception:
-            log.exception("outbox drain failed; it runs again shortly")
+        except Exception as error:
+            self.outages.failed("outbox drain", error)
+            return
+        self.outages.recovered("outbox drain")
+        self.metrics.observe_drain(result)
 
     def prune(self) -> None:
         retention = self.settings.history.retention
@@ -214,6 +225,8 @@ class Daemon:
         try:
             with write_transaction(self.sessions) as session:
                 result = prune_history(session=session, older_than=retention, now=self.clock())
-            log.info("retention: %s", result)
-        except Exception:
-            log.exception("retention failed; it runs again tomorrow")
+        except Exception as error:
+            self.outages.failed("retention", error)
+            return
+        self.outages.recovered("retention")
+        log.info("retention: %s", result)

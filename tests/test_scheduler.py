@@ -4,6 +4,7 @@ and cron slots that follow daylight saving time as cron does."""
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,13 +18,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.allocation import Holding
 from monitor.pipeline import run_tick, utc_now
-from monitor.scheduler import DRAIN_JOB, Daemon, tick_job_id
+from monitor.scheduler import DRAIN_JOB, Daemon, describe_outcome, tick_job_id
 from monitor.schedules import WallClockCronTrigger, latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Schedule, Settings
 from monitor.sources import SourceOptions
 from monitor.sources.csv import CsvSource
+from monitor.store.engine import session_factory
 from monitor.store.models import Snapshot, Tick
 from tests.fixtures.daemon import wait_until
+from tests.fixtures.outages import Outage
+from tests.notify.world import Clock
 
 # The scheduler runs threads on wall-clock time; one backend is enough to show its wiring
 # (the claims it relies on are tested on both in test_pipeline.py).
@@ -257,3 +261,37 @@ def test_a_cron_time_skipped_when_clocks_go_forward_fires_an_hour_later() -> Non
         datetime(2026, 3, 8, 7, 30, tzinfo=UTC),
         datetime(2026, 3, 9, 6, 30, tzinfo=UTC),
     ]
+
+
+def test_a_database_down_for_a_minute_is_one_warning_a_reminder_and_one_recovery_per_job(
+    outage: Outage, holdings: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    family = entry("family", CsvSource(path=holdings), every="2s")
+    clock = Clock(datetime(2026, 1, 5, 18, 0, tzinfo=UTC))
+    daemon = Daemon(Settings(portfolios=[family]), session_factory(outage.engine), clock=clock)
+    caplog.set_level(logging.INFO)
+    assert daemon.tick(family) is not None
+    caplog.clear()
+    outage.down()
+    for _ in range(31):  # 62 s of ticks every 2 s, and of drains
+        clock.advance(timedelta(seconds=2))
+        assert daemon.tick(family) is None
+        daemon.drain()
+    outage.up()
+    clock.advance(timedelta(seconds=2))
+    back = daemon.tick(family)
+    daemon.drain()
+    assert back is not None and back.status == "ok"
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    cause = lines[0][1].removeprefix("tick family failing: ")
+    assert cause.startswith(("cannot reach the database server", "cannot open the SQLite"))
+    assert lines == [
+        ("WARNING", f"tick family failing: {cause}"),
+        ("WARNING", f"outbox drain failing: {cause}"),
+        ("WARNING", f"tick family still failing, 31 times in 60s: {cause}"),
+        ("WARNING", f"outbox drain still failing, 31 times in 60s: {cause}"),
+        ("INFO", "tick family works again, after 62s and 31 failure(s)"),
+        ("INFO", describe_outcome(back)),
+        ("INFO", "outbox drain works again, after 62s and 31 failure(s)"),
+    ]
+    assert not any(r.exc_info or r.exc_text for r in caplog.records)

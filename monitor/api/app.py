@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -10,6 +12,7 @@ from monitor.api.routes import alerts, allocation, health, history
 from monitor.api.routes.health import Scheduler
 from monitor.api.security import install_security
 from monitor.metrics import metrics_registry
+from monitor.outage_log import OutageLog
 from monitor.settings import Settings
 from monitor.store.engine import session_factory
 
@@ -31,8 +34,13 @@ def create_app(
     app.state.engine = engine
     app.state.sessions = None if engine is None else session_factory(engine)
     app.state.scheduler = scheduler
+    # The database failing under every request or scrape is said once, then once a minute.
+    app.state.outages = OutageLog(logging.getLogger("monitor.api"))
     app.state.metrics = metrics_registry(
-        settings, app.state.sessions, None if scheduler is None else scheduler.metrics
+        settings,
+        app.state.sessions,
+        None if scheduler is None else scheduler.metrics,
+        app.state.outages,
     )
     install_error_handlers(app)
     install_security(app, settings.api)

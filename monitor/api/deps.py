@@ -8,6 +8,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.api.errors import API_REQUESTS
+from monitor.errors import StoreError
+from monitor.outage_log import OutageLog
 from monitor.settings import Settings
 
 
@@ -27,8 +30,19 @@ def get_session(request: Request) -> Iterator[Session]:
             status_code=503,
             detail="history is unavailable: this API was started without a database",
         )
+    outages: OutageLog = request.app.state.outages
     with sessions() as session:
-        yield session
+        failure: Exception | None = None
+        try:
+            yield session
+        except Exception as error:  # the route's, raised here at the yield
+            failure = error
+            raise
+        finally:
+            # The request read the store (a 404 for an unknown id read it too) and the
+            # store did not fail it: if it was failing, it works again.
+            if session.in_transaction() and not isinstance(failure, StoreError):
+                outages.recovered(API_REQUESTS)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

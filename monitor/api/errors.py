@@ -21,6 +21,9 @@ from monitor.errors import (
 
 log = logging.getLogger(__name__)
 
+# How the log names the requests that read the store, when the database fails them.
+API_REQUESTS = "API requests"
+
 
 def input_error_body(error: InputError, location: str) -> dict[str, object]:
     """The same shape as FastAPI's own 422 answers, so clients handle one format."""
@@ -62,7 +65,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StoreError)
     async def store_unavailable(request: Request, error: StoreError) -> JSONResponse:
-        log.error("database unavailable: %s", error)
+        request.app.state.outages.failed(API_REQUESTS, error)
         return JSONResponse(status_code=503, content={"detail": str(error)})
 
     @app.exception_handler(MonitorError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from monitor.api.app import create_app
 from monitor.errors import ConflictError, NotFoundError, UnknownPortfolioError
 from monitor.settings import Settings
+from tests.fixtures.outages import Outage
 
 
 def app_raising(error: Exception) -> FastAPI:
@@ -67,3 +69,22 @@ def test_an_unexpected_error_is_a_json_500_without_a_traceback_and_logged_once(
 def test_an_unexpected_error_is_not_raised_on_to_the_server_to_log_again() -> None:
     client = TestClient(app_raising(RuntimeError("a bug")))  # raises what reaches the server
     assert client.get("/raising").status_code == 500
+
+
+def test_requests_the_database_fails_say_so_once_and_once_more_when_it_is_back(
+    outage: Outage, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = TestClient(create_app(Settings(), engine=outage.engine))
+    caplog.set_level(logging.INFO, logger="monitor")
+    outage.down()
+    for _ in range(20):
+        response = client.get("/api/v1/portfolios/family/snapshots/latest")
+        assert response.status_code == 503
+    outage.up()
+    assert client.get("/api/v1/portfolios/family/snapshots/latest").status_code == 404
+    detail = response.json()["detail"]
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert lines[0] == ("WARNING", f"API requests failing: {detail}")
+    assert lines[1][0] == "INFO"
+    assert re.fullmatch(r"API requests works again, after \d+s and 20 failure\(s\)", lines[1][1])
+    assert len(lines) == 2

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
@@ -15,6 +18,7 @@ from monitor.scheduler import Daemon
 from monitor.settings import Settings
 from monitor.store.engine import make_engine
 from tests.fixtures.operations import ACCOUNTS_CSV, DRIFTED_CSV, IN_BAND_CSV, WriteConfig
+from tests.fixtures.outages import Outage
 from tests.fixtures.sinks import WebhookSink, free_port
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -171,3 +175,23 @@ def test_metrics_answer_with_database_up_0_when_the_database_is_unreachable(
     engine.dispose()
     assert value(samples, "database_up") == 0.0
     assert "allocation_monitor_portfolio_value" not in names(samples)
+
+
+def test_scrapes_the_database_fails_say_so_once_and_once_more_when_it_is_back(
+    write_config: WriteConfig, outage: Outage, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = TestClient(create_app(write_config({"family": DRIFTED_CSV}), engine=outage.engine))
+    caplog.set_level(logging.INFO, logger="monitor")
+    outage.down()
+    for _ in range(20):
+        assert value(scrape(client), "database_up") == 0.0
+    outage.up()
+    assert value(scrape(client), "database_up") == 1.0
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records]
+    assert lines[0][0] == "WARNING"
+    assert lines[0][1].startswith(
+        ("/metrics failing: cannot reach", "/metrics failing: cannot open")
+    )
+    assert lines[1][0] == "INFO"
+    assert re.fullmatch(r"/metrics works again, after \d+s and 20 failure\(s\)", lines[1][1])
+    assert len(lines) == 2

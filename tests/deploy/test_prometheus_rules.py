@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -9,6 +10,7 @@ import pytest
 import yaml
 
 from monitor.metrics import DaemonMetrics, metrics_registry
+from monitor.outage_log import OutageLog
 from monitor.settings import Settings
 from monitor.store.engine import make_engine, session_factory
 from tests.deploy.files import CONFIG
@@ -30,7 +32,9 @@ def rules() -> list[dict[str, Any]]:
 def exported(database_url: str) -> set[str]:
     """Every sample name the app's registry can show, from its families' types."""
     engine = make_engine(database_url)
-    registry = metrics_registry(Settings(), session_factory(engine), DaemonMetrics())
+    registry = metrics_registry(
+        Settings(), session_factory(engine), DaemonMetrics(), OutageLog(logging.getLogger())
+    )
     names = {
         family.name + suffix
         for family in registry.collect()
