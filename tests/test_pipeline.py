@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.allocation import Holding
@@ -406,6 +406,39 @@ def test_a_tick_whose_write_fails_ends_failed_with_the_reason_and_no_snapshot(
     assert world.failures("family") == 0  # nothing decided: the decisions are what failed
     [logged] = [r for r in caplog.records if r.getMessage().endswith("raised unexpectedly")]
     assert logged.exc_info is not None
+
+
+@contextlib.contextmanager
+def full(engine: Engine) -> Iterator[None]:
+    """SQLite's page limit at the file's size, on every connection: no room left to grow,
+    which raises the error a full disk does (SQLITE_FULL)."""
+
+    def no_room(dbapi_connection: Any, record: Any) -> None:
+        pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    event.listen(engine, "connect", no_room)
+    engine.pool.dispose()
+    try:
+        yield
+    finally:
+        event.remove(engine, "connect", no_room)
+        engine.pool.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_tick_on_a_full_sqlite_disk_fails_saying_so_in_one_line(
+    world: World, engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    rows = "".join(f"S{number},stocks,1\n" for number in range(500))
+    world.csv_portfolio("family", "symbol,asset_class,value\n" + rows)
+    with full(engine):
+        outcome = world.tick("family")
+    reason = f"database or disk is full: {engine.url.database}"
+    assert (outcome.status, outcome.error) == ("failed", reason)
+    assert world.ticks("family") == [("failed", reason)]
+    assert world.snapshot_count() == 0
+    assert [r for r in caplog.records if r.exc_info] == []
 
 
 def test_a_tick_whose_failure_cannot_be_stored_either_raises_and_stays_claimed(

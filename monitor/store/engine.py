@@ -1,11 +1,13 @@
 """Engines and sessions for the embedded SQLite file or a PostgreSQL server.
 
-A database that cannot be reached surfaces as one ``StoreError`` line naming the server (or
-file), with any password masked, rather than as a driver's stack trace.
+A database that cannot be reached, or a SQLite file on a full disk, surfaces as one
+``StoreError`` line naming the server (or file), with any password masked, rather than as a
+driver's stack trace.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +71,7 @@ def make_engine(url: str) -> Engine:
         raise StoreError(
             f"unsupported database {backend!r} in {shown(parsed)}; use sqlite or postgresql"
         )
-    event.listen(engine, "handle_error", unreachable_as_store_error)
+    event.listen(engine, "handle_error", unusable_as_store_error)
     return engine
 
 
@@ -100,14 +102,24 @@ def sqlite_engine(url: URL) -> Engine:
     return engine
 
 
-def unreachable_as_store_error(context: ExceptionContext) -> None:
-    """Connection failures become ``StoreError``; statement errors pass through untouched."""
-    if context.is_pre_ping:
-        return  # the pool retries with a fresh connection
-    connecting = context.connection is None
-    if not (connecting or context.is_disconnect) or context.engine is None:
-        return
+def sqlite_full(error: BaseException) -> bool:
+    """SQLite's "database or disk is full": the disk, or the file's ``max_page_count``."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_FULL  # its primary code
+
+
+def unusable_as_store_error(context: ExceptionContext) -> None:
+    """Connection failures and a full SQLite disk become ``StoreError``; other statement
+    errors pass through untouched."""
+    if context.is_pre_ping or context.engine is None:
+        return  # on a pre-ping, the pool retries with a fresh connection
     url = context.engine.url
+    if sqlite_full(context.original_exception):
+        # Said as plainly as an unreachable server, with the file to make room for.
+        raise StoreError(f"database or disk is full: {url.database}") from None
+    connecting = context.connection is None
+    if not (connecting or context.is_disconnect):
+        return
     reason = first_line(context.original_exception)
     if url.get_backend_name() == "sqlite":
         verb = "cannot open" if connecting else "lost"

@@ -53,3 +53,17 @@ def test_text_that_is_not_a_url_is_refused_without_echoing_it() -> None:
     with pytest.raises(StoreError, match=r"database\.url is not a database URL") as raised:
         make_engine("my secret password")
     assert "secret" not in str(raised.value)
+
+
+def test_a_full_sqlite_database_is_one_line_naming_its_file(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.db"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE filler (data BLOB)")
+    # SQLite's own page limit raises the error a full disk does (SQLITE_FULL).
+    with pytest.raises(StoreError) as raised, engine.begin() as connection:
+        pages = connection.exec_driver_sql("PRAGMA page_count").scalar()
+        connection.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
+        connection.exec_driver_sql("INSERT INTO filler VALUES (zeroblob(100000))")
+    engine.dispose()
+    assert str(raised.value) == f"database or disk is full: {path}"
