@@ -10,7 +10,8 @@ one process, as in tests, do not share counts):
   thousands of accounts is summed up (value, worst drift, accounts out of band) so that the
   number of series follows the config, not the data.
 - Counted by the daemon of this process (``DaemonMetrics``): ticks by outcome, tick
-  failures, tick duration, notification delivery rounds by outcome. Per process; ``sum``
+  failures, tick duration, notification delivery rounds by outcome, runs skipped because
+  the previous one was still going. Per process; ``sum``
   them over replicas. An API started alone (``serve``) has none.
 """
 
@@ -55,7 +56,7 @@ DELIVERY_OUTCOMES = ("sent", "retry", "dead")
 class DaemonMetrics(Collector):
     """The scheduler's counts; registered in the app's registry by ``create_app``."""
 
-    def __init__(self, portfolio_ids: Iterable[str] = ()) -> None:
+    def __init__(self, portfolio_ids: Iterable[str] = (), tasks: Iterable[str] = ()) -> None:
         self.ticks = Counter(
             PREFIX + "ticks",
             "Ticks run by this process, by entry and outcome (ok, partial, failed, skipped "
@@ -83,10 +84,19 @@ class DaemonMetrics(Collector):
             ["outcome"],
             registry=None,
         )
+        self.skipped_runs = Counter(
+            PREFIX + "skipped_runs",
+            "Scheduled runs skipped because the task's previous run was still going, by task "
+            "(the scheduler's job id: tick:<portfolio>, drain, retention).",
+            ["task"],
+            registry=None,
+        )
         # Series that exist from the start, at 0, so that rate() and increase() see the
         # first failure rather than the birth of a series.
         for portfolio_id in portfolio_ids:
             self.tick_failures.labels(portfolio_id)
+        for task in tasks:
+            self.skipped_runs.labels(task)
         for outcome in DELIVERY_OUTCOMES:
             self.notification_attempts.labels(outcome)
 
@@ -109,12 +119,16 @@ class DaemonMetrics(Collector):
             if count:
                 self.notification_attempts.labels(outcome).inc(count)
 
+    def observe_skipped_run(self, task: str) -> None:
+        self.skipped_runs.labels(task).inc()
+
     def collect(self) -> Iterator[Metric]:
         for instrument in (
             self.ticks,
             self.tick_failures,
             self.tick_duration,
             self.notification_attempts,
+            self.skipped_runs,
         ):
             yield from instrument.collect()
 

@@ -25,6 +25,7 @@ from monitor.metrics import DaemonMetrics
 from monitor.notify.drain import drain_outbox
 from monitor.numbers import money_text
 from monitor.outage_log import OutageLog
+from monitor.overruns import Overruns
 from monitor.pipeline import TickOutcome, run_tick, utc_now
 from monitor.schedules import latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Settings
@@ -87,7 +88,9 @@ class Daemon:
         self.stopping = threading.Event()
         # Each entry's slot this process ticked last (see tick).
         self.ticked: dict[str, datetime] = {}
-        self.metrics = DaemonMetrics(settings.portfolio_ids)
+        self.metrics = DaemonMetrics(
+            settings.portfolio_ids, [*map(tick_job_id, settings.portfolio_ids), DRAIN_JOB]
+        )
         # A job failing at every run (the database down) is said once, then once a minute.
         self.outages = OutageLog(log, clock=clock)
         workers = max(2, min(MAX_WORKERS, len(settings.portfolios) + 1))
@@ -96,6 +99,8 @@ class Daemon:
             executors={"default": ThreadPoolExecutor(workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
+        self.overruns = Overruns(self.metrics)
+        self.overruns.watch(self.scheduler)
 
     @property
     def running(self) -> bool:
@@ -142,6 +147,20 @@ class Daemon:
         log.info("scheduler stopped")
 
     def tick(self, entry: PortfolioSettings) -> TickOutcome | None:
+        outcome = self.tick_latest_slot(entry)
+        skipped = self.overruns.taken(tick_job_id(entry.id))
+        if skipped:
+            # Said by a tick that ran (slowly); one that could not run said why already.
+            log.log(
+                logging.DEBUG if outcome is None else logging.WARNING,
+                "tick %s ran past the next slot of its schedule: %d run(s) skipped meanwhile%s",
+                entry.id,
+                skipped,
+                "" if outcome is None else f" (it took {outcome.duration_ms} ms)",
+            )
+        return outcome
+
+    def tick_latest_slot(self, entry: PortfolioSettings) -> TickOutcome | None:
         if self.stopping.is_set():
             return None
         trigger = trigger_for(entry.schedule, self.settings.timezone)
@@ -216,6 +235,12 @@ class Daemon:
         except Exception as error:
             self.outages.failed("outbox drain", error)
             return
+        finally:
+            # Runs due while a drain goes on (slow targets) have nothing to add: it sends
+            # whatever comes due until nothing is.
+            skipped = self.overruns.taken(DRAIN_JOB)
+            if skipped:
+                log.debug("outbox drain: %d run(s) skipped while it sent", skipped)
         self.outages.recovered("outbox drain")
         self.metrics.observe_drain(result)
 

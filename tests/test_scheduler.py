@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -189,15 +191,30 @@ def test_a_portfolio_never_overlaps_itself(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     slow = entry("slow", GatedSource(gate=request.node.name), every="1s")
-    started(running_daemons, Settings(portfolios=[slow]), sessions)
+    daemon = started(running_daemons, Settings(portfolios=[slow]), sessions)
     wait_until(lambda: gate.running == 1, "the first tick to fetch")
-    wait_until(
-        lambda: "maximum number of running instances reached" in caplog.text,
-        "a run skipped because the previous one is still running",
-    )
+    wait_until(lambda: skipped_runs(daemon, "tick:slow") >= 2, "runs skipped meanwhile")
     assert (gate.most_running, gate.calls) == (1, 1)
     gate.release.set()
     wait_until(lambda: any(s == "ok" for _, s in ticks_of(sessions, "slow")), "the tick to end")
+    wait_until(lambda: "ran past" in caplog.text, "the tick to say it ran past its slots")
+    [said] = [r for r in caplog.records if "ran past" in r.getMessage()]
+    assert said.levelname == "WARNING"
+    assert re.fullmatch(
+        r"tick slow ran past the next slot of its schedule: \d+ run\(s\) skipped meanwhile "
+        r"\(it took \d+ ms\)",
+        said.getMessage(),
+    )
+    # APScheduler's own line for each skipped run is not repeated.
+    assert "maximum number of running instances" not in caplog.text
+
+
+def skipped_runs(daemon: Daemon, task: str) -> float:
+    """``allocation_monitor_skipped_runs_total`` as /metrics would show it."""
+    registry = CollectorRegistry()
+    registry.register(daemon.metrics)
+    found = registry.get_sample_value("allocation_monitor_skipped_runs_total", {"task": task})
+    return found or 0.0
 
 
 @sqlite_only
