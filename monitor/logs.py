@@ -27,14 +27,30 @@ JSON_FIELDS = ["levelname", "name", "message"]
 JSON_NAMES = {"levelname": "level", "name": "logger"}
 # Libraries whose INFO lines are noise in the daemon's event log, so kept to WARNING and up:
 # uvicorn.access logs each request (that belongs in an access log); APScheduler each job
-# run; Apprise "Sent ... notification" per target (the drain logs the outcome once);
-# Alembic each migration context (monitor.store.migrate logs the one outcome).
+# run; Apprise "Sent ... notification" per target (the drain logs the outcome once), and at
+# DEBUG why a send failed (the drain logs that as part of the outcome); Alembic each
+# migration context (monitor.store.migrate logs the one outcome).
 QUIETENED_LOGGERS = ("uvicorn.access", "apscheduler", "apprise", "alembic")
 
 
 class LogFormat(StrEnum):
     text = "text"
     json = "json"
+
+
+class QuietenedFilter(logging.Filter):
+    """Drops the records below WARNING of ``QUIETENED_LOGGERS`` and their children.
+
+    On the handler rather than as those loggers' levels: Apprise's logger lets its DEBUG
+    lines through, so that a send can capture why it failed (``monitor.notify.delivery``).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.WARNING:
+            return True
+        return not any(
+            record.name == name or record.name.startswith(name + ".") for name in QUIETENED_LOGGERS
+        )
 
 
 class RedactingFilter(logging.Filter):
@@ -104,12 +120,11 @@ def configure_logging(
 ) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter(log_format))
+    handler.addFilter(QuietenedFilter())  # first: what it drops is never masked
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for name in QUIETENED_LOGGERS:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def configure_for(settings: Settings, log_format: str | None, *, level: str | None = None) -> None:

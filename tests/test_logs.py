@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.logs import configure_for, configure_logging, settings_secrets
+from monitor.notify.delivery import Message, Route, deliver
 from monitor.settings import Settings, load_settings
-from tests.fixtures.sinks import free_port
+from tests.fixtures.sinks import WebhookSink, free_port
 
 TOKEN = "api-token-0123456789"
 BOT_TOKEN = "123456789:ABCdefGHIjklMNOpqrSTUvwxYZ"
@@ -104,6 +105,18 @@ def test_the_configured_log_level_hides_the_lines_below_it(
     logging.getLogger("monitor.example").warning("tick family failed")
     [line] = capsys.readouterr().err.splitlines()
     assert line.endswith(" WARNING monitor.example: tick family failed")
+
+
+def test_libraries_say_only_warnings_and_up_even_at_debug(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    configure_logging("DEBUG", "text")
+    down = WebhookSink()  # never started: the send fails, and Apprise says why at DEBUG
+    [result] = deliver(Route(urls=(down.json_url,)), Message("t", "b", "b"))
+    assert result.error is not None and result.error.endswith(": connection refused")
+    logged = capsys.readouterr().err.splitlines()
+    assert [line for line in logged if " apprise: " in line and " WARNING " not in line] == []
+    assert any(" WARNING apprise: A Connection error occurred" in line for line in logged)
 
 
 @pytest.fixture

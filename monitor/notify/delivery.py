@@ -22,6 +22,7 @@ import apprise
 from apprise.attachment.memory import AttachMemory
 
 from monitor.errors import DeliveryError
+from monitor.notify.reasons import LogEntry, failure_reason
 from monitor.notify.redact import (
     load_quietly,
     loading,
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from monitor.settings import NotifySettings
 
 logger = logging.getLogger(__name__)
+
+APPRISE_LOGGER = "apprise"
 
 # Bounds one attempt at one target; the plugins' own socket timeouts are shorter still.
 DEFAULT_TIMEOUT = 30.0
@@ -126,6 +129,10 @@ def deliver(
     pending = [target for target in loaded.targets if target.key not in skip]
     if not pending:
         return []
+    # Apprise logs why a send failed (the server's reply, a timeout) at DEBUG only, and a
+    # send captures only what its logger lets through; what reaches the log's handler is
+    # still WARNING and up (monitor.logs.QuietenedFilter).
+    logging.getLogger(APPRISE_LOGGER).setLevel(logging.DEBUG)
     send = partial(_send, message=message, timeout=timeout)
     workers = min(len(pending), MAX_PARALLEL_TARGETS)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
@@ -209,7 +216,7 @@ def _config_services(
         problems.append(DeliveryError(str(path), problem, permanent=True))
         return [], []
     complaints = _Complaints()
-    apprise_logger = logging.getLogger("apprise")
+    apprise_logger = logging.getLogger(APPRISE_LOGGER)
     apprise_logger.addHandler(complaints)
     try:
         with loading(text=text):
@@ -250,6 +257,7 @@ def _send(target: _Target, message: Message, timeout: float) -> TargetResult:
     else:
         body, body_format = message.body_markdown, apprise.NotifyFormat.MARKDOWN
     attachment = message.attachment if service.attachment_support else None
+    _bound(service, timeout)
     sender = apprise.Apprise()
     sender.add(service)
     try:
@@ -261,6 +269,8 @@ def _send(target: _Target, message: Message, timeout: float) -> TargetResult:
             # A fresh attachment per target: targets are sent from parallel threads.
             attach=_attach(attachment) if attachment else None,
             timeout=timeout,
+            # The cause of a failure (the server's reply, a timeout) is logged at DEBUG only.
+            log_level=logging.DEBUG,
         )
     except Exception as error:
         # One target's surprise must not lose the others' results (the outbox would resend
@@ -277,6 +287,15 @@ def _send(target: _Target, message: Message, timeout: float) -> TargetResult:
     return TargetResult(target.key, target.name, ok=False, error=_failure(result, target, timeout))
 
 
+def _bound(service: Any, timeout: float) -> None:
+    """The service's own socket timeouts (Apprise's ``cto`` and ``rto`` URL arguments; an
+    SMTP server's, 15 s by default) no longer than one attempt may take: past that, Apprise
+    stops waiting, but the socket would hold its thread until it timed out."""
+    for name in ("socket_connect_timeout", "socket_read_timeout"):
+        if getattr(service, name, 0) > timeout:
+            setattr(service, name, timeout)
+
+
 def _attach(attachment: Attachment) -> apprise.AppriseAttachment:
     memory = AttachMemory(  # type: ignore[no-untyped-call]  # apprise leaves it unannotated
         content=attachment.content, name=attachment.filename, mimetype=attachment.mimetype
@@ -286,7 +305,8 @@ def _attach(attachment: Attachment) -> apprise.AppriseAttachment:
 
 def _failure(result: Any, target: _Target, timeout: float) -> str:
     """Why a target failed, from what Apprise logged while sending to it."""
-    reasons = list(dict.fromkeys(entry.message.strip() for entry in result.logs()))
+    entries = [LogEntry(entry.level, entry.message) for entry in result.logs()]
+    reasons = [failure_reason(entries, getattr(target.service, "socket_connect_timeout", None))]
     if result.status == apprise.AppriseResultStatus.TIMEOUT:
         reasons.append(f"no answer within {timeout:g}s")
     text = "; ".join(reason for reason in reasons if reason) or "the service refused it"

@@ -10,8 +10,15 @@ import pytest
 from sqlalchemy import Engine
 
 from tests.fixtures.cli import run
-from tests.fixtures.sinks import WebhookSink
-from tests.notify.world import StockedOutbox, stocked_outbox
+from tests.fixtures.sinks import SmtpSinkFactory, WebhookSink
+from tests.notify.world import (
+    FAMILY,
+    StockedOutbox,
+    make_world,
+    stocked_outbox,
+    two_class_holdings,
+    write_holdings,
+)
 
 
 @pytest.fixture
@@ -140,3 +147,30 @@ def test_alerts_with_a_limit_past_64_bits_is_a_usage_error(outbox: StockedOutbox
     result = run("alerts", "--limit", "99999999999999999999")
     assert result.exit_code == 2
     assert "'--limit' / '-n': Input should be less than or equal to" in result.stderr
+
+
+def test_alerts_show_gives_the_reply_code_of_an_email_the_server_refused(
+    engine: Engine,
+    database_url: str,
+    tmp_path: Path,
+    smtp_sinks: SmtpSinkFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sink = smtp_sinks(reply="451 4.3.0 Mail server temporarily rejected message")
+    world = make_world(
+        engine, tmp_path, urls=[sink.url], notify={"max_attempts": 1}, portfolios=[FAMILY]
+    )
+    write_holdings(tmp_path / "family.json", two_class_holdings(80))
+    world.tick()
+    world.drain()
+    [dead] = world.notifications("dead")
+    monkeypatch.setenv("MONITOR_CONFIG", str(tmp_path / "allocation-monitor.toml"))
+    monkeypatch.setenv("MONITOR_DATABASE_URL", database_url)
+    result = run("alerts", "show", str(dead.id), "-f", "json")
+    assert result.exit_code == 0, result.output
+    [attempt] = json.loads(result.stdout)["attempt_log"]
+    assert attempt["error"] == (
+        'Sending email to "owner@example.com" failed: '
+        "the server answered 451 4.3.0 Mail server temporarily rejected message"
+    )
+    assert dead.last_error == f"{attempt['target']}: {attempt['error']}"

@@ -11,7 +11,7 @@ import pytest
 from monitor.errors import DeliveryError
 from monitor.notify.delivery import Message, Route, check_route, deliver
 from monitor.notify.templates import render_message
-from tests.fixtures.sinks import SmtpSink, WebhookSink
+from tests.fixtures.sinks import SmtpSink, SmtpSinkFactory, WebhookSink
 from tests.notify import samples
 
 DRIFTED = render_message(samples.drifted())
@@ -336,3 +336,47 @@ def test_an_unexpected_error_is_that_targets_failed_result(webhook_sink: Webhook
     [result] = deliver(Route(urls=(webhook_sink.json_url,)), message)
     assert not result.ok
     assert result.error is not None and result.error.startswith("unexpected ValueError")
+
+
+def test_an_email_refused_fails_with_the_smtp_reply_code_and_text(
+    smtp_sinks: SmtpSinkFactory,
+) -> None:
+    sink = smtp_sinks(reply="451 4.3.0 Mail server temporarily rejected message")
+    [result] = deliver(Route(urls=(sink.url,)), DRIFTED)
+    assert (result.ok, result.error) == (
+        False,
+        'Sending email to "owner@example.com" failed: '
+        "the server answered 451 4.3.0 Mail server temporarily rejected message",
+    )
+
+
+def test_an_smtp_server_that_never_answers_fails_as_a_timeout_within_the_limit(
+    hung_smtp_sink: SmtpSink,
+) -> None:
+    started = time.monotonic()
+    [result] = deliver(Route(urls=(hung_smtp_sink.url,)), DRIFTED, timeout=1)
+    assert time.monotonic() - started < 5  # Apprise's own SMTP timeout is 15 s
+    assert hung_smtp_sink.hanging.is_set()
+    assert (result.ok, result.error) == (
+        False,
+        'Sending email to "owner@example.com" failed: no answer within 1s',
+    )
+
+
+def test_an_smtp_server_down_fails_as_a_refused_connection() -> None:
+    down = SmtpSink()  # never started
+    [result] = deliver(Route(urls=(down.url,)), DRIFTED)
+    assert (
+        result.error == 'Connection error while submitting email to "127.0.0.1": connection refused'
+    )
+
+
+def test_a_webhook_that_never_answers_and_one_that_is_down_fail_for_different_reasons(
+    silent_server: str,
+) -> None:
+    silent = silent_server.replace("?rto=30", "")
+    down = WebhookSink()  # never started
+    [timed_out, refused] = deliver(Route(urls=(silent, down.json_url)), DRIFTED, timeout=1)
+    failed = "A Connection error occurred sending JSON notification to 127.0.0.1"
+    assert timed_out.error == f"{failed}: no answer within 1s"
+    assert refused.error == f"{failed}: connection refused"
