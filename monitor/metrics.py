@@ -41,7 +41,7 @@ from monitor.store.ticks import latest_ticks
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
-    from monitor.notify.drain import DrainResult
+    from monitor.notify.rounds import DrainResult
     from monitor.pipeline import TickOutcome
 
 log = logging.getLogger(__name__)

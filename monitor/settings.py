@@ -131,6 +131,14 @@ class NotifySettings(Section):
     retry_backoff: Duration = timedelta(seconds=30)
     retry_max_backoff: Duration = timedelta(hours=1)
     drain_every: Duration = timedelta(seconds=5)
+    # Rows a drain sends at once; a target takes one message at a time whatever this says.
+    drain_concurrency: int = Field(4, ge=1, le=64)
+    # The longest wait on a target (connecting, each answer): Apprise's cto/rto and an SMTP
+    # server's timeout (15 s) are at most this; an attempt is given up after twice that. At
+    # most 2m: an attempt must end well within the drain's 5-minute lease on its row.
+    timeout: Duration = Field(
+        timedelta(seconds=15), ge=timedelta(seconds=1), le=timedelta(minutes=2)
+    )
     # How a multi-account entry's alerts are delivered: one digest per tick ("entry", the
     # default for them) or one message per account ("account").
     group: Literal["entry", "account"] | None = None

@@ -223,6 +223,12 @@ def test_a_retention_under_a_day_is_refused(tmp_path: Path) -> None:
     assert found == ["history.retention: must be at least 1d, got 0:06:40"]
 
 
+def test_a_delivery_timeout_past_two_minutes_is_refused(tmp_path: Path) -> None:
+    [found] = problems(config(tmp_path, '[notify]\ntimeout = "10m"\n'))
+    assert found.startswith("notify.timeout: ")
+    assert "2 minutes" in found
+
+
 def test_a_retention_of_a_day_is_accepted(tmp_path: Path) -> None:
     settings = load_settings(config(tmp_path, '[history]\nretention = "1d"\n'))
     assert settings.history.retention == timedelta(days=1)

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -22,10 +21,10 @@ import apprise
 from apprise.attachment.memory import AttachMemory
 
 from monitor.errors import DeliveryError
+from monitor.notify.apprise_config import APPRISE_LOGGER, config_services
 from monitor.notify.reasons import LogEntry, failure_reason
 from monitor.notify.redact import (
     load_quietly,
-    loading,
     redact_notify_url,
     redact_service,
     remember,
@@ -38,10 +37,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-APPRISE_LOGGER = "apprise"
-
-# Bounds one attempt at one target; the plugins' own socket timeouts are shorter still.
-DEFAULT_TIMEOUT = 30.0
+# Bounds each wait on a target (connecting, each answer): notify.timeout's default; the
+# drain and `notify test` pass the setting.
+DEFAULT_TIMEOUT = 15.0
+# An attempt makes several waits (connect, greeting, each command): as a whole it is given
+# up after this many timeouts. Longer than one, so that a target that does not answer fails
+# on its own socket's timeout first, which names the cause.
+ATTEMPT_TIMEOUTS = 2
 MAX_PARALLEL_TARGETS = 8
 UNUSABLE_URL = (
     "not a usable Apprise URL (an unknown service, a malformed or missing part, "
@@ -114,13 +116,15 @@ def deliver(
     *,
     skip_keys: Iterable[str] = frozenset(),
     timeout: float = DEFAULT_TIMEOUT,
+    sent: Callable[[str], None] = lambda key: None,
 ) -> list[TargetResult]:
     """Send ``message`` to each target of ``route`` not in ``skip_keys``, one result each.
 
     Targets in ``skip_keys`` (those that took an earlier attempt) are neither sent to nor
     reported, so an empty list means there was nothing left to do. A route that cannot be
     used at all (no targets, a URL Apprise cannot load, a missing config file) raises a
-    permanent ``DeliveryError`` before anything is sent.
+    permanent ``DeliveryError`` before anything is sent. ``sent`` is called with each
+    target's key as soon as that target is done with, from the thread that sent to it.
     """
     loaded = _load(route)
     if loaded.problems:
@@ -133,10 +137,15 @@ def deliver(
     # send captures only what its logger lets through; what reaches the log's handler is
     # still WARNING and up (monitor.logs.QuietenedFilter).
     logging.getLogger(APPRISE_LOGGER).setLevel(logging.DEBUG)
-    send = partial(_send, message=message, timeout=timeout)
+    send = partial(_send, message=message, timeout=timeout, sent=sent)
     workers = min(len(pending), MAX_PARALLEL_TARGETS)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="notify") as pool:
         return list(pool.map(send, pending))
+
+
+def target_keys(route: Route) -> frozenset[str]:
+    """The keys of the targets ``deliver`` would send to (none for a route it refuses)."""
+    return frozenset(target.key for target in _load(route).targets)
 
 
 class RouteCheck(NamedTuple):
@@ -173,7 +182,7 @@ def _load(route: Route) -> _Loaded:
         else:
             services.append(service)
     if route.apprise_config is not None:
-        chosen, skipped = _config_services(route.apprise_config, route.tags, problems)
+        chosen, skipped = config_services(route.apprise_config, route.tags, problems)
         services += chosen
     elif route.tags:
         problem = (
@@ -201,54 +210,16 @@ def _nothing_chosen(route: Route) -> str:
     return f"no notification targets: {config} has no untagged entry (set notify.tags)"
 
 
-def _config_services(
-    path: Path, tags: Sequence[str], problems: list[DeliveryError]
-) -> tuple[list[Any], list[str]]:
-    """The services of an Apprise config file that ``tags`` choose, and the entries Apprise
-    skipped (as it complained of them, masked); a file it cannot use goes to ``problems``."""
+def _send(
+    target: _Target, message: Message, timeout: float, sent: Callable[[str], None]
+) -> TargetResult:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        problems.append(DeliveryError(str(path), "Apprise config file not found", permanent=True))
-        return [], []
-    except (OSError, UnicodeDecodeError) as error:
-        problem = f"cannot read the Apprise config file: {error}"
-        problems.append(DeliveryError(str(path), problem, permanent=True))
-        return [], []
-    complaints = _Complaints()
-    apprise_logger = logging.getLogger(APPRISE_LOGGER)
-    apprise_logger.addHandler(complaints)
-    try:
-        with loading(text=text):
-            config = apprise.AppriseConfig()
-            config.add(str(path))
-            loaded = apprise.Apprise(config)
-            everything = list(loaded)
-            # Apprise's own tag rules; None picks the untagged entries.
-            chosen = list(loaded.find(tag=list(tags) or None))
+        return _send_to(target, message, timeout)
     finally:
-        apprise_logger.removeHandler(complaints)
-    if not everything:
-        problem = "no usable Apprise URL in it (the log names the lines Apprise rejected)"
-        problems.append(DeliveryError(str(path), problem, permanent=True))
-    return chosen, [f"{path}: {message}" for message in dict.fromkeys(complaints.messages)]
+        sent(target.key)
 
 
-class _Complaints(logging.Handler):
-    """What Apprise says about a config file while this thread loads it."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.thread = threading.get_ident()
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        # Records arrive masked: the secret filter runs on the logger, before handlers.
-        if record.thread == self.thread:
-            self.messages.append(record.getMessage())
-
-
-def _send(target: _Target, message: Message, timeout: float) -> TargetResult:
+def _send_to(target: _Target, message: Message, timeout: float) -> TargetResult:
     service = target.service
     # SMS and other plain-text services get the text written for them, not Markdown
     # stripped by a converter; HTML services (email) get the Markdown converted by Apprise.
@@ -258,6 +229,7 @@ def _send(target: _Target, message: Message, timeout: float) -> TargetResult:
         body, body_format = message.body_markdown, apprise.NotifyFormat.MARKDOWN
     attachment = message.attachment if service.attachment_support else None
     _bound(service, timeout)
+    deadline = ATTEMPT_TIMEOUTS * timeout
     sender = apprise.Apprise()
     sender.add(service)
     try:
@@ -268,7 +240,7 @@ def _send(target: _Target, message: Message, timeout: float) -> TargetResult:
             body_format=body_format,
             # A fresh attachment per target: targets are sent from parallel threads.
             attach=_attach(attachment) if attachment else None,
-            timeout=timeout,
+            timeout=deadline,
             # The cause of a failure (the server's reply, a timeout) is logged at DEBUG only.
             log_level=logging.DEBUG,
         )
@@ -284,13 +256,15 @@ def _send(target: _Target, message: Message, timeout: float) -> TargetResult:
         return TargetResult(target.key, target.name, ok=False, error=reason)
     if result:
         return TargetResult(target.key, target.name, ok=True)
-    return TargetResult(target.key, target.name, ok=False, error=_failure(result, target, timeout))
+    reason = _failure(result, target, deadline)
+    return TargetResult(target.key, target.name, ok=False, error=reason)
 
 
 def _bound(service: Any, timeout: float) -> None:
     """The service's own socket timeouts (Apprise's ``cto`` and ``rto`` URL arguments; an
-    SMTP server's, 15 s by default) no longer than one attempt may take: past that, Apprise
-    stops waiting, but the socket would hold its thread until it timed out."""
+    SMTP server's, 15 s by default) no longer than ``timeout``: past the attempt's
+    deadline Apprise stops waiting, but the socket would hold its thread until it timed
+    out."""
     for name in ("socket_connect_timeout", "socket_read_timeout"):
         if getattr(service, name, 0) > timeout:
             setattr(service, name, timeout)
@@ -303,11 +277,11 @@ def _attach(attachment: Attachment) -> apprise.AppriseAttachment:
     return apprise.AppriseAttachment(memory)
 
 
-def _failure(result: Any, target: _Target, timeout: float) -> str:
+def _failure(result: Any, target: _Target, deadline: float) -> str:
     """Why a target failed, from what Apprise logged while sending to it."""
-    entries = [LogEntry(entry.level, entry.message) for entry in result.logs()]
-    reasons = [failure_reason(entries, getattr(target.service, "socket_connect_timeout", None))]
     if result.status == apprise.AppriseResultStatus.TIMEOUT:
-        reasons.append(f"no answer within {timeout:g}s")
-    text = "; ".join(reason for reason in reasons if reason) or "the service refused it"
+        return f"no answer within {deadline:g}s"  # the attempt's deadline: all there is to say
+    entries = [LogEntry(entry.level, entry.message) for entry in result.logs()]
+    timeout = getattr(target.service, "socket_connect_timeout", None)
+    text = failure_reason(entries, timeout) or "the service refused it"
     return mask_secrets(text, target.secrets)

@@ -3,53 +3,76 @@
 Each notification goes to each of its targets once: the targets that took it are stored on
 the row, and a retry goes only to the others. Rows are leased, so several drainers (threads
 or replicas) never send the same row at once.
+
+A drain sends up to ``notify.drain_concurrency`` rows at once, and to each target one
+message at a time: a target that hangs holds up its own messages only, never another
+target's. A row with a target busy is sent to its other targets now, and to that one when
+it is free (the row stays due, with no attempt counted for the wait).
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.errors import DeliveryError
-from monitor.notify.delivery import Route, TargetResult, deliver
-from monitor.notify.routing import notify_for_route, render_for
-from monitor.settings import NotifySettings, Settings
-from monitor.store.outbox import (
-    AttemptRecord,
-    OutboxItem,
-    claim_due_notifications,
-    record_attempts,
-    settle_notification,
-)
+from monitor.notify.delivery import Route, target_keys
+from monitor.notify.rounds import DrainResult, send_one
+from monitor.notify.routing import notify_for_route
+from monitor.settings import Settings
+from monitor.store.outbox import OutboxItem, claim_next_notification
 from monitor.store.transactions import write_transaction
-
-log = logging.getLogger(__name__)
 
 # Longer than any one delivery round can take (targets are bounded by their timeouts); a
 # drainer that dies mid-send releases its row when the lease runs out.
 LEASE = timedelta(minutes=5)
 
 
-@dataclass(frozen=True, slots=True)
-class DrainResult:
-    sent: int = 0
-    retrying: int = 0
-    dead: int = 0
+class Lanes:
+    """The targets this drainer is sending to, and the rows that wait for them only.
 
-    def __add__(self, other: DrainResult) -> DrainResult:
-        return DrainResult(
-            self.sent + other.sent, self.retrying + other.retrying, self.dead + other.dead
-        )
+    Shared by the drain's loop and the threads that send (which free their target the
+    moment they are done with it, not when their whole row is); ``changed`` guards it and
+    wakes the loop.
+    """
 
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.busy: set[str] = set()
+        self.waiting: set[int] = set()  # ids of due rows whose targets left are all busy
+        self.keys: dict[str, frozenset[str]] = {}  # each route's targets
+        self.changed = threading.Condition()
 
-def backoff(attempts: int, notify: NotifySettings) -> timedelta:
-    """Exponential: the first retry after ``retry_backoff``, doubling up to the maximum."""
-    delay: timedelta = notify.retry_backoff * (2 ** max(attempts - 1, 0))
-    return min(delay, notify.retry_max_backoff)
+    def targets_of(self, route: str) -> frozenset[str]:
+        if route not in self.keys:
+            notify = notify_for_route(self.settings, route)
+            self.keys[route] = target_keys(Route.from_settings(notify))
+        return self.keys[route]
+
+    def pending(self, item: OutboxItem) -> frozenset[str]:
+        return self.targets_of(item.route) - frozenset(item.delivered_targets)
+
+    def free(self, item_id: int, route: str, delivered: Sequence[str]) -> bool:
+        """Whether the row has a target to send to now; one with none still to send to
+        (sent to all, or a route that cannot be used) goes on to be settled."""
+        pending = self.targets_of(route) - frozenset(delivered)
+        if pending and pending <= self.busy:
+            self.waiting.add(item_id)
+            return False
+        return True
+
+    def release(self, key: str) -> None:
+        with self.changed:
+            self.busy.discard(key)
+            self.waiting.clear()  # the rows waiting for it may go now
+            self.changed.notify()
+
+    def wake(self, future: Future[DrainResult]) -> None:
+        with self.changed:
+            self.changed.notify()
 
 
 def drain_outbox(
@@ -59,105 +82,46 @@ def drain_outbox(
     clock: Callable[[], datetime],
     should_stop: Callable[[], bool] = lambda: False,
 ) -> DrainResult:
-    """Send everything due now, one row at a time, until nothing is due (or asked to stop).
+    """Send everything due now, until nothing is due (or asked to stop).
 
-    Each row is leased just before it is sent. Leasing a batch up front would start the
-    clock on rows still waiting their turn: behind slow targets their leases could run out,
-    and another drainer would send them while this one still meant to.
+    Each row is leased when a worker is free to send it. Leasing a batch up front would
+    start the clock on rows still waiting their turn: behind slow targets their leases
+    could run out, and another drainer would send them while this one still meant to.
     """
+    concurrency = settings.notify.drain_concurrency
+    lanes = Lanes(settings)
+    rows: set[Future[DrainResult]] = set()
     total = DrainResult()
-    while not should_stop():
-        with write_transaction(sessions) as session:
-            claimed = claim_due_notifications(session=session, now=clock(), lease=LEASE, limit=1)
-        if not claimed:
-            return total
-        total += send_one(claimed[0], settings, sessions, clock=clock)
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="drain") as pool, lanes.changed:
+        while True:
+            for future in [row for row in rows if row.done()]:
+                rows.remove(future)
+                try:
+                    total += future.result()
+                except Exception as error:  # the store failing: finish the others, then say so
+                    failure = failure or error
+            while failure is None and len(rows) < concurrency and not should_stop():
+                item = claim(lanes, sessions, clock())
+                if item is None:
+                    break
+                deferred = lanes.pending(item) & lanes.busy
+                lanes.busy |= lanes.pending(item) - deferred
+                future = pool.submit(
+                    send_one, item, settings, sessions, clock, deferred, lanes.release
+                )
+                future.add_done_callback(lanes.wake)
+                rows.add(future)
+            if not rows:
+                break
+            lanes.changed.wait()
+    if failure is not None:
+        raise failure
     return total
 
 
-def send_one(
-    item: OutboxItem,
-    settings: Settings,
-    sessions: sessionmaker[Session],
-    *,
-    clock: Callable[[], datetime],
-) -> DrainResult:
-    notify = notify_for_route(settings, item.route)
-    failure: DeliveryError | None = None
-    results: list[TargetResult] = []
-    try:
-        message = render_for(item.payload, notify, alert_id=item.id)
-        results = deliver(
-            Route.from_settings(notify), message, skip_keys=frozenset(item.delivered_targets)
-        )
-    except DeliveryError as error:
-        failure = error
-    except Exception as error:
-        # A bug (in a user's template, in Apprise): a failed attempt like any other, so that
-        # backoff and max_attempts apply. Let through, the row would stay leased with its
-        # attempts uncounted, tried again at every lease's end and never given up on.
-        log.error(
-            "notification %d (%s, %s): unexpected error while sending",
-            item.id,
-            item.kind,
-            item.portfolio_id,
-            exc_info=True,
-        )
-        failure = DeliveryError("unexpected error", f"{type(error).__name__}: {error}")
-    now = clock()
-    failed = [r for r in results if not r.ok]
-    delivered = [*item.delivered_targets, *(r.key for r in results if r.ok)]
-    attempts = item.attempts + 1
-    errors = [f"{r.name}: {r.error}" for r in failed]
-    if failure is not None:
-        errors.append(str(failure))
-    if not errors:
-        status, outcome = "sent", DrainResult(sent=1)
-    elif (failure is not None and failure.permanent) or attempts >= notify.max_attempts:
-        status, outcome = "dead", DrainResult(dead=1)
-    else:
-        status, outcome = "pending", DrainResult(retrying=1)
+def claim(lanes: Lanes, sessions: sessionmaker[Session], now: datetime) -> OutboxItem | None:
     with write_transaction(sessions) as session:
-        record_attempts(
-            session=session,
-            notification_id=item.id,
-            attempts=[
-                AttemptRecord(now, r.name, "sent" if r.ok else "failed", r.error) for r in results
-            ]
-            + ([AttemptRecord(now, "route", "failed", str(failure))] if failure else []),
-        )
-        settle_notification(
-            session=session,
-            notification_id=item.id,
-            status=status,
-            attempts=attempts,
-            delivered_targets=delivered,
-            next_attempt_at=now + backoff(attempts, notify) if status == "pending" else now,
-            last_error="; ".join(errors) or None,
-            sent_at=now if status == "sent" else None,
-        )
-    log_outcome(item, status, attempts, errors)
-    return outcome
-
-
-def log_outcome(item: OutboxItem, status: str, attempts: int, errors: list[str]) -> None:
-    if status == "sent":
-        log.info("notification %d (%s, %s) sent", item.id, item.kind, item.portfolio_id)
-    elif status == "dead":
-        log.error(
-            "notification %d (%s, %s) is dead after %d attempt(s): %s",
-            item.id,
-            item.kind,
-            item.portfolio_id,
-            attempts,
-            "; ".join(errors),
-        )
-    else:
-        log.warning(
-            "notification %d (%s, %s) attempt %d failed, will retry: %s",
-            item.id,
-            item.kind,
-            item.portfolio_id,
-            attempts,
-            "; ".join(errors),
+        return claim_next_notification(
+            session=session, now=now, lease=LEASE, accept=lanes.free, passed=list(lanes.waiting)
         )

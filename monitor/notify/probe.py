@@ -26,4 +26,8 @@ def send_test_message(
         "taken_at": now.isoformat(),
         "timezone": settings.timezone,
     }
-    return deliver(Route.from_settings(notify), render_for(payload, notify))
+    return deliver(
+        Route.from_settings(notify),
+        render_for(payload, notify),
+        timeout=notify.timeout.total_seconds(),
+    )

@@ -7,18 +7,20 @@ that window is the documented at-least-once duplicate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import ColumnElement, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import ConflictError, NotFoundError
 from monitor.store.models import Notification, NotificationAttempt
 
 STATUSES = ("pending", "sent", "dead")
+# Due rows a claim looks at: those waiting for a drainer's busy targets may come first.
+CLAIM_SCAN = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,29 +107,57 @@ def enqueue_notifications(
     )
 
 
-def claim_due_notifications(
-    *, session: Session, now: datetime, lease: timedelta, limit: int
-) -> list[OutboxItem]:
-    """Lease up to ``limit`` due rows to this drainer (``SKIP LOCKED`` on PostgreSQL)."""
-    due = (
-        select(Notification.id)
-        .where(
-            Notification.status == "pending",
-            Notification.next_attempt_at <= now,
-            or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
-        )
+def claim_next_notification(
+    *,
+    session: Session,
+    now: datetime,
+    lease: timedelta,
+    accept: Callable[[int, str, Sequence[str]], bool],
+    passed: Collection[int] = (),
+    scan: int = CLAIM_SCAN,
+) -> OutboxItem | None:
+    """Lease the first due row ``accept`` takes, by its id, route and the targets that took
+    it already; rows in ``passed`` (ids) are not looked at.
+
+    Of the ``scan`` first due rows, those ``accept`` refuses stay as they were (the caller
+    adds them to ``passed`` to look further next time). The row taken is leased by a
+    conditional write, its lock skipped rather than waited for (``FOR UPDATE SKIP LOCKED``
+    on PostgreSQL): if another drainer holds it or leased it meanwhile, the next is tried.
+    Only that row is locked, so another drainer is never kept from the rows refused here.
+    """
+    candidates = session.execute(
+        select(Notification.id, Notification.route, Notification.delivered_targets)
+        .where(*due(now), Notification.id.not_in(passed))
         .order_by(Notification.next_attempt_at, Notification.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+        .limit(scan)
+    ).all()
+    for notification_id, route, delivered in candidates:
+        if not accept(notification_id, route, delivered or ()):
+            continue
+        still_due = (
+            select(Notification.id)
+            .where(Notification.id == notification_id, *due(now))
+            .with_for_update(skip_locked=True)
+        )
+        claimed = session.execute(
+            update(Notification)
+            .where(Notification.id.in_(still_due.scalar_subquery()))
+            .values(claimed_until=now + lease)
+            .returning(*OUTBOX_COLUMNS)
+            .execution_options(synchronize_session=False)
+        ).one_or_none()
+        if claimed is not None:
+            return item_of(claimed)
+    return None
+
+
+def due(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """A pending row whose time has come and that no drainer holds a lease on."""
+    return (
+        Notification.status == "pending",
+        Notification.next_attempt_at <= now,
+        or_(Notification.claimed_until.is_(None), Notification.claimed_until < now),
     )
-    claimed = session.execute(
-        update(Notification)
-        .where(Notification.id.in_(due.scalar_subquery()))
-        .values(claimed_until=now + lease)
-        .returning(*OUTBOX_COLUMNS)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted((item_of(row) for row in claimed), key=lambda i: (i.next_attempt_at, i.id))
 
 
 def record_attempts(

@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
-from monitor.notify.drain import LEASE, DrainResult, drain_outbox
-from monitor.store.outbox import NewNotification, claim_due_notifications, enqueue_notifications
+from monitor.notify.drain import LEASE, drain_outbox
+from monitor.notify.rounds import DrainResult
+from monitor.store.outbox import (
+    NewNotification,
+    OutboxItem,
+    claim_next_notification,
+    enqueue_notifications,
+)
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
 from monitor.store.transactions import write_transaction
 from tests.fixtures.sinks import WebhookSink
@@ -79,12 +87,24 @@ def test_a_claim_skips_rows_another_drainer_has_locked_instead_of_waiting(
         pytest.skip("SQLite has one writer at a time: there is nothing to skip")
     now = world.clock.now
     with write_transaction(world.sessions) as first:
-        mine = claim_due_notifications(session=first, now=now, lease=LEASE, limit=10)
-        # The first drainer's transaction is still open, its rows locked.
+        mine = claim_all(first, now, limit=10)
+        # The first drainer's transaction is still open, the rows it took locked.
         with write_transaction(world.sessions) as second:
             # Waiting for those locks would fail this test instead of hanging it.
             second.execute(text("SET LOCAL lock_timeout = '5s'"))
-            theirs = claim_due_notifications(session=second, now=now, lease=LEASE, limit=ALERTS)
+            theirs = claim_all(second, now)
     assert len(mine) == 10
     assert len(theirs) == ALERTS - 10
     assert not {n.id for n in mine} & {n.id for n in theirs}
+
+
+def claim_all(session: Session, now: datetime, limit: int = ALERTS) -> list[OutboxItem]:
+    """Rows claimed one by one in ``session``'s transaction, up to ``limit``."""
+    claimed: list[OutboxItem] = []
+    while len(claimed) < limit and (
+        item := claim_next_notification(
+            session=session, now=now, lease=LEASE, accept=lambda *row: True
+        )
+    ):
+        claimed.append(item)
+    return claimed

@@ -4,6 +4,8 @@ their retry, per-target bookkeeping, leases after a crash, and concurrent draine
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,21 +13,25 @@ import pytest
 from sqlalchemy import Engine
 
 from monitor.notify.delivery import Route, deliver
-from monitor.notify.drain import LEASE, DrainResult, backoff
+from monitor.notify.drain import LEASE
+from monitor.notify.rounds import DrainResult, backoff
 from monitor.notify.routing import render_for
 from monitor.settings import NotifySettings
 from monitor.store.outbox import (
+    OutboxItem,
     attempts_of,
-    claim_due_notifications,
+    claim_next_notification,
     outbox_counts,
     requeue_dead,
 )
 from monitor.store.transactions import write_transaction
-from tests.fixtures.sinks import SmtpSink, WebhookSink
+from tests.fixtures.sinks import SmtpSink, WebhookRequest, WebhookSink
 from tests.notify.world import (
     FAMILY,
+    TARGETS,
     World,
     make_world,
+    portfolio_entry,
     titles,
     two_class_holdings,
     write_holdings,
@@ -195,15 +201,22 @@ def test_a_good_target_is_not_sent_the_alert_again_when_another_target_is_retrie
     ]
 
 
+def claim_any(world: World) -> OutboxItem:
+    """The next due row, leased as a drainer leases it."""
+    with write_transaction(world.sessions) as session:
+        claimed = claim_next_notification(
+            session=session, now=world.clock.now, lease=LEASE, accept=lambda *row: True
+        )
+    assert claimed is not None
+    return claimed
+
+
 def test_an_alert_leased_by_a_drainer_that_died_is_sent_after_the_lease(
     engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
 ) -> None:
     world = world_for(engine, tmp_path, [webhook_sink.json_url])
     decide(world, 70)
-    with write_transaction(world.sessions) as session:  # a drainer claims, then dies
-        [claimed] = claim_due_notifications(
-            session=session, now=world.clock.now, lease=LEASE, limit=10
-        )
+    claimed = claim_any(world)  # a drainer claims, then dies
     assert world.drain().sent == 0  # still leased to the dead drainer
     world.clock.advance(LEASE - timedelta(seconds=1))
     assert world.drain().sent == 0
@@ -220,10 +233,7 @@ def test_a_drainer_dying_between_sending_and_recording_means_one_duplicate(
     the alert goes again. Nothing is lost; this one duplicate is the documented price."""
     world = world_for(engine, tmp_path, [webhook_sink.json_url])
     decide(world, 70)
-    with write_transaction(world.sessions) as session:
-        [claimed] = claim_due_notifications(
-            session=session, now=world.clock.now, lease=LEASE, limit=10
-        )
+    claimed = claim_any(world)
     notify = world.settings.notify_of(world.settings.portfolios[0])
     message = render_for(claimed.payload, notify, alert_id=claimed.id)
     assert deliver(Route.from_settings(notify), message)[0].ok  # ...and the process dies
@@ -278,3 +288,91 @@ def test_a_template_raising_an_unexpected_error_is_a_failed_attempt_then_dead(
         ("route", "failed", "unexpected error: IndexError: pop from empty list")
     ] * 2
     assert webhook_sink.requests == []
+
+
+def test_a_hung_smtp_server_does_not_delay_a_webhook(
+    engine: Engine, tmp_path: Path, hung_smtp_sink: SmtpSink, webhook_sink: WebhookSink
+) -> None:
+    world = world_for(engine, tmp_path, [hung_smtp_sink.url, webhook_sink.json_url])
+    decide(world, 70, 80)  # drifted, then escalated: two alerts, each to both targets
+    drainer = threading.Thread(target=world.drain)
+    drainer.start()
+    try:
+        assert hung_smtp_sink.hanging.wait(10)
+        assert len(webhook_sink.wait_for(2)) == 2
+        # Both webhook alerts arrived while the first email still hangs, the second
+        # waiting its turn: one message at a time to a target.
+        assert drainer.is_alive()
+        assert hung_smtp_sink.hung == 1
+    finally:
+        hung_smtp_sink.release()
+        drainer.join(30)
+    assert titles(webhook_sink) == [
+        "Rebalance family: 2 classes out of band",
+        "Rebalance family now: 2 classes out of band (worst drift up to 20.00%)",
+    ]
+    assert len(hung_smtp_sink.wait_for(2)) == 2
+    assert [(n.status, n.attempts) for n in world.notifications()] == [("sent", 1)] * 2
+
+
+def test_notify_timeout_bounds_an_attempt_at_a_hung_smtp_server(
+    engine: Engine, tmp_path: Path, hung_smtp_sink: SmtpSink
+) -> None:
+    world = world_for(engine, tmp_path, [hung_smtp_sink.url], timeout="1s")
+    decide(world, 70)
+    started = time.monotonic()
+    assert world.drain().retrying == 1
+    assert time.monotonic() - started < 5  # Apprise's own SMTP timeout is 15 s
+    [pending] = world.notifications("pending")
+    assert pending.last_error is not None
+    assert pending.last_error.endswith("failed: no answer within 1s")
+
+
+class SlowWebhooks(WebhookSink):
+    """Each request takes ``SLOW_SECONDS``; ``most_at_once`` is the most it served at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.at_once = self.most_at_once = 0
+
+    def _answer(self, request: WebhookRequest) -> int:
+        with self.lock:
+            self.at_once += 1
+            self.most_at_once = max(self.most_at_once, self.at_once)
+        time.sleep(SLOW_SECONDS)
+        with self.lock:
+            self.at_once -= 1
+        return super()._answer(request)
+
+
+SLOW_SECONDS = 0.5
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_drain_concurrency_is_how_many_alerts_go_out_at_once_to_different_targets(
+    engine: Engine, tmp_path: Path, concurrency: int
+) -> None:
+    sink = SlowWebhooks()
+    sink.start()
+    try:
+        # Six portfolios, each with a webhook of its own (a path of the same server).
+        entries = [
+            portfolio_entry(
+                f"p{n}",
+                '{ kind = "json", path = "family.json" }',
+                targets=TARGETS,
+            )
+            + f'[portfolios.notify]\nurls = ["{sink.json_url}/{n}"]\n'
+            for n in range(6)
+        ]
+        world = make_world(
+            engine, tmp_path, urls=[], notify={"drain_concurrency": concurrency}, portfolios=entries
+        )
+        write_holdings(tmp_path / "family.json", two_class_holdings(70))
+        for n in range(6):
+            world.tick(f"p{n}", every=timedelta(0))
+        assert world.drain().sent == 6
+    finally:
+        sink.stop()
+    assert sink.most_at_once == concurrency

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from monitor.notify.drain import LEASE, DrainResult
+from monitor.notify.drain import LEASE
+from monitor.notify.rounds import DrainResult
 from tests.fixtures.sinks import WebhookRequest, WebhookSink
 from tests.notify.test_concurrent_drain import enqueue_alerts
 from tests.notify.world import World, make_world, titles

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.notify.drain import DrainResult, drain_outbox
+from monitor.notify.drain import drain_outbox
+from monitor.notify.rounds import DrainResult
 from monitor.pipeline import TickOutcome, run_tick
 from monitor.settings import Settings, load_settings
 from monitor.store.engine import session_factory
