@@ -47,10 +47,9 @@ class LoadedValues:
         )
 
 
-# The columns a state is saved in; on a new row, also the two columns no longer written,
-# with their model defaults. A tick of a 10,000-account entry saves 10,000 states: they go
-# through the driver's executemany, each value converted by its column type once (a time
-# or a set of classes shared by many states is converted once for all of them).
+# The columns a state is saved in. A tick of a 10,000-account entry saves 10,000 states:
+# they go through the driver's executemany, each value converted by its column type once (a
+# time or a set of classes shared by many states is converted once for all of them).
 STATE_COLUMNS = (
     "portfolio_id",
     "drift_state",
@@ -64,7 +63,6 @@ STATE_COLUMNS = (
     "last_error",
     "updated_at",
 )
-NEW_ROW_COLUMNS = ("breaching", "worst_drift")
 
 
 def state_rows(
@@ -80,7 +78,6 @@ def state_rows(
     def classes(names: frozenset[str]) -> Any:
         return json_list(sorted(names))
 
-    defaults = (as_stored(columns.breaching, dialect)([]), money(Decimal(0)))
     return [
         (
             pid,
@@ -94,7 +91,6 @@ def state_rows(
             moment(s.stale_notified_at),
             s.last_error,
             moment(now),
-            *defaults,
         )
         for pid, s in states
     ]
@@ -132,7 +128,7 @@ def save_alert_states(
     return insert_rows(
         session,
         models.AlertState.__tablename__,
-        STATE_COLUMNS + NEW_ROW_COLUMNS,
+        STATE_COLUMNS,
         state_rows(session, changed, now),
         on_conflict=f"({STATE_COLUMNS[0]}) DO UPDATE SET "
         + ", ".join(f"{name} = excluded.{name}" for name in STATE_COLUMNS[1:]),

@@ -154,8 +154,6 @@ class AlertState(Base):
 
     portfolio_id: Mapped[str] = mapped_column(ForeignKey("portfolios.id"), primary_key=True)
     drift_state: Mapped[str] = mapped_column(String(20), default="in_band")
-    breaching: Mapped[list[str]] = mapped_column(default=list)  # class names
-    worst_drift: Mapped[Decimal] = mapped_column(default=Decimal(0))
     # The policy's baselines: classes already alerted this episode, worst drift at the last
     # notice (see monitor.alerting.AlertState).
     notified_classes: Mapped[list[str]] = mapped_column(default=list)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +14,12 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, event, inspect, text
+from sqlalchemy.orm import Session
 
+from monitor.alerting import AlertState
 from monitor.errors import StoreError
 from monitor.store import migrate
+from monitor.store.alert_states import load_alert_states
 from monitor.store.engine import make_engine
 from monitor.store.migrate import (
     current_revision,
@@ -23,6 +29,8 @@ from monitor.store.migrate import (
     upgrade,
 )
 from monitor.store.models import Base
+
+AT = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -122,4 +130,54 @@ def test_migrations_are_found_in_the_package_from_any_working_directory(
 ) -> None:
     monkeypatch.chdir(tmp_path)  # no alembic.ini, no source tree: as from an installed wheel
     upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+
+
+def alert_state_columns(engine: Engine) -> list[str]:
+    return [column["name"] for column in inspect(engine).get_columns("alert_states")]
+
+
+def test_0002_drops_the_alert_state_columns_never_written_and_keeps_the_state(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine, "0001")
+    # A 0001 database holding a drifted portfolio's state, as 0001's code wrote it.
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO portfolios (id, name, created_at) VALUES ('family', 'F', :at)"),
+            {"at": AT},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO alert_states (portfolio_id, drift_state, breaching, worst_drift, "
+                "notified_classes, notified_worst_drift, drifted_since, last_notified_at, "
+                "source_state, consecutive_failures, last_error, updated_at) VALUES "
+                "('family', 'drifted', '[]', 0, '[\"stocks\"]', 12.5, :at, :at, 'ok', 0, "
+                "NULL, :at)"
+            ),
+            {"at": AT},
+        )
+    assert {"breaching", "worst_drift"} <= set(alert_state_columns(empty_engine))
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == "0002"
+    assert not {"breaching", "worst_drift"} & set(alert_state_columns(empty_engine))
+    expected = AlertState(
+        drift_state="drifted",
+        notified_classes=frozenset({"stocks"}),
+        notified_worst_drift=Decimal("12.5"),
+        drifted_since=AT,
+        last_notified_at=AT,
+    )
+    with Session(empty_engine) as session:
+        assert load_alert_states(session=session, portfolio_ids=["family"]) == {"family": expected}
+    downgrade(empty_engine, "0001")
+    assert current_revision(empty_engine) == "0001"
+    with empty_engine.connect() as connection:
+        row = connection.execute(
+            text("SELECT breaching, worst_drift, notified_classes FROM alert_states")
+        ).one()
+    assert (json.loads(row[0]) if isinstance(row[0], str) else row[0]) == []
+    assert Decimal(row[1]) == 0
+    assert "stocks" in str(row[2])
+    upgrade(empty_engine)  # and up again, as a later start would
     assert current_revision(empty_engine) == head_revision()
