@@ -29,6 +29,7 @@ from monitor.store.transactions import write_transaction
 # Longer than any one delivery round can take (targets are bounded by their timeouts); a
 # drainer that dies mid-send releases its row when the lease runs out.
 LEASE = timedelta(minutes=5)
+WAKE_AT_LEAST_EVERY = 1.0  # seconds
 
 
 class Lanes:
@@ -114,7 +115,10 @@ def drain_outbox(
                 rows.add(future)
             if not rows:
                 break
-            lanes.changed.wait()
+            if not any(row.done() for row in rows):  # one may have ended as it was sent off
+                # Woken by a row ending or a target freed; the timeout is only a safeguard:
+                # a drain stuck here would hold every later one off.
+                lanes.changed.wait(timeout=WAKE_AT_LEAST_EVERY)
     if failure is not None:
         raise failure
     return total

@@ -270,7 +270,7 @@ def test_a_template_raising_an_unexpected_error_is_a_failed_attempt_then_dead(
         max_attempts=2,
     )
     decide(world, 70)
-    with caplog.at_level(logging.ERROR, logger="monitor.notify.drain"):
+    with caplog.at_level(logging.ERROR, logger="monitor.notify.rounds"):
         assert world.drain() == DrainResult(retrying=1)
     [pending] = world.notifications("pending")
     assert (pending.attempts, pending.last_error) == (
