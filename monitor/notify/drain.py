@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,6 +76,22 @@ class Lanes:
         with self.changed:
             self.changed.notify()
 
+    def send(self, keys: frozenset[str], one_round: Callable[..., DrainResult]) -> DrainResult:
+        """``one_round(sent=...)``, in a worker; each of ``keys`` is freed as soon as its
+        target is done with, and the rest when the round ends, whatever it did (a template
+        that raised sent to none of them)."""
+        freed: set[str] = set()
+
+        def sent(key: str) -> None:
+            freed.add(key)
+            self.release(key)
+
+        try:
+            return one_round(sent=sent)
+        finally:
+            for key in keys - freed:
+                self.release(key)
+
 
 def drain_outbox(
     settings: Settings,
@@ -107,10 +124,10 @@ def drain_outbox(
                 if item is None:
                     break
                 deferred = lanes.pending(item) & lanes.busy
-                lanes.busy |= lanes.pending(item) - deferred
-                future = pool.submit(
-                    send_one, item, settings, sessions, clock, deferred, lanes.release
-                )
+                keys = lanes.pending(item) - deferred
+                lanes.busy |= keys
+                one_round = partial(send_one, item, settings, sessions, clock, deferred)
+                future = pool.submit(lanes.send, keys, one_round)
                 future.add_done_callback(lanes.wake)
                 rows.add(future)
             if not rows:

@@ -290,6 +290,23 @@ def test_a_template_raising_an_unexpected_error_is_a_failed_attempt_then_dead(
     assert webhook_sink.requests == []
 
 
+def test_a_template_that_raises_does_not_hold_up_another_entrys_alert_to_the_same_target(
+    engine: Engine, tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "title.j2").write_text("{% if alert_id %}{{ [].pop() }}{% endif %}")
+    broken = portfolio_entry("broken", '{ kind = "json", path = "family.json" }')
+    broken += 'notify = { templates_dir = "templates" }\n'
+    world = make_world(engine, tmp_path, urls=[webhook_sink.json_url], portfolios=[broken, FAMILY])
+    write_holdings(tmp_path / "family.json", two_class_holdings(70))
+    world.tick("broken")
+    world.tick("family", every=timedelta(0))
+    # The broken entry's alert comes first and sends to nobody; the target is free after.
+    assert world.drain() == DrainResult(sent=1, retrying=1)
+    assert titles(webhook_sink) == ["Rebalance family: 2 classes out of band"]
+
+
 def test_a_hung_smtp_server_does_not_delay_a_webhook(
     engine: Engine, tmp_path: Path, hung_smtp_sink: SmtpSink, webhook_sink: WebhookSink
 ) -> None:
