@@ -310,13 +310,15 @@ def test_a_template_that_raises_does_not_hold_up_another_entrys_alert_to_the_sam
 def test_a_hung_smtp_server_does_not_delay_a_webhook(
     engine: Engine, tmp_path: Path, hung_smtp_sink: SmtpSink, webhook_sink: WebhookSink
 ) -> None:
-    world = world_for(engine, tmp_path, [hung_smtp_sink.url, webhook_sink.json_url])
+    # Long enough that the email would still hang when the webhooks could be late.
+    urls = [hung_smtp_sink.url, webhook_sink.json_url]
+    world = world_for(engine, tmp_path, urls, timeout="60s")
     decide(world, 70, 80)  # drifted, then escalated: two alerts, each to both targets
     drainer = threading.Thread(target=world.drain)
     drainer.start()
     try:
         assert hung_smtp_sink.hanging.wait(10)
-        assert len(webhook_sink.wait_for(2)) == 2
+        assert len(webhook_sink.wait_for(2, timeout=10)) == 2
         # Both webhook alerts arrived while the first email still hangs, the second
         # waiting its turn: one message at a time to a target.
         assert drainer.is_alive()
@@ -345,32 +347,37 @@ def test_notify_timeout_bounds_an_attempt_at_a_hung_smtp_server(
     assert pending.last_error.endswith("failed: no answer within 1s")
 
 
-class SlowWebhooks(WebhookSink):
-    """Each request takes ``SLOW_SECONDS``; ``most_at_once`` is the most it served at once."""
+class GatheringWebhooks(WebhookSink):
+    """Holds each request until ``gather`` are in at once (or ``GATHER_SECONDS`` pass), then
+    a moment more: a drain that sends ``gather`` at once is seen doing it however slow this
+    machine, and one that sent more would be seen too. ``most_at_once``: the most it held."""
 
-    def __init__(self) -> None:
+    def __init__(self, gather: int) -> None:
         super().__init__()
-        self.lock = threading.Lock()
+        self.gather = gather
+        self.changed = threading.Condition()
         self.at_once = self.most_at_once = 0
 
     def _answer(self, request: WebhookRequest) -> int:
-        with self.lock:
+        with self.changed:
             self.at_once += 1
             self.most_at_once = max(self.most_at_once, self.at_once)
-        time.sleep(SLOW_SECONDS)
-        with self.lock:
+            self.changed.notify_all()
+            self.changed.wait_for(lambda: self.at_once >= self.gather, GATHER_SECONDS)
+        time.sleep(0.2)
+        with self.changed:
             self.at_once -= 1
         return super()._answer(request)
 
 
-SLOW_SECONDS = 0.5
+GATHER_SECONDS = 10
 
 
 @pytest.mark.parametrize("concurrency", [1, 3])
 def test_drain_concurrency_is_how_many_alerts_go_out_at_once_to_different_targets(
     engine: Engine, tmp_path: Path, concurrency: int
 ) -> None:
-    sink = SlowWebhooks()
+    sink = GatheringWebhooks(gather=concurrency)
     sink.start()
     try:
         # Six portfolios, each with a webhook of its own (a path of the same server).
