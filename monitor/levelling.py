@@ -5,6 +5,7 @@ Pure arithmetic on ``{class: amount}`` maps, shared by every plan mode.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import ROUND_DOWN, Decimal
 
 from monitor.numbers import CENT, ZERO, total
@@ -50,3 +51,55 @@ def to_cents(exact: dict[str, Decimal], budget: Decimal) -> dict[str, Decimal]:
     for klass in by_remainder[: max(spare, 0)]:
         floored[klass] += CENT
     return floored
+
+
+Ladder = tuple[Decimal, Decimal, int]  # (top, step, count): rungs top, top - step, ...
+
+
+def rungs_above_level(ladders: Sequence[Ladder], budget: Decimal, *, strictly: bool) -> list[int]:
+    """Taking rungs highest first across ``ladders``, each costing its ladder's ``step``:
+    how many rungs of each lie above the lowest level whose rungs above it cost at most
+    ``budget`` (less than it, ``strictly``).
+
+    A loop taking one share at a time, from the class furthest from what it wanted, takes
+    its shares in that order (a class's rungs are its distances, one share apart); this
+    finds where it would stop in a bisection over the level, in exact integers, so the work
+    grows with the number of ladders and the digits of the amounts, never with amount / step.
+    """
+    if not ladders:
+        return []
+    places = min(0, exponent(budget), *(exponent(n) for t, s, _ in ladders for n in (t, s)))
+    rungs = [(units(top, places), units(step, places), count) for top, step, count in ladders]
+    limit = units(budget, places)
+
+    def taken(level: int) -> list[int]:
+        # Rungs top - j x step above level: j < (top - level) / step, a ceiling division.
+        return [min(count, max(0, -((level - top) // step))) for top, step, count in rungs]
+
+    def fits(level: int) -> bool:
+        cost = sum(n * step for n, (_, step, _) in zip(taken(level), rungs, strict=True))
+        return cost < limit if strictly else cost <= limit
+
+    low = min(top - count * step for top, step, count in rungs)  # below every rung
+    if fits(low):
+        return taken(low)
+    high = max(top for top, _, _ in rungs)  # above every rung: nothing taken
+    if not fits(high):
+        return [0] * len(rungs)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(middle):
+            high = middle
+        else:
+            low = middle
+    return taken(high)
+
+
+def exponent(number: Decimal) -> int:
+    found = number.as_tuple().exponent
+    return found if isinstance(found, int) else 0  # not finite: never given here
+
+
+def units(number: Decimal, places: int) -> int:
+    """``number`` as a whole count of ``10 ** places`` (exact: only the exponent moves)."""
+    return int(number.scaleb(-places))

@@ -166,3 +166,22 @@ def test_openapi_documents_the_plan_fields(client: TestClient) -> None:
     per_class = request["target_allocations"]["anyOf"][0]["additionalProperties"]["anyOf"][1]
     assert set(per_class["properties"]) == {"target", "min", "max", "buy", "fractional"}
     assert {"trades", "resulting_percent"} <= set(schemas["PlanActionOut"]["properties"])
+
+
+@pytest.mark.timeout(5)
+def test_a_share_a_ten_millionth_of_the_plan_is_answered_at_once(client: TestClient) -> None:
+    # Issue 14's 200-byte body that kept the server busy for 7.5 s, one share at a time.
+    plan = calculate(
+        client,
+        holdings={
+            "A": {"asset_class": "stocks", "quantity": 1, "price": 100000},
+            "B": {"asset_class": "bonds", "quantity": 1, "price": 0.01},
+        },
+        target_allocations={"bonds": 100},
+        min_trade=200000,
+    )["plan"]
+    assert plan["actions"] == []
+    assert [(s["asset_class"], s["amount"]) for s in plan["below_minimum"]] == [
+        ("stocks", 100000.0),
+        ("bonds", 100000.0),
+    ]
