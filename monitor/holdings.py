@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from monitor.errors import InputError
-from monitor.numbers import HUNDRED, normalise_class, subfield, to_decimal
+from monitor.numbers import CENT, HUNDRED, normalise_class, subfield, to_decimal
 from monitor.targets import Targets, scaled_to_100
 
 Weights = tuple[tuple[str, Decimal], ...]  # (class, percent of the holding), summing to 100
@@ -95,6 +95,8 @@ def make_holding(
     px = None if price in (None, "") else to_decimal(price, subfield(where, "price"))
     if value not in (None, ""):
         amount = to_decimal(value, subfield(where, "value"))
+        if qty is not None and px is not None:
+            check_agrees(amount, qty, px, subfield(where, "value"))
     elif qty is not None and px is not None:
         amount = qty * px
     elif qty is not None or px is not None:
@@ -105,6 +107,18 @@ def make_holding(
     else:
         raise InputError(where, "a holding needs a value, or a quantity and a price")
     return Holding(symbol.strip(), klass, amount, qty, px, account, weights)
+
+
+def check_agrees(value: Decimal, quantity: Decimal, price: Decimal, field: str) -> None:
+    """A value given with a quantity and a price must be their product, to the cent: one
+    of the figures is wrong, and which is not for the monitor to guess."""
+    product = quantity * price
+    if abs(value - product) > CENT:
+        raise InputError(
+            field,
+            f"{value} is not quantity x price ({quantity} x {price} = {product}); give a "
+            "value, or a quantity and a price, or figures that agree to the cent",
+        )
 
 
 def weights_of(raw: object, field: str) -> Weights | None:

@@ -214,6 +214,26 @@ def test_a_holding_with_neither_value_nor_quantity_and_price_is_an_error() -> No
         make_holding("AAPL", "stocks", where="holdings.AAPL")
 
 
+def test_a_value_that_quantity_times_price_contradicts_is_refused_naming_both() -> None:
+    with pytest.raises(InputError) as caught:
+        make_holding("AAPL", "stocks", value=1000, quantity=3, price="4.5", where="holdings.AAPL")
+    assert str(caught.value) == (
+        "holdings.AAPL.value: 1000 is not quantity x price (3 x 4.5 = 13.5); "
+        "give a value, or a quantity and a price, or figures that agree to the cent"
+    )
+
+
+def test_a_value_within_a_cent_of_quantity_times_price_is_the_value_given() -> None:
+    holding = make_holding(
+        "AAPL", "stocks", value="2342.01", quantity="12.5", price="187.36", where="AAPL"
+    )
+    assert (holding.value, holding.quantity, holding.price) == (
+        Decimal("2342.01"),
+        Decimal("12.5"),
+        Decimal("187.36"),
+    )
+
+
 def test_a_quantity_without_a_price_names_the_missing_price() -> None:
     with pytest.raises(InputError) as caught:
         make_holding("AAPL", "stocks", quantity=3, where="holdings.AAPL")

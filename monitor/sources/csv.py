@@ -17,13 +17,13 @@ import io
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from itertools import compress, count, islice, pairwise
-from operator import methodcaller, mul, ne
+from operator import methodcaller, mul, ne, sub
 from sys import intern
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from monitor.allocation import Holding
 from monitor.errors import InputError, SourceError
-from monitor.numbers import LIMIT
+from monitor.numbers import CENT, LIMIT
 from monitor.sources.base import check_unique, holding_from_row, missing_columns
 from monitor.sources.files import FileSourceOptions, read_text
 
@@ -72,6 +72,8 @@ def plain_holding(fields: list[str], columns: Columns) -> Holding | None:
     # make_holding refuses numbers too large for the store (not a product of two of them).
     if any(n is not None and n >= LIMIT for n in (amount if value else None, qty, px)):
         return None
+    if value and qty is not None and px is not None and abs(amount - qty * px) > CENT:
+        return None  # make_holding says the figures disagree
     account = fields[columns.account].strip() if columns.account is not None else ""
     return Holding(
         symbol=symbol,
@@ -186,9 +188,12 @@ def plain_batch(fields: list[Fields], columns: Columns, seen: SeenSymbols) -> li
         quantities = decimals(column(columns.quantity), size)
         prices = decimals(column(columns.price), size)
         amounts: list[Decimal | None]
+        agreeing = None  # what the values must be, given with quantities and prices
         if values is not None and all(values):
             amounts = list(map(Decimal, values))
             checked = [amounts, quantities, prices]
+            if quantities[0] is not None and prices[0] is not None:
+                agreeing = list(map(mul, quantities, prices))
         elif (values is None or not any(values)) and quantities[0] is not None:
             if prices[0] is None:
                 raise NotPlain
@@ -203,6 +208,8 @@ def plain_batch(fields: list[Fields], columns: Columns, seen: SeenSymbols) -> li
         raise NotPlain from None
     if not all(map(acceptable, checked)):
         raise NotPlain
+    if agreeing is not None and any(map(CENT.__lt__, map(abs, map(sub, amounts, agreeing)))):
+        raise NotPlain  # a value that quantity x price contradicts: make_holding says so
     raw_accounts = column(columns.account)
     accounts: list[str | None] = (
         [None] * size if raw_accounts is None else list(map(intern, map(str.strip, raw_accounts)))

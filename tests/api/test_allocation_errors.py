@@ -67,6 +67,25 @@ def test_a_holding_without_value_or_quantity_and_price_is_a_422(client: TestClie
     assert "needs a value, or a quantity and a price" in str(detail[0]["msg"])
 
 
+def test_a_value_that_quantity_times_price_contradicts_is_a_422(client: TestClient) -> None:
+    holding = {"asset_class": "stocks", "value": 1000, "quantity": 3, "price": 4}
+    status, detail = calculate(client, {"holdings": {"AAPL": holding}})
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "holdings", "AAPL", "value"]
+    assert "1000 is not quantity x price (3 x 4 = 12)" in str(detail[0]["msg"])
+
+
+def test_a_value_that_quantity_times_price_contradicts_in_the_query_is_a_422(
+    client: TestClient,
+) -> None:
+    holdings = '{"AAPL": {"asset_class": "stocks", "value": 1000, "quantity": 3, "price": 4}}'
+    response = client.get("/api/v1/allocation/drift-analysis", params={"holdings": holdings})
+    assert response.status_code == 422
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["query", "holdings"]
+    assert "holdings.AAPL.value: 1000 is not quantity x price" in detail["msg"]
+
+
 def test_targets_not_summing_to_100_are_a_422(client: TestClient) -> None:
     status, detail = calculate(
         client,

@@ -146,6 +146,11 @@ def test_check_with_cash_prints_the_buy_only_plan(runner: CliRunner, tmp_path: P
             "NaN is not a number JSON allows",
         ),
         ("{not json", ".json", "invalid JSON at line 1"),
+        (
+            '{"AAPL": {"asset_class": "stocks", "value": 1000, "quantity": 3, "price": 4}}',
+            ".json",
+            "holdings.AAPL.value: 1000 is not quantity x price (3 x 4 = 12)",
+        ),
         ("symbol,asset_class,value\nVTI,stocks,0\n", ".csv", "worth nothing"),
     ],
 )

@@ -109,6 +109,21 @@ def test_a_row_with_a_quantity_but_no_price_names_its_line_and_the_missing_field
     assert failure(source) == "line 2: price: quantity and price go together; price is missing"
 
 
+@pytest.mark.parametrize(
+    "rest", ["", "BND,bonds,1,1,1\n", 'BND,bonds,"1",1,1\n'], ids=["alone", "plain", "quoted"]
+)
+def test_a_value_that_quantity_times_price_contradicts_names_its_line(
+    tmp_path: Path, rest: str
+) -> None:
+    # Whichever way the file is read: plain rows in batches, or row by row.
+    source = write(tmp_path, f"symbol,asset_class,value,quantity,price\n{rest}VTI,stocks,10,3,4\n")
+    line = 3 if rest else 2
+    assert failure(source) == (
+        f"line {line}: value: 10 is not quantity x price (3 x 4 = 12); "
+        "give a value, or a quantity and a price, or figures that agree to the cent"
+    )
+
+
 def test_a_negative_value_names_its_line(tmp_path: Path) -> None:
     source = write(tmp_path, "symbol,asset_class,value\nAAPL,stocks,-5\n")
     assert failure(source) == "line 2: value: must not be negative, got '-5'"

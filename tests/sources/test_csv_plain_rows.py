@@ -26,7 +26,7 @@ PLAIN_ROWS = [
     ["", "VTI", "stocks", "6000", "", ""],
     ["a-1", " VTI ", " Stocks ", "", "12", "102.88"],
     ["a-1", "BND", "bonds", "1_000.50", "", ""],
-    ["", "GLD", "commodities", "10", "3", "4"],  # value wins over quantity x price
+    ["", "GLD", "commodities", "12.01", "3", "4"],  # the value given, within a cent
     ["", "BTC", "crypto", "0", "", ""],
     ["", "X", "cash", " 1e3 ", "", ""],
     ["", "BIG", "cash", "", "1e9", "1e9"],  # the product may reach the limit
@@ -44,6 +44,7 @@ NOT_PLAIN_ROWS = [
     ["", "VTI", "stocks", "1e18", "", ""],
     ["", "VTI", "stocks", "", "1e18", "1"],
     ["", "VTI", "stocks", "5", "1", "1000000000000000000"],
+    ["", "GLD", "commodities", "10", "3", "4"],  # a value that quantity x price contradicts
 ]
 
 
@@ -74,7 +75,7 @@ PLAIN_FILES = [
     "symbol,asset_class,value\nVTI,stocks,6000\nBND,Bonds ,4000.50\n",
     "symbol,asset_class,value\n\nVTI,stocks,6000\n\n",
     "account,symbol,asset_class,quantity,price\na-1,VTI,stocks,12,102.88\nb-2,VTI,stocks,3,1e2\n",
-    "symbol,asset_class,value,quantity,price\nVTI,stocks,10,3,4\nBND,bonds,5,,\n",
+    "symbol,asset_class,value,quantity,price\nVTI,stocks,12,3,4\nBND,bonds,5,,\n",
     "Symbol, Asset_Class ,Value,Account\nVTI,stocks,1_000, a-1 \nVTI,stocks,0,a-2\n",
     "symbol,asset_class,value\nVTI,stocks,60\nFUND,Stocks:60; bonds:40,100\nX,cash:100,5\n",
 ]

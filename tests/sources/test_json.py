@@ -58,6 +58,13 @@ def test_a_value_of_the_wrong_type_names_its_field(tmp_path: Path) -> None:
     assert failure(source) == "holdings.AAPL.value: expected a number, got 'lots'"
 
 
+def test_a_value_that_quantity_times_price_contradicts_names_the_holding(tmp_path: Path) -> None:
+    holding = {"asset_class": "stocks", "value": 26000, "quantity": 150, "price": 179.6}
+    assert failure(write(tmp_path, json.dumps({"AAPL": holding}))).startswith(
+        "holdings.AAPL.value: 26000 is not quantity x price (150 x 179.6 = 26940.0); "
+    )
+
+
 def test_a_boolean_value_is_not_taken_for_a_number(tmp_path: Path) -> None:
     source = write(tmp_path, json.dumps({"AAPL": {"asset_class": "stocks", "value": True}}))
     assert failure(source) == "holdings.AAPL.value: expected a number, got True"

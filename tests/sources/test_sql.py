@@ -168,6 +168,13 @@ def test_a_row_without_value_or_quantity_names_its_row(database: Path) -> None:
     )
 
 
+def test_a_value_that_quantity_times_price_contradicts_names_its_row(database: Path) -> None:
+    query = "SELECT 'AAPL' symbol, 'stocks' asset_class, 5 AS value, 2 AS quantity, 3 AS price"
+    assert failure(sqlite_source(database, query)).startswith(
+        "row 1.value: 5 is not quantity x price (2 x 3 = 6); "
+    )
+
+
 def test_a_duplicate_symbol_in_one_account_names_both_rows(database: Path) -> None:
     query = "SELECT symbol, asset_class, 1 AS value FROM holdings ORDER BY rowid"
     assert failure(sqlite_source(database, query)) == (
