@@ -6,7 +6,7 @@ Pure arithmetic on ``{class: amount}`` maps, shared by every plan mode.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, ROUND_UP, Decimal
 
 from monitor.numbers import CENT, ZERO, total
 
@@ -39,14 +39,29 @@ def water_fill(gaps: dict[str, Decimal], budget: Decimal) -> dict[str, Decimal]:
 def to_cents(exact: dict[str, Decimal], budget: Decimal) -> dict[str, Decimal]:
     """Round amounts down to cents, then hand the spare cents to the largest remainders, so
     the total never exceeds ``budget`` (itself rounded down to a cent)."""
-    floored = {k: v.quantize(CENT, rounding=ROUND_DOWN) for k, v in exact.items()}
     wanted = total(exact.values())
     if budget - wanted < PRECISION_SLACK * max(budget, CENT):
         # Divisions such as 0.14 / 3 leave the sum a hair under the budget it was cut from
         # (0.0999...); that is the budget, not a cent less.
         wanted = budget
-    budget_cents = min(budget, wanted).quantize(CENT, rounding=ROUND_DOWN)
-    spare = int((budget_cents - total(floored.values())) / CENT)
+    return spread_cents(exact, min(budget, wanted).quantize(CENT, rounding=ROUND_DOWN))
+
+
+def to_cents_up(exact: dict[str, Decimal]) -> dict[str, Decimal]:
+    """Amounts in cents that add up to their exact sum rounded up to a cent: each rounded
+    down, and the spare cents to the largest remainders (rounding each one up could add a
+    cent per amount)."""
+    wanted = total(exact.values())
+    # As in to_cents: a sum a hair over a cent (100.0000...01) is that cent.
+    wanted -= PRECISION_SLACK * max(wanted, CENT)
+    return spread_cents(exact, wanted.quantize(CENT, rounding=ROUND_UP))
+
+
+def spread_cents(exact: dict[str, Decimal], cents: Decimal) -> dict[str, Decimal]:
+    """Amounts rounded down to cents, plus a cent for each of the largest remainders until
+    they add up to ``cents`` (a whole number of cents, at least their rounded-down sum)."""
+    floored = {k: v.quantize(CENT, rounding=ROUND_DOWN) for k, v in exact.items()}
+    spare = int((cents - total(floored.values())) / CENT)
     by_remainder = sorted(exact, key=lambda k: exact[k] - floored[k], reverse=True)
     for klass in by_remainder[: max(spare, 0)]:
         floored[klass] += CENT

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection
 from decimal import ROUND_UP, Decimal
 
 from monitor.allocation import AllocationReport
-from monitor.levelling import to_cents, water_fill
+from monitor.levelling import to_cents, to_cents_up, water_fill
 from monitor.numbers import CENT, HUNDRED, ZERO, total
 from monitor.trades import sellable_classes
 
@@ -113,9 +113,12 @@ def class_amounts(
     top = tree.children.get(None, [])
     if mode == "buy_only":
         return to_cents(tree.buy(top, available), available)
+    if mode == "sell_only" and raise_cash > 0:
+        # What it raises is what was asked, to the cent (in whole shares, at least that).
+        sells = to_cents_up(tree.sell(top, raise_cash - available, to_goal=False))
+        return {k: -min(v, tree.values[k]) for k, v in sells.items() if v > 0}
     if mode == "sell_only":
-        sells = tree.sell(top, raise_cash - available, to_goal=raise_cash == 0)
-        return sells_in_cents(sells, tree.values)
+        return sells_in_cents(tree.sell(top, raise_cash - available, to_goal=True), tree.values)
     moves = tree.rebalance(top, available)
     sells = sells_in_cents({k: -m for k, m in moves.items() if m < 0}, tree.values)
     buys = {k: m for k, m in moves.items() if m > 0}

@@ -95,6 +95,29 @@ def test_sell_only_rounds_shares_up_so_the_cash_is_raised_in_full() -> None:
     assert plan.leftover >= D(1900)
 
 
+@pytest.mark.parametrize(
+    ("asked", "sold"),
+    [
+        # 7,654.33 left: the excesses over target, 2,172.835 of stocks and 703.701 of bonds,
+        # levelled down by 265.433 each; the spare cent goes to the larger remainder.
+        ("2345.67", [("VTI", D("1907.40")), ("BND", D("438.27"))]),
+        ("2000.01", [("VTI", D("1700.01")), ("BND", D("300.00"))]),
+    ],
+)
+def test_sell_only_in_money_raises_exactly_the_cash_asked(
+    asked: str, sold: list[tuple[str, Decimal]]
+) -> None:
+    held = [
+        valued("VTI", "stocks", 6000),
+        valued("BND", "bonds", 3000),
+        valued("USD", "cash", 1000),
+    ]
+    report = report_of(held, {"stocks": 50, "bonds": 30, "cash": 20})
+    plan = plan_rebalancing(report, PlanRequest("sell_only", raise_cash=D(asked)))
+    assert [(t.symbol, t.amount) for t in plan.trades] == sold
+    assert (plan.sold, plan.leftover, plan.shortfall) == (D(asked), D(asked), D(0))
+
+
 def test_sell_only_without_an_amount_sells_breaching_classes_back_to_target() -> None:
     plan = plan_rebalancing(report_of(TEN_THOUSAND, SIXTY_FORTY), PlanRequest("sell_only"))
     assert trades_of(plan) == [("VTI", "SELL", D(4), D(1000))]

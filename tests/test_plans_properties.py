@@ -207,3 +207,22 @@ def test_buy_and_sell_in_money_without_a_minimum_brings_every_class_into_band(
     _, plan, _ = case
     assert plan.unresolved == ()
     assert all(abs(d) < 10 for d in plan.resulting_drift.values())
+
+
+@settings(max_examples=300)
+@given(
+    cases(
+        in_shares=False,
+        modes=["sell_only"],
+        policy=policies.map(lambda p: DriftPolicy(p.threshold, p.relative_threshold)),
+    )
+)
+def test_sell_only_in_money_raises_exactly_what_was_asked(
+    case: tuple[AllocationReport, RebalancingPlan, PlanRequest],
+) -> None:
+    _, plan, request = case
+    if request.raise_cash == 0:
+        return  # it sells the breaching classes back to target instead
+    # Whatever it held beforehand (unallocated value) counts towards it; whole shares would
+    # raise at least the amount, money raises it to the cent.
+    assert plan.leftover == max(request.raise_cash, plan.available)
