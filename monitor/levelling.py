@@ -6,7 +6,7 @@ Pure arithmetic on ``{class: amount}`` maps, shared by every plan mode.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
 from monitor.numbers import CENT, ZERO, total
 
@@ -54,7 +54,7 @@ def to_cents_up(exact: dict[str, Decimal]) -> dict[str, Decimal]:
     wanted = total(exact.values())
     # As in to_cents: a sum a hair over a cent (100.0000...01) is that cent.
     wanted -= PRECISION_SLACK * max(wanted, CENT)
-    return spread_cents(exact, wanted.quantize(CENT, rounding=ROUND_UP))
+    return spread_cents(exact, wanted.quantize(CENT, rounding=ROUND_CEILING))
 
 
 def spread_cents(exact: dict[str, Decimal], cents: Decimal) -> dict[str, Decimal]:
