@@ -4,7 +4,8 @@ Every class has a band around its target, in percentage points below and above i
 - its own ``min``/``max`` from the targets, when given (rule ``band``);
 - else the global rule: ``threshold`` pp, narrowed to ``relative_threshold x target`` when
   that is smaller (the 5/25 rule: whichever comes first, named ``absolute``/``relative``),
-  or, with ``drift_rule = "hybrid"``, ``max(relative_threshold x target, threshold)``.
+  or, with ``drift_rule = "hybrid"``, ``max(relative_threshold x target, hybrid_floor)``
+  (Wealthfolio's: a band in proportion to the target, never narrower than a small floor).
 A class outside its band (strictly) breaches. Pure: no I/O.
 """
 
@@ -24,6 +25,7 @@ RebalanceTo = Literal["target", "band_edge"]
 
 DEFAULT_THRESHOLD = Decimal(5)
 DEFAULT_TOLERANCE = Decimal("0.5")
+DEFAULT_HYBRID_FLOOR = Decimal(1)  # pp: Wealthfolio's floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +43,7 @@ class Band:
 class DriftPolicy:
     """When a class needs rebalancing, and what a rebalancing trade brings it back to.
 
+    ``hybrid_floor``: the narrowest hybrid band, in pp (a class's own threshold is its own).
     ``min_trade``: a class whose trade back would be smaller needs nothing (no alert).
     ``rebalance_to``: ``target``, or ``band_edge``: only back to ``tolerance`` of the band's
     width from target (Daryanani's opportunistic rebalancing, which trades less).
@@ -52,14 +55,17 @@ class DriftPolicy:
     drift_rule: DriftRule = "either"
     rebalance_to: RebalanceTo = "target"
     tolerance: Decimal = DEFAULT_TOLERANCE
+    hybrid_floor: Decimal = DEFAULT_HYBRID_FLOOR
 
     def __post_init__(self) -> None:
         if self.drift_rule == "hybrid" and self.relative_threshold is None:
             raise InputError(
                 "drift_rule",
-                "the hybrid rule is max(relative_threshold x target, threshold): "
+                "the hybrid rule is max(relative_threshold x target, hybrid_floor): "
                 "it needs a relative_threshold",
             )
+        if not 0 <= self.hybrid_floor <= 100:
+            raise InputError("hybrid_floor", f"must be from 0 to 100, got {self.hybrid_floor}")
         if not 0 <= self.tolerance <= 1:
             raise InputError("tolerance", f"a share of the band, from 0 to 1, got {self.tolerance}")
 
@@ -72,12 +78,12 @@ class DriftPolicy:
         self, target_percent: Decimal, threshold: Decimal | None = None
     ) -> tuple[Decimal, BreachRule]:
         """The global rule's half-width for a target, and the rule's name; ``threshold``
-        is the class's own absolute threshold, when it has one."""
-        absolute = self.threshold if threshold is None else threshold
+        is the class's own absolute threshold, when it has one (under hybrid, its floor)."""
         relative = self.relative_threshold
         if self.drift_rule == "hybrid":
             scaled = relative * target_percent if relative is not None else ZERO
-            return max(scaled, absolute), "hybrid"
+            return max(scaled, self.hybrid_floor if threshold is None else threshold), "hybrid"
+        absolute = self.threshold if threshold is None else threshold
         # A class with no target has no relative band; the absolute threshold governs it.
         if relative is None or target_percent <= 0 or relative * target_percent >= absolute:
             return absolute, "absolute"

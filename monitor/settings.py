@@ -29,7 +29,13 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD
-from monitor.bands import DEFAULT_TOLERANCE, DriftPolicy, DriftRule, RebalanceTo
+from monitor.bands import (
+    DEFAULT_HYBRID_FLOOR,
+    DEFAULT_TOLERANCE,
+    DriftPolicy,
+    DriftRule,
+    RebalanceTo,
+)
 from monitor.errors import ConfigError, InputError, UnknownPortfolioError
 from monitor.plans import PlanMode, PlanRequest, check_mode_amounts
 from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
@@ -167,6 +173,7 @@ class PortfolioSettings(Section):
     threshold: Decimal | None = Field(None, gt=0, le=100)
     relative_threshold: Decimal | None = Field(None, gt=0, le=1)
     drift_rule: DriftRule | None = None
+    hybrid_floor: Decimal | None = Field(None, ge=0, le=100)
     schedule: Schedule = Schedule(every=timedelta(hours=1))
     notify: NotifyOverrides = NotifyOverrides()
     plan: PlanSettings | None = None  # overrides the keys it sets of the top-level [plan]
@@ -239,8 +246,9 @@ class Settings(BaseSettings):
     threshold: Decimal = Field(DEFAULT_THRESHOLD, gt=0, le=100)
     relative_threshold: Decimal | None = Field(None, gt=0, le=1)
     # How threshold and relative_threshold combine: "either" breaches at whichever comes
-    # first (the 5/25 rule); "hybrid" at max(relative_threshold x target, threshold).
+    # first (the 5/25 rule); "hybrid" at max(relative_threshold x target, hybrid_floor).
     drift_rule: DriftRule = "either"
+    hybrid_floor: Decimal = Field(DEFAULT_HYBRID_FLOOR, ge=0, le=100)  # pp
     database: DatabaseSettings = DatabaseSettings()
     api: ApiSettings = ApiSettings()
     notify: NotifySettings = NotifySettings()
@@ -332,6 +340,7 @@ class Settings(BaseSettings):
             threshold=own("threshold"),
             relative_threshold=own("relative_threshold"),
             drift_rule=own("drift_rule"),
+            hybrid_floor=own("hybrid_floor"),
             min_trade=plan.min_trade,
             rebalance_to=plan.rebalance_to,
             tolerance=plan.tolerance,

@@ -212,7 +212,7 @@ def test_bad_weights_name_the_holding(label: object, problem: str) -> None:
 
 
 # Band edge: 100,000 with stocks 75% against 60% (bonds 25% against 40%). A 20% relative
-# band in the hybrid form is max(20% x 60, 5) = 12 pp for stocks (48..72), 8 for bonds.
+# band in the hybrid form is max(20% x 60, 1) = 12 pp for stocks (48..72), 8 for bonds.
 BAND_EDGE = [holding("VTI", "stocks", 75000), holding("BND", "bonds", 25000)]
 HYBRID = DriftPolicy(relative_threshold=D("0.2"), drift_rule="hybrid")
 
@@ -222,8 +222,29 @@ def test_the_hybrid_band_is_the_wider_of_relative_and_absolute() -> None:
     stocks, bonds = report.classes
     assert (stocks.band_lower, stocks.band_upper, stocks.breach) == (D(48), D(72), "hybrid")
     assert (bonds.band_lower, bonds.band_upper) == (D(32), D(48))
-    small = DriftPolicy(threshold=D(5), relative_threshold=D("0.2"), drift_rule="hybrid")
-    assert small.rule_width(D(10)) == (D(5), "hybrid")  # 2 pp relative: the 5 pp floor
+
+
+@pytest.mark.parametrize(
+    ("target", "either", "hybrid"),
+    # The README's table: "either" with 5 pp and 25% of target, whichever is narrower;
+    # "hybrid" with 20% of target and the 1 pp floor, whichever is wider.
+    [(5, "1.25", "1"), (10, "2.5", "2"), (25, "5", "5"), (60, "5", "12")],
+)
+def test_the_hybrid_band_has_a_floor_of_its_own_far_below_the_threshold(
+    target: int, either: str, hybrid: str
+) -> None:
+    five_25 = DriftPolicy(threshold=D(5), relative_threshold=D("0.25"))
+    wealthfolio = DriftPolicy(threshold=D(5), relative_threshold=D("0.2"), drift_rule="hybrid")
+    assert five_25.rule_width(D(target))[0] == D(either)
+    assert wealthfolio.rule_width(D(target)) == (D(hybrid), "hybrid")
+
+
+def test_the_hybrid_floor_is_a_setting_and_a_class_threshold_is_its_own_floor() -> None:
+    policy = DriftPolicy(relative_threshold=D("0.2"), drift_rule="hybrid", hybrid_floor=D(3))
+    assert policy.rule_width(D(10)) == (D(3), "hybrid")  # 2 pp relative: the 3 pp floor
+    assert policy.rule_width(D(10), threshold=D("2.5")) == (D("2.5"), "hybrid")
+    with pytest.raises(InputError, match="hybrid_floor: must be from 0 to 100, got -1"):
+        DriftPolicy(hybrid_floor=D(-1))
 
 
 @pytest.mark.parametrize(

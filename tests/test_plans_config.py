@@ -166,10 +166,31 @@ def test_the_drift_rule_and_band_edge_come_from_the_config(tmp_path: Path) -> No
     assert (family.drift_rule, family.rebalance_to) == ("either", "band_edge")
 
 
+def test_the_hybrid_floor_comes_from_the_config_and_a_portfolio_may_set_its_own(
+    tmp_path: Path,
+) -> None:
+    settings = load(
+        tmp_path,
+        'relative_threshold = 0.2\ndrift_rule = "hybrid"\nhybrid_floor = 0.5\n'
+        '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "f.csv" }\n'
+        "hybrid_floor = 2\n"
+        '[[portfolios]]\nid = "kids"\nsource = { kind = "csv", path = "k.csv" }\n',
+    )
+    family, kids = (settings.policy_of(p) for p in settings.portfolios)
+    assert (settings.policy_of().hybrid_floor, family.hybrid_floor, kids.hybrid_floor) == (
+        Decimal("0.5"),
+        Decimal(2),
+        Decimal("0.5"),
+    )
+    assert family.rule_width(Decimal(5)) == (Decimal(2), "hybrid")  # 1 pp relative
+    assert Settings().policy_of().hybrid_floor == Decimal(1)
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
         ('drift_rule = "hybrid"\n', "the hybrid rule is max(relative_threshold x target"),
+        ("hybrid_floor = -1\n", "hybrid_floor: Input should be greater than or equal to 0"),
         ('drift_rule = "wider"\n', "drift_rule: Input should be 'either' or 'hybrid'"),
         ("[plan]\ntolerance = 1.5\n", "plan.tolerance: Input should be less than or equal to 1"),
         ('[plan]\nrebalance_to = "edge"\n', "plan.rebalance_to: Input should be"),

@@ -71,7 +71,14 @@ class CalculateRequest(BaseModel):
     drift_rule: DriftRule | None = Field(
         None,
         description="How the thresholds combine: either (the 5/25 rule: whichever comes "
-        "first) or hybrid: max(relative_threshold x target, threshold)",
+        "first) or hybrid: max(relative_threshold x target, hybrid_floor)",
+    )
+    hybrid_floor: Decimal | None = Field(
+        None,
+        ge=0,
+        le=100,
+        allow_inf_nan=False,
+        description="hybrid: the narrowest band, in percentage points (1)",
     )
     rebalance_to: RebalanceTo | None = Field(
         None,
@@ -159,6 +166,7 @@ class CalculateResponse(BaseModel):
     unallocated_value: Rounded
     alerts: list[str]
     drift_rule: str
+    hybrid_floor: Number
     min_trade: Rounded
     rebalance_to: str
     tolerance: Number
@@ -210,6 +218,7 @@ def calculate_response(
         unallocated_value=report.unallocated_value,
         alerts=report.alerts,
         drift_rule=report.policy.drift_rule,
+        hybrid_floor=report.policy.hybrid_floor,
         min_trade=report.policy.min_trade,
         rebalance_to=report.policy.rebalance_to,
         tolerance=report.policy.tolerance,

@@ -181,7 +181,13 @@ def check(
         None,
         "--drift-rule",
         help="either: breach at the threshold or the relative one, whichever comes first "
-        "(5/25); hybrid: beyond max(relative x target, threshold).",
+        "(5/25); hybrid: beyond max(relative x target, --hybrid-floor).",
+    ),
+    hybrid_floor: str | None = typer.Option(
+        None,
+        "--hybrid-floor",
+        metavar="PP",
+        help="--drift-rule hybrid: the narrowest band, in percentage points (default 1).",
     ),
     rebalance_to: RebalanceToOption | None = typer.Option(
         None,
@@ -214,6 +220,7 @@ def check(
         "relative_threshold": given_relative,
         "min_trade": decimal_option(min_trade, "--min-trade"),
         "drift_rule": None if drift_rule is None else drift_rule.value,
+        "hybrid_floor": decimal_option(hybrid_floor, "--hybrid-floor"),
         "rebalance_to": None if rebalance_to is None else rebalance_to.value,
         "tolerance": None if tolerance is None else to_decimal(tolerance, "--tolerance"),
     }

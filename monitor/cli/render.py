@@ -81,7 +81,7 @@ def rule_text(report: AllocationReport) -> str:
     policy = report.policy
     relative = policy.relative_threshold
     if policy.drift_rule == "hybrid" and relative is not None:
-        rule = f"band max({relative * 100:.0f}% of target, {pct(policy.threshold)} pp)"
+        rule = f"band max({relative * 100:.0f}% of target, {pct(policy.hybrid_floor)} pp)"
     else:
         rule = f"threshold {pct(policy.threshold)} pp"
         if relative is not None:

@@ -87,8 +87,9 @@ def test_band_edge_shows_both_amounts_for_a_60_percent_target_with_a_20_percent_
     )
     assert body["asset_classes"][0]["band"] == {"lower": 48.0, "upper": 72.0}
     assert body["asset_classes"][0]["breach"] == "hybrid"
-    assert (body["drift_rule"], body["rebalance_to"], body["tolerance"]) == (
+    assert (body["drift_rule"], body["hybrid_floor"], body["rebalance_to"], body["tolerance"]) == (
         "hybrid",
+        1.0,
         "band_edge",
         0.5,
     )
@@ -197,3 +198,26 @@ def test_openapi_documents_the_children_of_targets(client: TestClient) -> None:
     children = schemas["TargetsResponse"]["properties"]["children"]
     assert "Only for a target tree" in children["description"]
     assert set(schemas["SubClassTargets"]["properties"]) == {"targets", "target_percentages"}
+
+
+def test_the_hybrid_floor_is_taken_in_the_body_and_the_query(client: TestClient) -> None:
+    # Cash at 5% of target 2%: inside max(20% x 2, 5) = 5 pp, outside the default 1 pp floor.
+    holdings = {
+        "VTI": {"asset_class": "stocks", "value": 95},
+        "USD": {"asset_class": "cash", "value": 5},
+    }
+    rule = {"relative_threshold": 0.2, "drift_rule": "hybrid"}
+    goal = {"stocks": 98, "cash": 2}
+    narrow = calculate(client, holdings=holdings, target_allocations=goal, **rule)
+    assert (narrow["needs_rebalancing"], narrow["asset_classes"][1]["band"]) == (
+        True,
+        {"lower": 1.0, "upper": 3.0},
+    )
+    wide = calculate(client, holdings=holdings, target_allocations=goal, hybrid_floor=5, **rule)
+    assert (wide["needs_rebalancing"], wide["hybrid_floor"]) == (False, 5.0)
+    params = {"holdings": json.dumps(holdings), "target_allocations": json.dumps(goal), **rule}
+    url = "/api/v1/allocation/check-rebalancing"
+    answers = [
+        client.get(url, params={**params, **floor}).json() for floor in ({}, {"hybrid_floor": 5})
+    ]
+    assert [answer["needs_rebalancing"] for answer in answers] == [True, False]

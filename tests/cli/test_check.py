@@ -399,6 +399,19 @@ def test_check_rebalances_to_the_band_edge_and_shows_both_amounts(
         "  SELL stocks                 9,000.00   (to target 15,000.00)",
         "  BUY  bonds                 11,000.00   (to target 15,000.00)",
     ]
+    assert "(band max(20% of target, 1.00 pp))" in result.stdout
+
+
+def test_check_takes_the_hybrid_floor(runner: CliRunner, tmp_path: Path) -> None:
+    # Cash at 5% of target 2%: inside max(20% x 2, 5) = 5 pp, outside the default 1 pp floor.
+    path = write(tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,95\nUSD,cash,5\n")
+    args = [
+        *("check", "-H", str(path), "--targets", '{"stocks": 98, "cash": 2}'),
+        *("--relative-threshold", "0.2", "--drift-rule", "hybrid"),
+    ]
+    assert runner.invoke(app, args).exit_code == 1
+    result = runner.invoke(app, [*args, "--hybrid-floor", "5"])
+    assert result.exit_code == 0, result.output
     assert "(band max(20% of target, 5.00 pp))" in result.stdout
 
 

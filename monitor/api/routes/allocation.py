@@ -55,6 +55,10 @@ DriftRuleQuery = Annotated[
     DriftRule | None,
     Query(description="either (the 5/25 rule: whichever first) or hybrid (the wider)"),
 ]
+HybridFloorQuery = Annotated[
+    Decimal | None,
+    Query(ge=0, le=100, allow_inf_nan=False, description="hybrid: the narrowest band (pp)"),
+]
 MinTradeQuery = Annotated[
     Decimal | None,
     Query(ge=0, lt=LIMIT, allow_inf_nan=False, description="Smallest trade worth an alert (money)"),
@@ -97,6 +101,7 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         threshold=body.rebalancing_threshold,
         relative_threshold=body.relative_threshold,
         drift_rule=body.drift_rule,
+        hybrid_floor=body.hybrid_floor,
         min_trade=body.min_trade,
         rebalance_to=body.rebalance_to,
         tolerance=body.tolerance,
@@ -134,6 +139,7 @@ def query_report(
     target_allocations: TargetsQuery = None,
     min_trade: MinTradeQuery = None,
     drift_rule: DriftRuleQuery = None,
+    hybrid_floor: HybridFloorQuery = None,
 ) -> AllocationReport:
     """The report the GET endpoints answer from, with everything from the query string."""
     given = holdings_from_query(holdings)
@@ -142,6 +148,7 @@ def query_report(
         threshold=threshold,
         relative_threshold=relative_threshold,
         drift_rule=drift_rule,
+        hybrid_floor=hybrid_floor,
         min_trade=min_trade,
     )
     return compute_allocation(given, goal, policy, portfolio_value)
