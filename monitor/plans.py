@@ -7,6 +7,9 @@
 - ``sell_only``: ``raise_cash`` is sold from the largest excesses; nothing is bought.
   Without ``raise_cash``, the breaching over-weight classes are sold back to their goal.
 
+``trade`` says which classes a plan trades: ``all`` (the default), or only the
+``breaching`` ones (outside their band), and the sub-classes of one that trades.
+
 Every plan balances: ``bought = sold + available - leftover`` with ``leftover >= 0``, where
 ``available`` is the unallocated value plus new cash. No trade is smaller than the policy's
 ``min_trade``: a class whose trade would be is left out and listed. Pure: no I/O.
@@ -21,12 +24,15 @@ from typing import Literal, get_args
 from monitor.allocation import Action, AllocationReport
 from monitor.errors import InputError
 from monitor.numbers import ZERO, round2, total
-from monitor.plan_amounts import class_amounts
+from monitor.plan_amounts import PlanTrade, class_amounts
+
+__all__ = ["PlanTrade"]  # imported from here by the settings, the API and the CLI
 from monitor.plan_outcome import Unresolved, resulting_percents, unresolved_classes
 from monitor.trades import Placement, SkippedTrade, Trade, place_trades
 
 PlanMode = Literal["buy_and_sell", "buy_only", "sell_only"]
 PLAN_MODES: tuple[PlanMode, ...] = get_args(PlanMode)
+PLAN_TRADES: tuple[PlanTrade, ...] = get_args(PlanTrade)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +40,7 @@ class PlanRequest:
     mode: PlanMode = "buy_and_sell"
     cash: Decimal = ZERO  # new money to invest
     raise_cash: Decimal = ZERO  # sell_only: money to take out of the portfolio
+    trade: PlanTrade = "all"  # or "breaching": classes inside their band are left alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,7 @@ class RebalancingPlan:
     mode: PlanMode
     cash: Decimal
     raise_cash: Decimal
+    trade: PlanTrade
     unallocated: Decimal
     min_trade: Decimal
     actions: tuple[PlannedAction, ...]
@@ -152,7 +160,9 @@ def check_mode_amounts(request: PlanRequest) -> None:
 def place(
     report: AllocationReport, request: PlanRequest, frozen: dict[str, SkippedTrade]
 ) -> Placement:
-    amounts = class_amounts(report, request.mode, request.cash, request.raise_cash, frozen)
+    amounts = class_amounts(
+        report, request.mode, request.cash, request.raise_cash, frozen, trade=request.trade
+    )
     return place_trades(
         report,
         amounts,
@@ -196,6 +206,7 @@ def assemble(
         mode=request.mode,
         cash=request.cash,
         raise_cash=request.raise_cash,
+        trade=request.trade,
         unallocated=report.unallocated_value,
         min_trade=report.policy.min_trade,
         actions=actions,

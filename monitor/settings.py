@@ -37,7 +37,7 @@ from monitor.bands import (
     RebalanceTo,
 )
 from monitor.errors import ConfigError, InputError, UnknownPortfolioError
-from monitor.plans import PlanMode, PlanRequest, check_mode_amounts
+from monitor.plans import PlanMode, PlanRequest, PlanTrade, check_mode_amounts
 from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
 from monitor.setting_types import DAY, Duration, Targets, Timezone, check_retention
 from monitor.sources import SourceOptions, source_kinds
@@ -56,6 +56,10 @@ class PlanSettings(Section):
     """
 
     mode: PlanMode = "buy_and_sell"
+    # Which classes a plan trades: "all" (what a breaching class frees or needs is levelled
+    # over the others, so no cash is left idle), or only the "breaching" ones (the 5/25
+    # rule's and Portfolio Performance's way: a class inside its band is never traded).
+    trade: PlanTrade = "all"
     min_trade: Decimal = Field(Decimal(0), ge=0)  # smaller trades are left out, and not alerted
     # A breaching class goes back to its target, or only to the edge of its tolerance band:
     # ``tolerance`` x the band's width from target (0.5: half way; trades less).
@@ -67,7 +71,9 @@ class PlanSettings(Section):
     raise_cash: Decimal = Field(Decimal(0), ge=0)
 
     def request(self) -> PlanRequest:
-        return PlanRequest(mode=self.mode, cash=self.cash, raise_cash=self.raise_cash)
+        return PlanRequest(
+            mode=self.mode, cash=self.cash, raise_cash=self.raise_cash, trade=self.trade
+        )
 
     def overridden(self, overrides: PlanSettings | None) -> PlanSettings:
         if overrides is None:

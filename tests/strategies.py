@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from monitor.allocation import AllocationReport, Holding, make_holding
 from monitor.numbers import total
-from monitor.plans import PLAN_MODES, PlanMode, PlanRequest
+from monitor.plans import PLAN_MODES, PLAN_TRADES, PlanMode, PlanRequest, PlanTrade
 
 CLASSES = ["stocks", "bonds", "cash", "gold", "crypto"]
 
@@ -35,14 +35,16 @@ def plan_request(
     report: AllocationReport,
     *,
     modes: Sequence[str] = PLAN_MODES,
+    trades: Sequence[str] = PLAN_TRADES,
     raise_shares: Sequence[Decimal],
     cash: st.SearchStrategy[Decimal],
 ) -> PlanRequest:
-    """A plan in one of ``modes``: ``sell_only`` raises one of ``raise_shares`` of the
-    portfolio's value in cash, the others invest ``cash``."""
+    """A plan in one of ``modes``, trading one of ``trades``: ``sell_only`` raises one of
+    ``raise_shares`` of the portfolio's value in cash, the others invest ``cash``."""
     mode: PlanMode = draw(st.sampled_from(modes))
+    trade: PlanTrade = draw(st.sampled_from(trades))
     if mode == "sell_only":
         share = draw(st.sampled_from(raise_shares))
         raised = (report.portfolio_value * share).quantize(Decimal("0.01"))
-        return PlanRequest("sell_only", raise_cash=raised)
-    return PlanRequest(mode, cash=draw(cash))
+        return PlanRequest("sell_only", raise_cash=raised, trade=trade)
+    return PlanRequest(mode, cash=draw(cash), trade=trade)

@@ -256,3 +256,49 @@ def test_buy_only_spends_the_last_cent_when_levelling_divides_unevenly() -> None
     )
     plan = plan_buy_only(report, D("0.10"))
     assert [(a.asset_class, a.amount) for a in plan.actions] == [("gold", D("0.10"))]
+
+
+# 10,000 against 50 / 25 / 25: stocks at 57% is 7 pp over; bonds 22% and gold 21% are inside
+# their 5 pp bands.
+ONE_BREACH = [
+    valued("VTI", "stocks", 5700),
+    valued("BND", "bonds", 2200),
+    valued("GLD", "gold", 2100),
+]
+HALF_QUARTERS = {"stocks": 50, "bonds": 25, "gold": 25}
+
+
+def moves(plan: RebalancingPlan) -> list[tuple[str, str, Decimal]]:
+    return [(a.action, a.asset_class, a.amount) for a in plan.actions]
+
+
+def test_by_default_what_a_breaching_class_frees_is_levelled_over_the_others() -> None:
+    plan = plan_rebalancing(report_of(ONE_BREACH, HALF_QUARTERS))
+    assert plan.trade == "all"
+    assert moves(plan) == [
+        ("SELL", "stocks", D(700)),
+        ("BUY", "bonds", D(300)),
+        ("BUY", "gold", D(400)),
+    ]
+
+
+def test_trading_breaching_classes_only_leaves_the_others_and_keeps_the_cash() -> None:
+    plan = plan_rebalancing(report_of(ONE_BREACH, HALF_QUARTERS), PlanRequest(trade="breaching"))
+    assert moves(plan) == [("SELL", "stocks", D(700))]
+    assert (plan.trade, plan.leftover, plan.unresolved) == ("breaching", D(700), ())
+    assert percents(plan) == {"stocks": D("50.00"), "bonds": D("22.00"), "gold": D("21.00")}
+
+
+def test_breaching_classes_trade_with_each_other_and_never_with_a_class_in_band() -> None:
+    # stocks 66% and bonds 28.5% breach, cash 5.5% is inside 25% of 5. Bonds needs 650 and
+    # stocks frees 600; with every class trading, cash sells the 50 more.
+    held = [valued("VTI", "stocks", 6600), valued("BND", "bonds", 2850), valued("USD", "cash", 550)]
+    report = report_of(held, {"stocks": 60, "bonds": 35, "cash": 5}, relative_threshold=D("0.25"))
+    assert moves(plan_rebalancing(report)) == [
+        ("SELL", "stocks", D(600)),
+        ("BUY", "bonds", D(650)),
+        ("SELL", "cash", D(50)),
+    ]
+    plan = plan_rebalancing(report, PlanRequest(trade="breaching"))
+    assert moves(plan) == [("SELL", "stocks", D(600)), ("BUY", "bonds", D(600))]
+    assert plan.unresolved == ()  # bonds at 34.5%, inside its band

@@ -212,3 +212,18 @@ def test_a_portfolio_on_the_hybrid_rule_needs_a_relative_threshold(tmp_path: Pat
         'drift_rule = "hybrid"\n',
     )
     assert len(found) == 1 and "portfolio 'family': drift_rule: the hybrid rule" in found[0]
+
+
+def test_which_classes_a_plan_trades_comes_from_the_plan_tables(tmp_path: Path) -> None:
+    settings = load(
+        tmp_path,
+        '[plan]\ntrade = "breaching"\n'
+        '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "f.csv" }\n'
+        '[portfolios.plan]\ntrade = "all"\n'
+        '[[portfolios]]\nid = "kids"\nsource = { kind = "csv", path = "k.csv" }\n',
+    )
+    family, kids = (settings.plan_of(p).request().trade for p in settings.portfolios)
+    assert (settings.plan.request().trade, family, kids) == ("breaching", "all", "breaching")
+    assert Settings().plan.trade == "all"
+    found = problems(tmp_path, '[plan]\ntrade = "some"\n')
+    assert found == ["plan.trade: Input should be 'all' or 'breaching'"]

@@ -16,7 +16,7 @@ from monitor.allocation import (
     parse_targets,
 )
 from monitor.numbers import total
-from monitor.plans import PLAN_MODES, PlanRequest, RebalancingPlan, plan_rebalancing
+from monitor.plans import PLAN_MODES, PLAN_TRADES, PlanRequest, RebalancingPlan, plan_rebalancing
 from tests.strategies import CLASSES, percent_split, plan_request, worth_something
 
 money = st.decimals(min_value=0, max_value=10**7, places=2)
@@ -76,6 +76,7 @@ def cases(
     *,
     in_shares: bool | None = None,
     modes: list[str] | None = None,
+    trades: list[str] | None = None,
     policy: st.SearchStrategy[DriftPolicy] = policies,
     least: Decimal = Decimal(0),
 ) -> tuple[AllocationReport, RebalancingPlan, PlanRequest]:
@@ -88,6 +89,7 @@ def cases(
         draw,
         report,
         modes=modes or PLAN_MODES,
+        trades=trades or PLAN_TRADES,
         raise_shares=[Decimal(0), Decimal("0.1"), Decimal("0.5")],
         cash=money,
     )
@@ -197,6 +199,7 @@ def test_after_the_plan_each_class_is_in_its_band_or_named_with_a_reason(
     cases(
         in_shares=False,
         modes=["buy_and_sell"],
+        trades=["all"],  # trading breaching classes only, one may lack the cash to buy
         policy=policies.map(lambda p: DriftPolicy(p.threshold, p.relative_threshold)),
         least=Decimal(1000),  # so that a cent of rounding is far below any band
     )
@@ -214,6 +217,7 @@ def test_buy_and_sell_in_money_without_a_minimum_brings_every_class_into_band(
     cases(
         in_shares=False,
         modes=["sell_only"],
+        trades=["all"],  # trading breaching classes only, they may not hold enough
         policy=policies.map(lambda p: DriftPolicy(p.threshold, p.relative_threshold)),
     )
 )
@@ -226,3 +230,19 @@ def test_sell_only_in_money_raises_exactly_what_was_asked(
     # Whatever it held beforehand (unallocated value) counts towards it; whole shares would
     # raise at least the amount, money raises it to the cent.
     assert plan.leftover == max(request.raise_cash, plan.available)
+
+
+@settings(max_examples=300)
+@given(cases(trades=["breaching"]))
+def test_trading_breaching_classes_only_no_class_inside_its_band_gets_a_trade(
+    case: tuple[AllocationReport, RebalancingPlan, PlanRequest],
+) -> None:
+    report, plan, request = case
+    policy = report.policy
+    # Bands are read at the total the plan leaves: new cash in, the cash to raise out.
+    after = report.portfolio_value + request.cash - request.raise_cash
+    for action in plan.actions:
+        c = report.target_of(action.asset_class)
+        band = policy.band_for(report.targets.spec(c.asset_class))
+        drift = c.current_value / after * 100 - c.target_percent
+        assert policy.classify(drift, band) is not None, action

@@ -16,7 +16,7 @@ from monitor.allocation import (
     parse_targets,
 )
 from monitor.numbers import total
-from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
+from monitor.plans import PLAN_TRADES, PlanRequest, RebalancingPlan, plan_rebalancing
 from tests.strategies import percent_split, plan_request, worth_something
 
 TOP = ["stocks", "bonds", "cash"]
@@ -80,10 +80,16 @@ Case = tuple[AllocationReport, RebalancingPlan, PlanRequest]
 
 
 @st.composite
-def cases(draw: st.DrawFn) -> Case:
+def cases(draw: st.DrawFn, trades: list[str] | None = None) -> Case:
     held = draw(holdings())
     report = compute_allocation(held, parse_targets(draw(trees())), draw(policies()))
-    request = plan_request(draw, report, raise_shares=[Decimal(0), Decimal("0.2")], cash=money)
+    request = plan_request(
+        draw,
+        report,
+        trades=trades or PLAN_TRADES,
+        raise_shares=[Decimal(0), Decimal("0.2")],
+        cash=money,
+    )
     return report, plan_rebalancing(report, request), request
 
 
@@ -154,3 +160,24 @@ def test_each_class_at_every_level_ends_in_band_or_is_named(case: Case) -> None:
     )
     outside = {c.asset_class for c in after.classes if c.rule_fired is not None}
     assert outside == {u.asset_class for u in plan.unresolved}
+
+
+@settings(max_examples=300)
+@given(cases(trades=["breaching"]))
+def test_trading_breaching_classes_only_a_class_trades_only_below_one_out_of_band(
+    case: Case,
+) -> None:
+    report, plan, request = case
+    policy = report.policy
+    after = report.portfolio_value + request.cash - request.raise_cash
+
+    def out_of_band(name: str | None) -> bool:
+        if name is None:
+            return False
+        c = report.target_of(name)
+        drift = c.current_value / after * 100 - c.target_percent
+        band = policy.band_for(report.targets.spec(name))
+        return policy.classify(drift, band) is not None or out_of_band(c.parent)
+
+    # A class outside its band trades, and a class whose parent trades shares its amount.
+    assert all(out_of_band(a.asset_class) for a in plan.actions)

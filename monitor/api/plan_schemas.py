@@ -91,6 +91,7 @@ class PlanOut(BaseModel):
     mode: str
     cash: Rounded
     raise_cash: Rounded
+    trade: str = Field(description="all, or breaching: only classes outside their band trade")
     unallocated: Rounded
     available: Rounded = Field(description="Unallocated value plus new cash")
     min_trade: Rounded
@@ -110,6 +111,7 @@ def plan_out(plan: RebalancingPlan) -> PlanOut:
         mode=plan.mode,
         cash=plan.cash,
         raise_cash=plan.raise_cash,
+        trade=plan.trade,
         unallocated=plan.unallocated,
         available=plan.available,
         min_trade=plan.min_trade,

@@ -21,7 +21,7 @@ from monitor.allocation import (
 from monitor.api.fields import Amount, Number, Rounded
 from monitor.api.plan_schemas import BandOut, PlanOut, TargetsIn, plan_out
 from monitor.bands import DriftRule, RebalanceTo
-from monitor.plans import PlanMode, PlannedAction, RebalancingPlan
+from monitor.plans import PlanMode, PlannedAction, PlanTrade, RebalancingPlan
 
 __all__ = ["Amount", "Number", "Rounded"]  # also imported from here by other schemas
 
@@ -62,6 +62,12 @@ class CalculateRequest(BaseModel):
     )
     raise_cash: Amount | None = Field(
         None, description="sell_only: the cash to raise, sold from the most over-weight classes"
+    )
+    trade: PlanTrade | None = Field(
+        None,
+        description="Which classes the plan trades: all (default: what breaching classes free "
+        "or need is levelled over the others) or breaching (classes inside their band are "
+        "never traded)",
     )
     min_trade: Amount | None = Field(
         None,

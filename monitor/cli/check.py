@@ -44,6 +44,11 @@ class PlanModeOption(StrEnum):
     sell_only = "sell_only"
 
 
+class PlanTradeOption(StrEnum):
+    all = "all"
+    breaching = "breaching"
+
+
 class DriftRuleOption(StrEnum):
     either = "either"
     hybrid = "hybrid"
@@ -171,6 +176,11 @@ def check(
     raise_cash: str | None = typer.Option(
         None, "--raise-cash", metavar="AMOUNT", help="sell_only: the cash to raise."
     ),
+    trade: PlanTradeOption | None = typer.Option(
+        None,
+        help="Which classes the plan trades: all (default: what breaching classes free or "
+        "need is levelled over the others) or breaching (none inside its band).",
+    ),
     min_trade: str | None = typer.Option(
         None,
         "--min-trade",
@@ -239,6 +249,7 @@ def check(
         request,
         cash=request.cash if new_cash is None else new_cash,
         raise_cash=request.raise_cash if given_raise is None else given_raise,
+        trade=request.trade if trade is None else trade.value,
     )
     with named_as_options():
         plan = plan_rebalancing(report, request)

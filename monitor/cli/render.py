@@ -92,7 +92,8 @@ def rule_text(report: AllocationReport) -> str:
 
 
 def plan_lines(plan: RebalancingPlan) -> list[Text]:
-    head = f"Plan ({plan.mode}): buy {money_text(plan.bought)}, sell {money_text(plan.sold)}"
+    only = ", breaching classes only" if plan.trade == "breaching" else ""
+    head = f"Plan ({plan.mode}{only}): buy {money_text(plan.bought)}, sell {money_text(plan.sold)}"
     if plan.cash:
         head += f", new cash {money_text(plan.cash)}"
     if plan.unallocated:

@@ -74,12 +74,14 @@ def plan_fields(plan: RebalancingPlan | PlanUnavailable) -> dict[str, Any]:
             "mode": request.mode,
             "cash": text(request.cash),
             "raise_cash": text(request.raise_cash),
+            "trade": request.trade,
             "error": plan.error,
         }
     return {
         "mode": plan.mode,
         "cash": text(plan.cash),
         "raise_cash": text(plan.raise_cash),
+        "trade": plan.trade,
         "error": None,
         "unallocated": text(plan.unallocated),
         "min_trade": text(plan.min_trade),

@@ -161,7 +161,9 @@ def test_bad_plan_input_is_a_422_naming_the_field(
 def test_openapi_documents_the_plan_fields(client: TestClient) -> None:
     schemas = client.get("/openapi.json").json()["components"]["schemas"]
     request = schemas["CalculateRequest"]["properties"]
-    assert {"mode", "cash", "raise_cash", "min_trade", "target_allocations"} <= set(request)
+    assert {"mode", "cash", "raise_cash", "trade", "min_trade", "target_allocations"} <= set(
+        request
+    )
     assert "buy_only" in str(request["mode"])
     per_class = request["target_allocations"]["anyOf"][0]["additionalProperties"]["anyOf"][1]
     assert set(per_class["properties"]) == {"target", "min", "max", "buy", "fractional"}
@@ -185,3 +187,32 @@ def test_a_share_a_ten_millionth_of_the_plan_is_answered_at_once(client: TestCli
         ("stocks", 100000.0),
         ("bonds", 100000.0),
     ]
+
+
+# 10,000 against 50 / 25 / 25: stocks at 57% breaches; bonds 22% and gold 21% do not.
+ONE_BREACH = {
+    "VTI": {"asset_class": "stocks", "value": 5700},
+    "BND": {"asset_class": "bonds", "value": 2200},
+    "GLD": {"asset_class": "gold", "value": 2100},
+}
+
+
+@pytest.mark.parametrize(
+    ("trade", "moves"),
+    [
+        (None, [("SELL", "stocks", 700.0), ("BUY", "bonds", 300.0), ("BUY", "gold", 400.0)]),
+        ("breaching", [("SELL", "stocks", 700.0)]),
+    ],
+)
+def test_the_plan_trades_every_class_or_the_breaching_ones(
+    client: TestClient, trade: str | None, moves: list[tuple[str, str, float]]
+) -> None:
+    given = {} if trade is None else {"trade": trade}
+    plan = calculate(
+        client,
+        holdings=ONE_BREACH,
+        target_allocations={"stocks": 50, "bonds": 25, "gold": 25},
+        **given,
+    )["plan"]
+    assert [(a["action"], a["asset_class"], a["amount"]) for a in plan["actions"]] == moves
+    assert plan["trade"] == (trade or "all")

@@ -228,6 +228,23 @@ def plan_lines(stdout: str) -> list[str]:
     return [line.rstrip() for line in lines[start:]]
 
 
+def test_check_trades_only_the_breaching_classes_when_told(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path / "h.csv",
+        "symbol,asset_class,value\nVTI,stocks,5700\nBND,bonds,2200\nGLD,gold,2100\n",
+    )
+    args = ["check", "-H", str(path), "--targets", '{"stocks": 50, "bonds": 25, "gold": 25}']
+    result = runner.invoke(app, [*args, "--trade", "breaching"])
+    assert plan_lines(result.stdout)[:2] == [
+        "Plan (buy_and_sell, breaching classes only): buy 0.00, sell 700.00; cash left 700.00",
+        "  SELL stocks                   700.00   57.00% -> 50.00%",
+    ]
+    everyone = plan_lines(runner.invoke(app, args).stdout)
+    assert everyone[0] == "Plan (buy_and_sell): buy 700.00, sell 700.00; cash left 0.00"
+
+
 def test_check_prints_a_plan_in_whole_shares(runner: CliRunner, tmp_path: Path) -> None:
     path = write(tmp_path / "h.csv", SHARES_CSV)
     result = runner.invoke(app, ["check", "-H", str(path), "--targets", SIXTY_FORTY])

@@ -52,6 +52,25 @@ def test_a_portfolios_plan_table_gives_the_mode_and_cash_its_alerts_plan_with(
     assert found == AlertPlanner(PlanRequest("buy_only", Decimal(2000)), configured=True)
 
 
+def test_a_portfolios_alerts_trade_the_classes_its_plan_table_says(tmp_path: Path) -> None:
+    found = planner(tmp_path, FAMILY + '[portfolios.plan]\ntrade = "breaching"\n')
+    assert found == AlertPlanner(PlanRequest(trade="breaching"), configured=True)
+    plan = found.plan_for(Notice("drifted"), ONE_BREACH)
+    assert isinstance(plan, RebalancingPlan)
+    assert [(a.action, a.asset_class) for a in plan.actions] == [("SELL", "stocks")]
+
+
+# stocks at 57% of 50 breaches; bonds 22% and gold 21% of 25 do not.
+ONE_BREACH = compute_allocation(
+    [
+        Holding("VTI", "stocks", Decimal(5700)),
+        Holding("BND", "bonds", Decimal(2200)),
+        Holding("GLD", "gold", Decimal(2100)),
+    ],
+    {"stocks": Decimal(50), "bonds": Decimal(25), "gold": Decimal(25)},
+)
+
+
 def test_without_any_plan_key_a_portfolio_has_no_configured_plan(tmp_path: Path) -> None:
     assert planner(tmp_path, FAMILY) == AlertPlanner(PlanRequest(), configured=False)
 

@@ -217,5 +217,6 @@ def test_a_plan_that_cannot_be_made_carries_its_request_and_the_error() -> None:
         "mode": "sell_only",
         "cash": "0.00",
         "raise_cash": "50000.00",
+        "trade": "all",
         "error": "raise_cash: cannot raise 50000: the portfolio is worth 10000.00",
     }

@@ -271,6 +271,15 @@ def test_a_plan_in_whole_shares_takes_the_place_of_the_suggested_actions() -> No
     assert "Suggested actions" not in text
 
 
+def test_a_plan_trading_breaching_classes_only_says_so() -> None:
+    plan = plan_rebalancing(samples.min_trade_report(), PlanRequest(trade="breaching"))
+    text = plan_text(plan, samples.min_trade_report())
+    assert body_lines(text, "Plan", "SELL")[0] == (
+        "Plan (buy_and_sell, breaching classes only): sell 600.00, buy 600.00; cash left 0.00"
+    )
+    assert samples.planned(plan)["plan"]["trade"] == "breaching"
+
+
 def test_a_buy_only_plan_names_its_new_cash() -> None:
     text = plan_text(
         plan_rebalancing(samples.shares_report(), PlanRequest("buy_only", Decimal(5000)))

@@ -113,6 +113,7 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         mode=body.mode or settings.plan.mode,
         cash=body.cash or Decimal(0),
         raise_cash=body.raise_cash or Decimal(0),
+        trade=body.trade or settings.plan.trade,
     )
     plan = plan_rebalancing(report, request)
     buy_only = plan_buy_only(report, body.cash) if body.cash is not None else None
