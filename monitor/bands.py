@@ -26,6 +26,11 @@ RebalanceTo = Literal["target", "band_edge"]
 DEFAULT_THRESHOLD = Decimal(5)
 DEFAULT_TOLERANCE = Decimal("0.5")
 DEFAULT_HYBRID_FLOOR = Decimal(1)  # pp: Wealthfolio's floor
+# What ``tolerance`` means, in the words the CLI's help, the API's schema and the README use.
+TOLERANCE_MEANING = (
+    "where a band_edge trade stops, as a share of the way from the target to the edge of the "
+    "band: 0 is the target, 1 the edge"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +50,8 @@ class DriftPolicy:
 
     ``hybrid_floor``: the narrowest hybrid band, in pp (a class's own threshold is its own).
     ``min_trade``: a class whose trade back would be smaller needs nothing (no alert).
-    ``rebalance_to``: ``target``, or ``band_edge``: only back to ``tolerance`` of the band's
-    width from target (Daryanani's opportunistic rebalancing, which trades less).
+    ``rebalance_to``: ``target``, or ``band_edge``: only back to ``tolerance`` x the band's
+    half-width from target (the band's edge on that side is 1; trades less).
     """
 
     threshold: Decimal = DEFAULT_THRESHOLD
@@ -112,7 +117,8 @@ class DriftPolicy:
         return "absolute" if rule == "relative" and abs(drift) > band.absolute else rule
 
     def edge_drift(self, drift: Decimal, band: Band) -> Decimal:
-        """The nearest drift inside the tolerance band (``tolerance`` of the band's width)."""
+        """The nearest drift inside the tolerance band: ``tolerance`` x the distance from
+        target to the band's edge on the drift's side."""
         if drift > 0:
             return min(drift, self.tolerance * band.above)
         return max(drift, -self.tolerance * band.below)

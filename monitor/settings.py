@@ -62,7 +62,7 @@ class PlanSettings(Section):
     trade: PlanTrade = "all"
     min_trade: Decimal = Field(Decimal(0), ge=0)  # smaller trades are left out, and not alerted
     # A breaching class goes back to its target, or only to the edge of its tolerance band:
-    # ``tolerance`` x the band's width from target (0.5: half way; trades less).
+    # ``tolerance`` x the way from target to the band's edge (0.5: half way; trades less).
     rebalance_to: RebalanceTo = "target"
     tolerance: Decimal = Field(DEFAULT_TOLERANCE, ge=0, le=1)
     # The money each of the daemon's plans (and ``check``'s) works with: new cash to invest

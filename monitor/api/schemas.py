@@ -20,7 +20,7 @@ from monitor.allocation import (
 )
 from monitor.api.fields import Amount, Number, Rounded
 from monitor.api.plan_schemas import BandOut, PlanOut, TargetsIn, plan_out
-from monitor.bands import DriftRule, RebalanceTo
+from monitor.bands import TOLERANCE_MEANING, DriftRule, RebalanceTo
 from monitor.plans import PlanMode, PlannedAction, PlanTrade, RebalancingPlan
 
 __all__ = ["Amount", "Number", "Rounded"]  # also imported from here by other schemas
@@ -96,7 +96,7 @@ class CalculateRequest(BaseModel):
         ge=0,
         le=1,
         allow_inf_nan=False,
-        description="band_edge: how far into the band, as a share of its width (0.5)",
+        description=f"band_edge: {TOLERANCE_MEANING} (0.5)",
     )
 
 

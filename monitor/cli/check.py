@@ -23,6 +23,7 @@ from monitor.allocation import (
     to_decimal,
 )
 from monitor.api.schemas import calculate_response
+from monitor.bands import TOLERANCE_MEANING
 from monitor.cli.app import app, out, state_of
 from monitor.cli.render import report_table
 from monitor.errors import InputError
@@ -207,7 +208,7 @@ def check(
     tolerance: str | None = typer.Option(
         None,
         metavar="FRACTION",
-        help="--rebalance-to band_edge: how far into the band, as a share of its width (0.5).",
+        help=f"--rebalance-to band_edge: {TOLERANCE_MEANING} (default 0.5).",
     ),
     account: str | None = typer.Option(
         None, help="The account to check, in a file holding several (an account column)."

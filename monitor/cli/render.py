@@ -63,7 +63,10 @@ def report_table(report: AllocationReport, plan: RebalancingPlan | None = None) 
     parts.append(Text(f"Total drift {pct(report.total_drift)} pp: {verdict} ({rule_text(report)})"))
     if report.policy.rebalance_to == "band_edge" and report.actions:
         parts.append(
-            Text(f"To the band edge (tolerance {report.policy.tolerance:.2f} of the band):")
+            Text(
+                f"To the band edge (tolerance {report.policy.tolerance:.2f} of the way from "
+                "target to the edge):"
+            )
         )
         parts.extend(
             Text(

@@ -411,12 +411,40 @@ def test_check_rebalances_to_the_band_edge_and_shows_both_amounts(
         ],
     )
     lines = [line.rstrip() for line in result.stdout.splitlines()]
-    start = lines.index("To the band edge (tolerance 0.50 of the band):")
+    start = lines.index("To the band edge (tolerance 0.50 of the way from target to the edge):")
     assert lines[start + 1 : start + 3] == [
         "  SELL stocks                 9,000.00   (to target 15,000.00)",
         "  BUY  bonds                 11,000.00   (to target 15,000.00)",
     ]
     assert "(band max(20% of target, 1.00 pp))" in result.stdout
+
+
+def test_tolerance_is_measured_from_target_in_the_help_the_readme_and_the_plan(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    meaning = (
+        "where a band_edge trade stops, as a share of the way from the target to the edge of "
+        "the band: 0 is the target, 1 the edge"
+    )
+    shown = " ".join(runner.invoke(app, ["check", "--help"]).stdout.split())
+    assert meaning in shown
+    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
+    assert meaning in readme
+    # The README's example: stocks at 75% of a 60% target, band 48-72 (12 pp each side).
+    # Tolerance 0.25 stops a quarter of the way from 60 to 72: at 63%, selling 12,000 (from
+    # the edge inwards, a quarter of the band's 24 pp width, it would stop at 66%: 9,000).
+    path = write(
+        tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,75000\nBND,bonds,25000\n"
+    )
+    result = runner.invoke(
+        app,
+        [
+            *("check", "-H", str(path), "--targets", '{"stocks": 60, "bonds": 40}'),
+            *("--relative-threshold", "0.2", "--drift-rule", "hybrid"),
+            *("--rebalance-to", "band_edge", "--tolerance", "0.25"),
+        ],
+    )
+    assert "  SELL stocks                12,000.00   (to target 15,000.00)" in result.stdout
 
 
 def test_check_takes_the_hybrid_floor(runner: CliRunner, tmp_path: Path) -> None:
