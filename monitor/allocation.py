@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_TARGETS",
     "DEFAULT_THRESHOLD",
     "HUNDRED",
+    "SMALLEST_TOTAL",
     "TARGET_SUM_TOLERANCE",
     "Action",
     "AllocationReport",
@@ -72,6 +73,11 @@ def class_values(holdings: Iterable[Holding]) -> dict[str, Decimal]:
     return values
 
 
+# Below a cent every amount and every trade rounds to 0.00: such a portfolio is worth
+# nothing, as an empty one is, wherever it comes from (the API, ``check``, a tick).
+SMALLEST_TOTAL = CENT
+
+
 def portfolio_total(holdings_value: Decimal, portfolio_value: Decimal | None) -> Decimal:
     if portfolio_value is None:
         found = holdings_value
@@ -82,9 +88,11 @@ def portfolio_total(holdings_value: Decimal, portfolio_value: Decimal | None) ->
         )
     else:
         found = max(portfolio_value, holdings_value)
-    if found <= 0:
+    if found < SMALLEST_TOTAL:
         raise InputError(
-            "holdings", "the portfolio is worth nothing (total value 0); nothing to allocate"
+            "holdings" if portfolio_value is None else "portfolio_value",
+            f"the portfolio is worth nothing (total value {found.normalize():f}, less than a "
+            "cent); nothing to allocate",
         )
     # Each number is below the limit, but many holdings (or a quantity x a price) add up.
     if portfolio_value is None:

@@ -193,6 +193,23 @@ def test_an_empty_portfolio_is_an_error_stated_plainly() -> None:
         compute_allocation([holding("VOO", "stocks", 0)], {"stocks": D(100)})
 
 
+@pytest.mark.parametrize("value", ["0.001", "0.0099"])
+def test_a_portfolio_worth_less_than_a_cent_is_worth_nothing_as_an_empty_one(value: str) -> None:
+    with pytest.raises(InputError, match=r"worth nothing \(total value .*, less than a cent\)"):
+        compute_allocation([holding("VOO", "stocks", value)], {"stocks": D(100)})
+
+
+def test_a_portfolio_value_below_a_cent_is_worth_nothing_and_named() -> None:
+    with pytest.raises(InputError, match="worth nothing") as raised:
+        compute_allocation([], {"stocks": D(100)}, portfolio_value=D("0.004"))
+    assert raised.value.field == "portfolio_value"
+
+
+def test_a_portfolio_worth_a_cent_is_allocated() -> None:
+    report = compute_allocation([holding("VOO", "stocks", "0.01")], {"stocks": D(100)})
+    assert report.portfolio_value == D("0.01")
+
+
 @pytest.mark.parametrize(
     ("raw", "problem"),
     [

@@ -272,10 +272,13 @@ def test_a_multi_account_source_makes_one_portfolio_per_account(world: World) ->
     assert world.snapshot_count("clients") == 0  # the entry itself holds nothing
 
 
-def test_an_account_that_cannot_be_computed_makes_the_tick_partial(world: World) -> None:
+@pytest.mark.parametrize("worth", ["0", "0.001"])
+def test_an_account_that_cannot_be_computed_makes_the_tick_partial(
+    world: World, worth: str
+) -> None:
     world.csv_portfolio(
         "clients",
-        "account,symbol,asset_class,value\na-1,VTI,stocks,600\nz-0,VTI,stocks,0\n",
+        f"account,symbol,asset_class,value\na-1,VTI,stocks,600\nz-0,VTI,stocks,{worth}\n",
     )
     outcome = world.tick("clients")
     assert outcome.status == "partial"

@@ -18,7 +18,7 @@ from monitor.allocation import (
     Targets,
     make_holding,
 )
-from monitor.api.fields import Amount, Number, Rounded
+from monitor.api.fields import Amount, Number, Rounded, Total
 from monitor.api.plan_schemas import BandOut, PlanOut, TargetsIn, plan_out
 from monitor.bands import TOLERANCE_MEANING, DriftRule, RebalanceTo
 from monitor.plans import PlanMode, PlannedAction, PlanTrade, RebalancingPlan
@@ -45,7 +45,11 @@ class CalculateRequest(BaseModel):
     holdings: dict[str, HoldingIn] = Field(
         examples=[{"AAPL": {"asset_class": "stocks", "value": 26940}}]
     )
-    portfolio_value: Amount | None = Field(None, examples=[183535.63])
+    portfolio_value: Total | None = Field(
+        None,
+        examples=[183535.63],
+        description="The whole portfolio, holdings and cash; at least a cent",
+    )
     rebalancing_threshold: Decimal | None = Field(None, gt=0, le=100, allow_inf_nan=False)
     relative_threshold: Decimal | None = Field(None, gt=0, le=1, allow_inf_nan=False)
     target_allocations: TargetsIn | None = Field(

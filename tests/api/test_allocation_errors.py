@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -58,6 +61,41 @@ def test_an_empty_portfolio_is_a_422(client: TestClient) -> None:
     status, detail = calculate(client, {"holdings": {}})
     assert status == 422
     assert "worth nothing" in str(detail[0]["msg"])
+
+
+@pytest.mark.parametrize("value", ["0", "0.001"])
+def test_a_holding_worth_less_than_a_cent_is_refused_as_worth_nothing(
+    client: TestClient, value: str
+) -> None:
+    status, detail = calculate(
+        client, {"holdings": {"AAPL": {"asset_class": "stocks", "value": value}}}
+    )
+    assert status == 422
+    assert detail[0]["loc"] == ["body", "holdings"]
+    assert "the portfolio is worth nothing" in str(detail[0]["msg"])
+
+
+@pytest.mark.parametrize("value", ["0", "0.004"])
+def test_targets_for_less_than_a_cent_are_refused_alike(client: TestClient, value: str) -> None:
+    response = client.get("/api/v1/allocation/targets", params={"portfolio_value": value})
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["query", "portfolio_value"]
+    assert problem["msg"] == "Input should be greater than or equal to 0.01"
+
+
+def test_a_portfolio_value_below_a_cent_is_refused_by_every_endpoint(client: TestClient) -> None:
+    holdings = {"AAPL": {"asset_class": "stocks", "value": "0.001"}}
+    posted = client.post(
+        "/api/v1/allocation/calculate", json={"holdings": holdings, "portfolio_value": "0.004"}
+    )
+    got = client.get(
+        "/api/v1/allocation/check-rebalancing",
+        params={"holdings": json.dumps(holdings), "portfolio_value": "0.004"},
+    )
+    for response in (posted, got):
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"][-1] == "portfolio_value"
 
 
 def test_a_holding_without_value_or_quantity_and_price_is_a_422(client: TestClient) -> None:

@@ -152,6 +152,7 @@ def test_check_with_cash_prints_the_buy_only_plan(runner: CliRunner, tmp_path: P
             "holdings.AAPL.value: 1000 is not quantity x price (3 x 4 = 12)",
         ),
         ("symbol,asset_class,value\nVTI,stocks,0\n", ".csv", "worth nothing"),
+        ("symbol,asset_class,value\nVTI,stocks,0.001\n", ".csv", "worth nothing"),
     ],
 )
 def test_check_bad_holdings_exit_2_with_one_line(

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from monitor.allocation import (
+    SMALLEST_TOTAL,
     AllocationReport,
     Holding,
     Targets,
@@ -41,7 +42,11 @@ HOLDINGS_HELP = (
     'Holdings as JSON, the seed\'s shape: {"AAPL": {"asset_class": "stocks", "value": 26940}}'
 )
 HoldingsQuery = Annotated[str, Query(description=HOLDINGS_HELP, max_length=1_000_000)]
-ValueQuery = Annotated[Decimal | None, Query(ge=0, lt=LIMIT, allow_inf_nan=False)]
+TOTAL_HELP = "The whole portfolio, holdings and cash; at least a cent (less is worth nothing)"
+ValueQuery = Annotated[
+    Decimal | None,
+    Query(ge=SMALLEST_TOTAL, lt=LIMIT, allow_inf_nan=False, description=TOTAL_HELP),
+]
 ThresholdQuery = Annotated[Decimal | None, Query(gt=0, le=100, allow_inf_nan=False)]
 RelativeQuery = Annotated[Decimal | None, Query(gt=0, le=1, allow_inf_nan=False)]
 TargetsQuery = Annotated[
@@ -123,7 +128,9 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
 @router.get("/targets", response_model=TargetsResponse, response_model_exclude_none=True)
 def targets(
     settings: SettingsDep,
-    portfolio_value: Annotated[Decimal, Query(gt=0, lt=LIMIT, allow_inf_nan=False)],
+    portfolio_value: Annotated[
+        Decimal, Query(ge=SMALLEST_TOTAL, lt=LIMIT, allow_inf_nan=False, description=TOTAL_HELP)
+    ],
     target_allocations: TargetsQuery = None,
 ) -> TargetsResponse:
     """Target dollar amounts for a portfolio of the given value: per top-level class, and
