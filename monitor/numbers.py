@@ -50,10 +50,12 @@ def to_decimal(raw: object, field: str, *, allow_negative: bool = False) -> Deci
         number = raw if isinstance(raw, Decimal) else Decimal(str(raw).strip().replace("_", ""))
     except (InvalidOperation, ValueError):
         raise InputError(field, f"expected a number, got {raw!r}") from None
+    # A JSON number is read as a Decimal: shown as written, not as Decimal('-5').
+    shown = str(raw) if isinstance(raw, Decimal) else repr(raw)
     if not number.is_finite():
-        raise InputError(field, f"must be a finite number, got {raw!r}")
+        raise InputError(field, f"must be a finite number, got {shown}")
     if number < 0 and not allow_negative:
-        raise InputError(field, f"must not be negative, got {raw!r}")
+        raise InputError(field, f"must not be negative, got {shown}")
     return check_size(number, field)
 
 

@@ -1,17 +1,25 @@
-"""Field types shared by the API's JSON shapes: money and percents as rounded numbers."""
+"""Field types shared by the API's JSON shapes: money and percents as exact numbers.
+
+They serialize to ``Decimal`` and are written by ``exact_json`` as JSON numbers with all
+their digits (pydantic's own JSON would write a ``Decimal`` as a string).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import Field, PlainSerializer
+from pydantic import Field, PlainSerializer, WithJsonSchema
 
 from monitor.allocation import SMALLEST_TOTAL
 from monitor.numbers import LIMIT, round2
 
-Rounded = Annotated[Decimal, PlainSerializer(lambda d: float(round2(d)), return_type=float)]
-Number = Annotated[Decimal, PlainSerializer(float, return_type=float)]
+NUMBER = WithJsonSchema({"type": "number"})
+
+# Money or a percent: two places, half-up (100 -> 100.00).
+Rounded = Annotated[Decimal, PlainSerializer(round2, return_type=Decimal), NUMBER]
+# A quantity, a price or a fraction, as it is, without trailing zeros (10.50 -> 10.5).
+Number = Annotated[Decimal, PlainSerializer(Decimal.normalize, return_type=Decimal), NUMBER]
 # Money, a quantity or a price: below the limit every stored number keeps (10^18).
 Amount = Annotated[Decimal, Field(ge=0, lt=LIMIT, allow_inf_nan=False)]
 # A portfolio's total: below a cent it is worth nothing (``allocation.SMALLEST_TOTAL``).

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, JsonValue, WithJsonSchema
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from monitor.api.fields import Number, Rounded
 from monitor.plans import RebalancingPlan
@@ -37,7 +37,7 @@ CLASS_TARGET_SCHEMA: dict[str, Any] = {
 # Validated by the engine's ``parse_targets`` (as the config and the CLI are), so every
 # problem is named by its path: ``target_allocations.stocks.min``.
 TargetsIn = Annotated[
-    dict[str, JsonValue],
+    dict[str, Any],
     WithJsonSchema(
         {
             "type": "object",

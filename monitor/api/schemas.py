@@ -263,6 +263,7 @@ class TargetsResponse(BaseModel):
     )
     children: dict[str, SubClassTargets] | None = Field(
         None,
+        exclude_if=lambda children: children is None,
         description="Only for a target tree: each class with sub-classes (stocks), and the "
         "targets of its sub-classes (stocks/us, stocks/intl) in the same units. Absent for "
         "flat targets",

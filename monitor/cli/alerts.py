@@ -14,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.api.alert_schemas import AlertDetail, alert_detail, alert_out
+from monitor.api.exact_json import exact_json
 from monitor.cli.app import app, out, state_of
 from monitor.cli.database import opened_engine, opened_session
 from monitor.errors import DeliveryError
@@ -115,7 +116,7 @@ def show(ctx: typer.Context, alert_id: int = ALERT_ID, output: Format = FORMAT) 
         item = get_notification(session=session, notification_id=alert_id)
         detail = alert_detail(item, attempts_of(session=session, notification_id=alert_id))
     if output is Format.json:
-        out.file.write(detail.model_dump_json(indent=2) + "\n")
+        out.file.write(exact_json(detail, indent=2) + "\n")
         return
     out.print(describe(detail, settings))
 

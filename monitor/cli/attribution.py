@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.allocation import round2
+from monitor.api.exact_json import exact_json
 from monitor.attribution import Attribution, attribute
 from monitor.cli.app import app, out, state_of
 from monitor.cli.database import opened_session
@@ -56,19 +56,19 @@ def attribution_table(result: Attribution, zone: ZoneInfo) -> RenderableType:
 
 
 def attribution_json(result: Attribution, zone: ZoneInfo) -> str:
-    return json.dumps(
+    return exact_json(
         {
             "start_at": result.start_at.astimezone(zone).isoformat(),
             "end_at": result.end_at.astimezone(zone).isoformat(),
             "classes": [
                 {
                     "asset_class": c.asset_class,
-                    "start_value": float(round2(c.start_value)),
-                    "end_value": float(round2(c.end_value)),
-                    "change": float(round2(c.change)),
-                    "market_effect": float(round2(c.market_effect)),
-                    "flow_effect": float(round2(c.flow_effect)),
-                    "unattributed": float(round2(c.unattributed)),
+                    "start_value": round2(c.start_value),
+                    "end_value": round2(c.end_value),
+                    "change": round2(c.change),
+                    "market_effect": round2(c.market_effect),
+                    "flow_effect": round2(c.flow_effect),
+                    "unattributed": round2(c.unattributed),
                 }
                 for c in (*result.classes, result.total)
             ],

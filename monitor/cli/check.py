@@ -22,6 +22,7 @@ from monitor.allocation import (
     parse_targets,
     to_decimal,
 )
+from monitor.api.exact_json import exact_json
 from monitor.api.schemas import calculate_response
 from monitor.bands import TOLERANCE_MEANING
 from monitor.cli.app import app, out, state_of
@@ -257,7 +258,7 @@ def check(
     if output is ReportFormat.json:
         buy_only = plan_buy_only(report, new_cash) if new_cash is not None else None
         response = calculate_response(report, datetime.now(UTC), plan, buy_only)
-        out.print_json(response.model_dump_json(), indent=2)
+        out.file.write(exact_json(response, indent=2) + "\n")
     else:
         out.print(report_table(report, plan))
     if report.needs_rebalancing:

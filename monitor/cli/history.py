@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -13,6 +12,7 @@ from rich import box
 from rich.table import Table
 
 from monitor.allocation import round2
+from monitor.api.exact_json import exact_json
 from monitor.cli.app import app, out, state_of
 from monitor.cli.database import opened_session
 from monitor.cli.render import pct
@@ -56,10 +56,10 @@ def history_table(columns: list[str], rows: list[HistoryRow]) -> Table:
 
 
 def history_json(rows: list[HistoryRow]) -> str:
-    def number(value: Decimal | None) -> float | None:
-        return None if value is None else float(round2(value))
+    def number(value: Decimal | None) -> Decimal | None:
+        return None if value is None else round2(value)
 
-    return json.dumps(
+    return exact_json(
         [
             {
                 "taken_at": row.taken_at.isoformat(),

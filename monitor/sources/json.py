@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any, Literal
 
 from monitor.allocation import Holding
@@ -26,9 +27,13 @@ def reject_constant(name: str) -> float:
 
 
 def parse_json(text: str, source: str) -> Any:
+    """The document in ``text``, its numbers as ``Decimal`` (a float keeps ~16 digits)."""
     try:
         return json.loads(
-            text, object_pairs_hook=reject_duplicate_keys, parse_constant=reject_constant
+            text,
+            object_pairs_hook=reject_duplicate_keys,
+            parse_constant=reject_constant,
+            parse_float=Decimal,
         )
     except json.JSONDecodeError as error:
         raise SourceError(
@@ -36,6 +41,8 @@ def parse_json(text: str, source: str) -> Any:
         ) from None
     except ValueError as error:
         raise SourceError(source, f"invalid JSON: {error}") from None
+    except RecursionError:
+        raise SourceError(source, "invalid JSON: nested too deeply") from None
 
 
 def parse_json_holdings(text: str, source: str) -> list[Holding]:

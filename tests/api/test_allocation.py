@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
+from typing import Any
 
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from tests.fixtures.holdings import SEED_HOLDINGS
 
@@ -174,3 +177,65 @@ def test_openapi_documents_the_seed_endpoints(client: TestClient) -> None:
         "/api/v1/allocation/drift-analysis",
     } <= set(paths)
     assert client.get("/docs").status_code == 200
+
+
+def exact(response: Response) -> Any:
+    """The answer with its numbers as Decimals, digit for digit as sent."""
+    assert response.status_code == 200, response.text
+    return json.loads(response.text, parse_float=Decimal)
+
+
+def test_money_past_a_floats_precision_comes_back_exact(client: TestClient) -> None:
+    holdings = {"VTI": {"asset_class": "stocks", "value": "1234567890123456.78"}}
+    body = exact(
+        client.post(
+            "/api/v1/allocation/calculate",
+            json={"holdings": holdings, "target_allocations": {"stocks": 50, "bonds": 50}},
+        )
+    )
+    assert body["portfolio_value"] == Decimal("1234567890123456.78")
+    stocks = body["asset_classes"][0]
+    assert (stocks["current_value"], stocks["target_value"]) == (
+        Decimal("1234567890123456.78"),
+        Decimal("617283945061728.39"),
+    )
+    assert body["plan"]["sold"] == Decimal("617283945061728.39")
+
+
+def test_a_json_number_in_the_body_is_read_with_every_digit(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/allocation/calculate",
+        content='{"holdings": {"VTI": {"asset_class": "stocks", "value": 1234567890123456.78}}}',
+        headers={"content-type": "application/json"},
+    )
+    assert exact(response)["holdings_value"] == Decimal("1234567890123456.78")
+
+
+def test_a_plans_shares_and_prices_come_back_exact(client: TestClient) -> None:
+    holdings = {
+        "VTI": {"asset_class": "stocks", "value": "1234567890123456.78"},
+        "BND": {"asset_class": "bonds", "quantity": "0.5", "price": "234567890123456.789"},
+    }
+    body = exact(
+        client.post(
+            "/api/v1/allocation/calculate",
+            json={"holdings": holdings, "target_allocations": {"stocks": 50, "bonds": 50}},
+        )
+    )
+    [bonds] = [a for a in body["plan"]["actions"] if a["asset_class"] == "bonds"]
+    [trade] = bonds["trades"]
+    assert (trade["shares"], trade["price"], trade["amount"]) == (
+        2,
+        Decimal("234567890123456.789"),
+        Decimal("469135780246913.58"),
+    )
+
+
+def test_targets_for_a_large_portfolio_are_exact_numbers_not_floats(client: TestClient) -> None:
+    response = client.get(
+        "/api/v1/allocation/targets", params={"portfolio_value": "12345678901234567.89"}
+    )
+    assert '"portfolio_value":12345678901234567.89' in response.text
+    body = exact(response)
+    assert body["targets"]["stocks"] == Decimal("6172839450617283.95")  # 50 %, half-up
+    assert body["targets"]["etfs"] == Decimal("1851851835185185.18")  # 15 %

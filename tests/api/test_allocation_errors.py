@@ -29,14 +29,20 @@ def test_a_non_numeric_value_is_a_422_naming_the_holding(client: TestClient) -> 
     assert detail[0]["loc"] == ["body", "holdings", "AAPL", "value"]
 
 
-def test_nan_is_rejected_as_not_finite(client: TestClient) -> None:
+def test_nan_is_rejected_as_not_json(client: TestClient) -> None:
     response = client.post(
         "/api/v1/allocation/calculate",
         content='{"holdings": {"AAPL": {"asset_class": "stocks", "value": NaN}}}',
         headers={"content-type": "application/json"},
     )
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][-1] == "value"
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body"],
+            "msg": "invalid JSON: NaN is not a number JSON allows",
+            "type": "value_error",
+        }
+    ]
 
 
 def test_infinity_as_a_string_is_rejected(client: TestClient) -> None:

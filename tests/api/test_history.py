@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from monitor.api.app import create_app
 from monitor.settings import Settings
-from tests.fixtures.snapshots import StoredHistory
+from monitor.store.portfolios import NewPortfolio, ensure_portfolios
+from monitor.store.snapshots import NewSnapshot, save_snapshots
+from tests.fixtures.snapshots import JANUARY, MARCH, StoredHistory, report_of
 
 FAMILY = "/api/v1/portfolios/family"
 
@@ -184,3 +191,38 @@ def test_since_the_first_moment_there_is_east_of_utc_includes_every_snapshot(
     response = client.get(f"{FAMILY}/snapshots", params={"since": "0001-01-01T00:00:00+05:00"})
     assert response.status_code == 200, response.text
     assert len(response.json()["items"]) == 3
+
+
+def test_stored_money_past_a_floats_precision_comes_back_exact(
+    client: TestClient, session: Session
+) -> None:
+    ensure_portfolios(session=session, portfolios=[NewPortfolio("rich", "Rich")], now=JANUARY)
+    positions = {  # BND: 10 x 234567890123456.78, then 11 x the same price
+        JANUARY: [("VTI", "stocks", "1", "1234567890123456.78"), ("BND", "bonds", "10", PRICE)],
+        MARCH: [("VTI", "stocks", "1", "1234567890123456.78"), ("BND", "bonds", "11", PRICE)],
+    }
+    save_snapshots(
+        session=session,
+        snapshots=[
+            NewSnapshot("rich", None, at, report_of(held)) for at, held in positions.items()
+        ],
+    )
+    session.commit()
+    latest = as_decimals(client.get("/api/v1/portfolios/rich/snapshots/latest"))
+    assert latest["portfolio_value"] == Decimal("3814814681481481.36")
+    assert {h["symbol"]: h["price"] for h in latest["holdings"]}["BND"] == Decimal(PRICE)
+    page = as_decimals(client.get("/api/v1/portfolios/rich/snapshots"))
+    assert [s["holdings_value"] for s in page["items"]] == [
+        Decimal("3580246791358024.58"),
+        Decimal("3814814681481481.36"),
+    ]
+    bonds = as_decimals(client.get("/api/v1/portfolios/rich/attribution"))["classes"][1]
+    assert (bonds["asset_class"], bonds["flow_effect"]) == ("bonds", Decimal(PRICE))
+
+
+PRICE = "234567890123456.78"
+
+
+def as_decimals(response: Response) -> Any:
+    assert response.status_code == 200, response.text
+    return json.loads(response.text, parse_float=Decimal)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -569,3 +570,13 @@ def test_check_help_names_every_holdings_format(runner: CliRunner) -> None:
     result = runner.invoke(app, ["check", "--help"])
     text = " ".join(result.stdout.split())  # as wrapped to the terminal's width
     assert "Holdings file: .json (the seed's shape), .yaml / .yml or .csv." in text
+
+
+def test_check_json_writes_money_past_a_floats_precision_exactly(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,1234567890123456.78\n")
+    result = runner.invoke(app, ["check", "--holdings", str(path), "--format", "json"])
+    body = json.loads(result.stdout, parse_float=Decimal)
+    assert body["portfolio_value"] == Decimal("1234567890123456.78")
+    assert body["asset_classes"][0]["target_value"] == Decimal("617283945061728.39")

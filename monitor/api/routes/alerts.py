@@ -17,6 +17,7 @@ from monitor.api.alert_schemas import (
     alert_out,
 )
 from monitor.api.deps import SessionDep, SettingsDep
+from monitor.api.routing import JsonRoute
 from monitor.store.models import LARGEST_ID
 from monitor.store.outbox import (
     attempts_of,
@@ -27,7 +28,7 @@ from monitor.store.outbox import (
 from monitor.store.portfolios import check_portfolio
 from monitor.store.transactions import write_transaction
 
-router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], route_class=JsonRoute)
 
 
 def get_sessions(request: Request) -> sessionmaker[Session]:

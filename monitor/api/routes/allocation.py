@@ -17,6 +17,7 @@ from monitor.allocation import (
     parse_targets,
 )
 from monitor.api.deps import SettingsDep
+from monitor.api.routing import JsonRoute
 from monitor.api.schemas import (
     CalculateRequest,
     CalculateResponse,
@@ -36,7 +37,7 @@ from monitor.settings import Settings
 from monitor.sources.base import holdings_from_document
 from monitor.sources.json import parse_json
 
-router = APIRouter(prefix="/api/v1/allocation", tags=["allocation"])
+router = APIRouter(prefix="/api/v1/allocation", tags=["allocation"], route_class=JsonRoute)
 
 HOLDINGS_HELP = (
     'Holdings as JSON, the seed\'s shape: {"AAPL": {"asset_class": "stocks", "value": 26940}}'
@@ -125,7 +126,7 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
     return calculate_response(report, datetime.now(UTC), plan, buy_only)
 
 
-@router.get("/targets", response_model=TargetsResponse, response_model_exclude_none=True)
+@router.get("/targets", response_model=TargetsResponse)
 def targets(
     settings: SettingsDep,
     portfolio_value: Annotated[

@@ -27,6 +27,7 @@ from monitor.api.history_schemas import (
     portfolio_out,
     snapshot_out,
 )
+from monitor.api.routing import JsonRoute
 from monitor.attribution import attribute
 from monitor.errors import NotFoundError
 from monitor.history import Window, history_csv, history_rows, parse_window
@@ -35,7 +36,7 @@ from monitor.store.drift import drift_history
 from monitor.store.portfolios import check_portfolio, list_portfolios
 from monitor.store.snapshots import attribution_window, latest_snapshot, list_snapshots
 
-router = APIRouter(prefix="/api/v1/portfolios", tags=["history"])
+router = APIRouter(prefix="/api/v1/portfolios", tags=["history"], route_class=JsonRoute)
 
 BOUND_HELP = "A date (2024-01-31) or ISO 8601 time; UTC unless it has an offset."
 SinceQuery = Annotated[str | None, Query(description=f"From (inclusive). {BOUND_HELP}")]
