@@ -79,6 +79,9 @@ SMALLEST_TOTAL = CENT
 
 
 def portfolio_total(holdings_value: Decimal, portfolio_value: Decimal | None) -> Decimal:
+    # Each number is below the limit, but many holdings (or a quantity x a price) add up;
+    # past the limit the sum cannot even be shown to two places.
+    check_size(holdings_value, "holdings", what="the holdings' sum ")
     if portfolio_value is None:
         found = holdings_value
     elif holdings_value - portfolio_value > CENT:
@@ -87,17 +90,14 @@ def portfolio_total(holdings_value: Decimal, portfolio_value: Decimal | None) ->
             f"{portfolio_value} is below the holdings' sum {round2(holdings_value)}",
         )
     else:
-        found = max(portfolio_value, holdings_value)
+        found = check_size(max(portfolio_value, holdings_value), "portfolio_value")
     if found < SMALLEST_TOTAL:
         raise InputError(
             "holdings" if portfolio_value is None else "portfolio_value",
             f"the portfolio is worth nothing (total value {found.normalize():f}, less than a "
             "cent); nothing to allocate",
         )
-    # Each number is below the limit, but many holdings (or a quantity x a price) add up.
-    if portfolio_value is None:
-        return check_size(found, "holdings", what="the holdings' sum ")
-    return check_size(found, "portfolio_value")
+    return found
 
 
 def compute_allocation(

@@ -205,6 +205,12 @@ def test_a_portfolio_value_below_a_cent_is_worth_nothing_and_named() -> None:
     assert raised.value.field == "portfolio_value"
 
 
+def test_holdings_summing_past_the_limit_are_too_large_even_beside_a_portfolio_value() -> None:
+    huge = make_holding("VTI", "stocks", quantity="1E+17", price="1E+17", where="VTI")
+    with pytest.raises(InputError, match="the holdings' sum 1e\\+34 is too large"):
+        compute_allocation([huge], {"stocks": D(100)}, portfolio_value=D(5))
+
+
 def test_a_portfolio_worth_a_cent_is_allocated() -> None:
     report = compute_allocation([holding("VOO", "stocks", "0.01")], {"stocks": D(100)})
     assert report.portfolio_value == D("0.01")
