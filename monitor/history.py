@@ -26,7 +26,7 @@ def parse_bound(raw: str, *, field: str, zone: tzinfo, end: bool = False) -> dat
 
     A date is that day's start, or with ``end`` the next day's start (an exclusive bound).
     """
-    text = raw.strip()
+    text = raw.strip().upper()  # RFC 3339 allows 2024-01-31t17:00:00z
     try:
         day = date.fromisoformat(text)
     except ValueError:

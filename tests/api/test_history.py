@@ -88,6 +88,14 @@ def test_snapshots_filter_by_dates_with_until_including_its_day(client: TestClie
     assert [s["taken_at"] for s in body["items"]] == ["2024-02-01T12:00:00Z"]
 
 
+def test_a_time_in_rfc_3339_lower_case_is_read_as_in_upper_case(client: TestClient) -> None:
+    body = client.get(f"{FAMILY}/snapshots", params={"since": "2024-02-01t12:00:00z"}).json()
+    assert [s["taken_at"] for s in body["items"]] == [
+        "2024-02-01T12:00:00Z",
+        "2024-03-01T12:00:00Z",
+    ]
+
+
 def test_drift_history_is_a_time_series_per_class(client: TestClient) -> None:
     body = client.get(f"{FAMILY}/drift-history").json()
     assert [p["drifts"] for p in body["points"]] == [
