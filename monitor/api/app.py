@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from monitor.api.errors import install_error_handlers
+from monitor.api.openapi import install_openapi
 from monitor.api.routes import alerts, allocation, health, history
 from monitor.api.routes.health import Scheduler
 from monitor.api.security import install_security
@@ -44,6 +45,7 @@ def create_app(
     )
     install_error_handlers(app)
     install_security(app, settings.api)
+    install_openapi(app, token=settings.api.token is not None)
     app.include_router(health.router)
     app.include_router(allocation.router)
     app.include_router(history.router)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from pydantic import BaseModel, Field
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.errors import (
@@ -23,6 +25,25 @@ log = logging.getLogger(__name__)
 
 # How the log names the requests that read the store, when the database fails them.
 API_REQUESTS = "API requests"
+
+
+class ErrorOut(BaseModel):
+    """Every refusal but a 422: what went wrong, in a sentence."""
+
+    detail: str
+
+
+class NotFoundOut(ErrorOut):
+    known: list[str] | None = Field(
+        None, description="For an unknown portfolio: the portfolios there are"
+    )
+
+
+def answers(
+    status: int, description: str, model: type[BaseModel] = ErrorOut
+) -> dict[int | str, dict[str, Any]]:
+    """A route's ``responses`` entry: an answer it may give besides its own."""
+    return {status: {"model": model, "description": description}}
 
 
 def input_error_body(error: InputError, location: str) -> dict[str, object]:

@@ -13,6 +13,12 @@ from monitor.api.fields import Number, Rounded
 from monitor.plans import RebalancingPlan
 
 PERCENT = {"type": "number", "minimum": 0, "maximum": 100}
+# Names are compared trimmed and lower-cased, so one must hold more than spaces: what
+# Python's strip() trims, which is more than JSON Schema's \s (ECMA-262's lacks these).
+SPACES = r"\s\x1c-\x1f\x85"
+NAME = {"type": "string", "pattern": f"[^{SPACES}]"}
+# A top-level class: sub-classes (stocks/us) are nested in ``children``.
+CLASS_NAME = {"type": "string", "pattern": f"^[^/]*[^/{SPACES}][^/]*$"}
 CLASS_TARGET_SCHEMA: dict[str, Any] = {
     "anyOf": [
         {**PERCENT, "description": "Percent of the portfolio"},
@@ -23,7 +29,13 @@ CLASS_TARGET_SCHEMA: dict[str, Any] = {
                 "target": {**PERCENT, "description": "Percent of the portfolio"},
                 "min": {**PERCENT, "description": "Lower edge of the class's own band"},
                 "max": {**PERCENT, "description": "Upper edge of the class's own band"},
-                "buy": {"type": "string", "description": "The symbol to buy for this class"},
+                "threshold": {
+                    "type": "number",
+                    "exclusiveMinimum": 0,
+                    "maximum": 100,
+                    "description": "The class's own threshold, in percentage points",
+                },
+                "buy": {**NAME, "description": "The symbol to buy for this class"},
                 "fractional": {
                     "type": "boolean",
                     "description": "Trade fractions of a share (default: whole shares)",
@@ -34,19 +46,17 @@ CLASS_TARGET_SCHEMA: dict[str, Any] = {
         },
     ]
 }
+TARGETS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    "propertyNames": CLASS_NAME,
+    "additionalProperties": CLASS_TARGET_SCHEMA,
+    "description": "Percent per asset class, summing to 100, or a table with options: "
+    '{"stocks": {"target": 50, "min": 45, "max": 57}, "bonds": 50}',
+}
 # Validated by the engine's ``parse_targets`` (as the config and the CLI are), so every
 # problem is named by its path: ``target_allocations.stocks.min``.
-TargetsIn = Annotated[
-    dict[str, Any],
-    WithJsonSchema(
-        {
-            "type": "object",
-            "additionalProperties": CLASS_TARGET_SCHEMA,
-            "description": "Percent per asset class, summing to 100, or a table with options: "
-            '{"stocks": {"target": 50, "min": 45, "max": 57}, "bonds": 50}',
-        }
-    ),
-]
+TargetsIn = Annotated[dict[str, Any], WithJsonSchema(TARGETS_SCHEMA)]
 
 
 class BandOut(BaseModel):

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from monitor.allocation import (
     AllocationReport,
@@ -19,17 +20,41 @@ from monitor.allocation import (
     make_holding,
 )
 from monitor.api.fields import Amount, Number, Rounded, Total
-from monitor.api.plan_schemas import BandOut, PlanOut, TargetsIn, plan_out
+from monitor.api.plan_schemas import NAME, SPACES, BandOut, PlanOut, TargetsIn, plan_out
 from monitor.bands import TOLERANCE_MEANING, DriftRule, RebalanceTo
+from monitor.errors import InputError
 from monitor.plans import PlanMode, PlannedAction, PlanTrade, RebalancingPlan
 
 __all__ = ["Amount", "Number", "Rounded"]  # also imported from here by other schemas
 
+# A holding's class: a name (stocks, or stocks/us); "class:weight;..." text is for CSV cells.
+HOLDING_CLASS = {"type": "string", "pattern": f"^[^:]*[^:{SPACES}][^:]*$"}
+WEIGHTS = {
+    "type": "object",
+    "minProperties": 1,
+    "propertyNames": HOLDING_CLASS,
+    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100},
+}
+
 
 class HoldingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"required": ["value"], "properties": {"value": {"type": "number"}}},
+                {
+                    "required": ["quantity", "price"],
+                    "properties": {"quantity": {"type": "number"}, "price": {"type": "number"}},
+                },
+            ]
+        },
+    )
 
-    asset_class: str | dict[str, Amount] = Field(
+    asset_class: (
+        Annotated[str, WithJsonSchema(HOLDING_CLASS)]
+        | Annotated[dict[str, Amount], WithJsonSchema(WEIGHTS)]
+    ) = Field(
         examples=["stocks", "stocks/us", {"stocks": 60, "bonds": 40}],
         description="A class, a sub-class (stocks/us), or weights for a holding spanning "
         "classes (a balanced fund), summing to 100",
@@ -42,8 +67,11 @@ class HoldingIn(BaseModel):
 class CalculateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    holdings: dict[str, HoldingIn] = Field(
-        examples=[{"AAPL": {"asset_class": "stocks", "value": 26940}}]
+    holdings: Annotated[dict[str, HoldingIn], Field(json_schema_extra={"propertyNames": NAME})] = (
+        Field(
+            examples=[{"AAPL": {"asset_class": "stocks", "value": 26940}}],
+            description="By symbol: a value, or a quantity and a price",
+        )
     )
     portfolio_value: Total | None = Field(
         None,
@@ -105,17 +133,28 @@ class CalculateRequest(BaseModel):
 
 
 def holdings_from_request(holdings: dict[str, HoldingIn]) -> list[Holding]:
-    return [
-        make_holding(
+    """The body's holdings; two symbols that are one once trimmed are refused, as ``check``
+    and the GET endpoints refuse them."""
+    given_as: dict[str, str] = {}
+    found: list[Holding] = []
+    for symbol, item in holdings.items():
+        where = f"holdings.{symbol}"
+        holding = make_holding(
             symbol,
             item.asset_class,
             value=item.value,
             quantity=item.quantity,
             price=item.price,
-            where=f"holdings.{symbol}",
+            where=where,
         )
-        for symbol, item in holdings.items()
-    ]
+        if holding.symbol in given_as:
+            raise InputError(
+                where,
+                f"symbol {holding.symbol!r} is given twice (also as {given_as[holding.symbol]!r})",
+            )
+        given_as[holding.symbol] = symbol
+        found.append(holding)
+    return found
 
 
 class AssetClassOut(BaseModel):

@@ -166,7 +166,14 @@ def test_openapi_documents_the_plan_fields(client: TestClient) -> None:
     )
     assert "buy_only" in str(request["mode"])
     per_class = request["target_allocations"]["anyOf"][0]["additionalProperties"]["anyOf"][1]
-    assert set(per_class["properties"]) == {"target", "min", "max", "buy", "fractional"}
+    assert set(per_class["properties"]) == {
+        "target",
+        "min",
+        "max",
+        "threshold",
+        "buy",
+        "fractional",
+    }
     assert {"trades", "resulting_percent"} <= set(schemas["PlanActionOut"]["properties"])
 
 

@@ -81,3 +81,17 @@ def test_an_empty_body_is_a_422_saying_it_is_required(client: TestClient) -> Non
     assert refusal(client, b"", JSON) == [
         {"loc": ["body"], "msg": "Field required", "type": "missing"}
     ]
+
+
+def test_two_symbols_that_are_one_once_trimmed_are_a_422_naming_it(client: TestClient) -> None:
+    body = (
+        '{"holdings": {"VTI": {"asset_class": "stocks", "value": 1},'
+        ' " VTI ": {"asset_class": "bonds", "value": 2}}}'
+    )
+    assert refusal(client, body, JSON) == [
+        {
+            "loc": ["body", "holdings", " VTI "],
+            "msg": "symbol 'VTI' is given twice (also as 'VTI')",
+            "type": "value_error",
+        }
+    ]

@@ -17,6 +17,7 @@ from monitor.api.alert_schemas import (
     alert_out,
 )
 from monitor.api.deps import SessionDep, SettingsDep
+from monitor.api.errors import NotFoundOut, answers
 from monitor.api.routing import JsonRoute
 from monitor.store.models import LARGEST_ID
 from monitor.store.outbox import (
@@ -28,7 +29,13 @@ from monitor.store.outbox import (
 from monitor.store.portfolios import check_portfolio
 from monitor.store.transactions import write_transaction
 
-router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"], route_class=JsonRoute)
+router = APIRouter(
+    prefix="/api/v1/alerts",
+    tags=["alerts"],
+    route_class=JsonRoute,
+    responses=answers(503, "Started without a database, or it cannot be reached"),
+)
+NO_SUCH_ALERT = answers(404, "No such alert")
 
 
 def get_sessions(request: Request) -> sessionmaker[Session]:
@@ -47,7 +54,11 @@ SessionsDep = Annotated[sessionmaker[Session], Depends(get_sessions)]
 AlertId = Annotated[int, Path(ge=1, le=LARGEST_ID, description="The alert's id")]
 
 
-@router.get("", response_model=AlertsResponse)
+@router.get(
+    "",
+    response_model=AlertsResponse,
+    responses=answers(404, "No such portfolio (the known ones are listed)", NotFoundOut),
+)
 def alerts(
     session: SessionDep,
     settings: SettingsDep,
@@ -64,7 +75,7 @@ def alerts(
     return AlertsResponse(alerts=[alert_out(item) for item in items])
 
 
-@router.get("/{alert_id}", response_model=AlertDetail)
+@router.get("/{alert_id}", response_model=AlertDetail, responses=NO_SUCH_ALERT)
 def alert(alert_id: AlertId, session: SessionDep) -> AlertDetail:
     """One notification whole: what was decided (every account of a digest) and every
     delivery attempt."""
@@ -75,7 +86,7 @@ def alert(alert_id: AlertId, session: SessionDep) -> AlertDetail:
 @router.post(
     "/{alert_id}/retry",
     response_model=AlertOut,
-    responses={404: {"description": "No such alert"}, 409: {"description": "It is not dead"}},
+    responses={**NO_SUCH_ALERT, **answers(409, "It is not dead")},
 )
 def retry(alert_id: AlertId, sessions: SessionsDep) -> AlertOut:
     """A dead notification back to pending, with a fresh attempt budget; the drain job sends

@@ -17,6 +17,8 @@ from monitor.allocation import (
     parse_targets,
 )
 from monitor.api.deps import SettingsDep
+from monitor.api.openapi import json_parameter
+from monitor.api.plan_schemas import NAME, TARGETS_SCHEMA
 from monitor.api.routing import JsonRoute
 from monitor.api.schemas import (
     CalculateRequest,
@@ -42,7 +44,19 @@ router = APIRouter(prefix="/api/v1/allocation", tags=["allocation"], route_class
 HOLDINGS_HELP = (
     'Holdings as JSON, the seed\'s shape: {"AAPL": {"asset_class": "stocks", "value": 26940}}'
 )
-HoldingsQuery = Annotated[str, Query(description=HOLDINGS_HELP, max_length=1_000_000)]
+HOLDINGS_SCHEMA = {  # the body's holdings, HoldingIn being in the document for /calculate
+    "type": "object",
+    "propertyNames": NAME,
+    "additionalProperties": {"$ref": "#/components/schemas/HoldingIn"},
+}
+HoldingsQuery = Annotated[
+    str,
+    Query(
+        description=HOLDINGS_HELP,
+        max_length=1_000_000,
+        json_schema_extra=json_parameter(HOLDINGS_SCHEMA),
+    ),
+]
 TOTAL_HELP = "The whole portfolio, holdings and cash; at least a cent (less is worth nothing)"
 ValueQuery = Annotated[
     Decimal | None,
@@ -54,7 +68,8 @@ TargetsQuery = Annotated[
     str | None,
     Query(
         description='Targets as JSON, e.g. {"stocks": 60, "bonds": 40}; a class may be a '
-        'table with a band: {"stocks": {"target": 60, "min": 55, "max": 66}, "bonds": 40}'
+        'table with a band: {"stocks": {"target": 60, "min": 55, "max": 66}, "bonds": 40}',
+        json_schema_extra=json_parameter(TARGETS_SCHEMA),
     ),
 ]
 DriftRuleQuery = Annotated[
@@ -79,8 +94,11 @@ def json_query(text: str, name: str) -> object:
 
 
 def holdings_from_query(text: str) -> list[Holding]:
+    document = json_query(text, "holdings")
+    if document in ({}, []):  # as a body's: all unallocated, or worth nothing
+        return []
     try:
-        return holdings_from_document(json_query(text, "holdings"), "holdings")
+        return holdings_from_document(document, "holdings")
     except SourceError as error:
         raise InputError("holdings", error.problem) from None
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from monitor.allocation import normalise_class
 from monitor.api.deps import SessionDep, SettingsDep
+from monitor.api.errors import NotFoundOut, answers
 from monitor.api.history_schemas import (
     AttributionResponse,
     DriftHistoryResponse,
@@ -36,12 +37,32 @@ from monitor.store.drift import drift_history
 from monitor.store.portfolios import check_portfolio, list_portfolios
 from monitor.store.snapshots import attribution_window, latest_snapshot, list_snapshots
 
-router = APIRouter(prefix="/api/v1/portfolios", tags=["history"], route_class=JsonRoute)
+router = APIRouter(
+    prefix="/api/v1/portfolios",
+    tags=["history"],
+    route_class=JsonRoute,
+    responses=answers(503, "Started without a database, or it cannot be reached"),
+)
+UNKNOWN = answers(404, "No such portfolio (the known ones are listed)", NotFoundOut)
 
 BOUND_HELP = "A date (2024-01-31) or ISO 8601 time; UTC unless it has an offset."
-SinceQuery = Annotated[str | None, Query(description=f"From (inclusive). {BOUND_HELP}")]
+# A date or an RFC 3339 time, but a leap second (23:59:60): a datetime has none.
+BOUND = {
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time", "pattern": "^(?!.*:60)"},
+        {"type": "null"},
+    ]
+}
+SinceQuery = Annotated[
+    str | None, Query(description=f"From (inclusive). {BOUND_HELP}", json_schema_extra=BOUND)
+]
 UntilQuery = Annotated[
-    str | None, Query(description=f"Up to (exclusive; a date includes its day). {BOUND_HELP}")
+    str | None,
+    Query(
+        description=f"Up to (exclusive; a date includes its day). {BOUND_HELP}",
+        json_schema_extra=BOUND,
+    ),
 ]
 ClassQuery = Annotated[str | None, Query(description="Only this asset class.")]
 
@@ -62,7 +83,13 @@ def portfolios(session: SessionDep) -> PortfoliosResponse:
     )
 
 
-@router.get("/{portfolio_id:path}/snapshots/latest", response_model=SnapshotOut)
+@router.get(
+    "/{portfolio_id:path}/snapshots/latest",
+    response_model=SnapshotOut,
+    responses=answers(
+        404, "No such portfolio (the known ones are listed), or no snapshot yet", NotFoundOut
+    ),
+)
 def latest(portfolio_id: str, session: SessionDep, settings: SettingsDep) -> SnapshotOut:
     """The most recent snapshot, with its holdings when they are recorded."""
     known(session, settings, portfolio_id)
@@ -72,7 +99,9 @@ def latest(portfolio_id: str, session: SessionDep, settings: SettingsDep) -> Sna
     return snapshot_out(snapshot)
 
 
-@router.get("/{portfolio_id:path}/snapshots", response_model=SnapshotPageResponse)
+@router.get(
+    "/{portfolio_id:path}/snapshots", response_model=SnapshotPageResponse, responses=UNKNOWN
+)
 def snapshots(
     portfolio_id: str,
     request: Request,
@@ -104,7 +133,9 @@ def snapshots(
     )
 
 
-@router.get("/{portfolio_id:path}/drift-history", response_model=DriftHistoryResponse)
+@router.get(
+    "/{portfolio_id:path}/drift-history", response_model=DriftHistoryResponse, responses=UNKNOWN
+)
 def drift(
     portfolio_id: str,
     session: SessionDep,
@@ -132,7 +163,13 @@ def drift(
 @router.get(
     "/{portfolio_id:path}/history.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "One row per snapshot."}},
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "One row per snapshot.",
+        },
+        **UNKNOWN,
+    },
 )
 def history_export(
     portfolio_id: str,
@@ -161,7 +198,13 @@ def history_export(
     )
 
 
-@router.get("/{portfolio_id:path}/attribution", response_model=AttributionResponse)
+@router.get(
+    "/{portfolio_id:path}/attribution",
+    response_model=AttributionResponse,
+    responses=answers(
+        404, "No such portfolio, or fewer than two snapshots in the period", NotFoundOut
+    ),
+)
 def attribution(
     portfolio_id: str,
     session: SessionDep,
