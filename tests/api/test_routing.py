@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import pytest
 from fastapi.testclient import TestClient
 
+from monitor.api.routes import alerts, allocation, health, history
+from monitor.api.routing import JsonRoute
 from tests.fixtures.api import CALCULATE
 
 JSON = {"content-type": "application/json"}
@@ -95,3 +99,10 @@ def test_two_symbols_that_are_one_once_trimmed_are_a_422_naming_it(client: TestC
             "type": "value_error",
         }
     ]
+
+
+@pytest.mark.parametrize("module", [alerts, allocation, health, history])
+def test_every_route_reads_and_writes_json_the_same_way(module: ModuleType) -> None:
+    routes = module.router.routes
+    assert routes
+    assert [route.path for route in routes if not isinstance(route, JsonRoute)] == []

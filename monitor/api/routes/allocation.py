@@ -19,17 +19,19 @@ from monitor.allocation import (
 from monitor.api.deps import SettingsDep
 from monitor.api.openapi import json_parameter
 from monitor.api.plan_schemas import NAME, TARGETS_SCHEMA
-from monitor.api.routing import JsonRoute
-from monitor.api.schemas import (
-    CalculateRequest,
-    CalculateResponse,
+from monitor.api.query_schemas import (
     CheckResponse,
     DriftAnalysisResponse,
     DriftOut,
     TargetsResponse,
+    targets_response,
+)
+from monitor.api.routing import JsonRoute
+from monitor.api.schemas import (
+    CalculateRequest,
+    CalculateResponse,
     calculate_response,
     holdings_from_request,
-    targets_response,
 )
 from monitor.bands import DriftRule
 from monitor.errors import InputError, SourceError

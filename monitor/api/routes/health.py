@@ -21,6 +21,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.api.routing import JsonRoute
 from monitor.metrics import DaemonMetrics
 from monitor.schedules import latest_slot, period_of, trigger_for
 from monitor.settings import Settings
@@ -28,7 +29,7 @@ from monitor.store.engine import first_line, first_text_line
 from monitor.store.overview import SUCCESSFUL, latest_good_tick_times
 from monitor.store.ticks import TickRecord, latest_ticks
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=JsonRoute)
 
 # Slack beyond two periods: a tick's row is written when it starts, and the scheduler
 # may start it a little after its slot.
