@@ -182,3 +182,10 @@ def test_json_query_parameters_are_described_by_their_json() -> None:
     assert holdings["additionalProperties"] == {"$ref": "#/components/schemas/HoldingIn"}
     targets = parameters["target_allocations"]["content"]["application/json"]["schema"]
     assert (targets["type"], targets["minProperties"]) == ("object", 1)
+
+
+def test_money_in_answers_is_documented_as_a_number() -> None:
+    schemas = document()["components"]["schemas"]
+    assert schemas["CalculateResponse"]["properties"]["portfolio_value"]["type"] == "number"
+    assert schemas["TradeOut"]["properties"]["price"]["anyOf"][0] == {"type": "number"}
+    assert schemas["SnapshotOut"]["properties"]["holdings_value"]["type"] == "number"
