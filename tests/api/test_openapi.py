@@ -83,6 +83,7 @@ BEYOND_SCHEMA = (
     "is below the holdings' sum",  # portfolio_value
     "the portfolio is worth nothing",  # less than a cent in all
     "is too large",  # the holdings' sum, past 10^18
+    "is not quantity x price",  # a holding whose value and quantity x price disagree
     "it needs a relative_threshold",  # the hybrid rule
     "invests no new cash",  # cash with mode sell_only
     "only the sell_only mode raises cash",
