@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, make_url, select, text
 from sqlalchemy.orm import Session
 
-from monitor.allocation import DEFAULT_TARGETS, DriftPolicy, Holding, compute_allocation
+from monitor.domain.allocation import DEFAULT_TARGETS, DriftPolicy, Holding, compute_allocation
 from monitor.store.drift import drift_history
 from monitor.store.engine import make_engine, session_factory
 from monitor.store.migrate import upgrade

@@ -41,8 +41,8 @@ from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.allocation import DEFAULT_TARGETS, Allocator
 from monitor.collection import collection_paused
+from monitor.domain.allocation import DEFAULT_TARGETS, Allocator
 from monitor.pipeline import run_tick, split_accounts
 from monitor.settings import load_settings
 from monitor.store.engine import make_engine, session_factory

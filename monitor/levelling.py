@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
 
-from monitor.numbers import CENT, ZERO, total
+from monitor.domain.numbers import CENT, ZERO, total
 
 PRECISION_SLACK = Decimal("1e-20")  # far below a cent, far above Decimal's 28-digit rounding
 

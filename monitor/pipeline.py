@@ -20,7 +20,8 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.alerting import (
+from monitor.collection import collection_paused
+from monitor.domain.alerting import (
     AlertDecision,
     AlertPolicy,
     SourceFailure,
@@ -28,8 +29,7 @@ from monitor.alerting import (
     decide_source_failure,
     decide_source_recovery,
 )
-from monitor.allocation import AllocationReport, Allocator, Holding
-from monitor.collection import collection_paused
+from monitor.domain.allocation import AllocationReport, Allocator, Holding
 from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
 from monitor.settings import NotifySettings, PortfolioSettings, Settings
 from monitor.store.alert_states import load_alert_states, save_alert_states

@@ -16,10 +16,10 @@ from collections.abc import Callable, Collection
 from decimal import ROUND_UP, Decimal
 from typing import Literal
 
-from monitor.allocation import AllocationReport
-from monitor.bands import Band
+from monitor.domain.allocation import AllocationReport
+from monitor.domain.bands import Band
+from monitor.domain.numbers import CENT, HUNDRED, ZERO, total
 from monitor.levelling import to_cents, to_cents_up, water_fill
-from monitor.numbers import CENT, HUNDRED, ZERO, total
 from monitor.trades import sellable_classes
 
 PlanTrade = Literal["all", "breaching"]

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from monitor.allocation import AllocationReport
-from monitor.numbers import HUNDRED, ZERO, round2
+from monitor.domain.allocation import AllocationReport
+from monitor.domain.numbers import HUNDRED, ZERO, round2
 from monitor.trades import SkippedTrade, Trade, sellable_classes
 
 Reason = Literal[

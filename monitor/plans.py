@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal, get_args
 
-from monitor.allocation import Action, AllocationReport
+from monitor.domain.allocation import Action, AllocationReport
+from monitor.domain.numbers import ZERO, round2, total
 from monitor.errors import InputError
-from monitor.numbers import ZERO, round2, total
 from monitor.plan_amounts import PlanTrade, class_amounts
 
 __all__ = ["PlanTrade"]  # imported from here by the settings, the API and the CLI

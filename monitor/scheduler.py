@@ -20,10 +20,10 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.allocation import round2
+from monitor.domain.allocation import round2
+from monitor.domain.numbers import money_text
 from monitor.metrics import DaemonMetrics
 from monitor.notify.drain import drain_outbox
-from monitor.numbers import money_text
 from monitor.outage_log import OutageLog
 from monitor.overruns import Overruns
 from monitor.pipeline import TickOutcome, run_tick, utc_now

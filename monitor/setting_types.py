@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, PlainSerializer, PlainValidator
 
-from monitor.allocation import parse_targets
+from monitor.domain.allocation import parse_targets
+from monitor.domain.targets import Targets as TargetTable
 from monitor.errors import InputError
-from monitor.targets import Targets as TargetTable
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
 DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}

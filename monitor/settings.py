@@ -28,20 +28,20 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from monitor.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD
-from monitor.bands import (
+from monitor.domain.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD
+from monitor.domain.bands import (
     DEFAULT_HYBRID_FLOOR,
     DEFAULT_TOLERANCE,
     DriftPolicy,
     DriftRule,
     RebalanceTo,
 )
+from monitor.domain.targets import Targets as TargetTable
 from monitor.errors import ConfigError, InputError, UnknownPortfolioError
 from monitor.plans import PlanMode, PlanRequest, PlanTrade, check_mode_amounts
 from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
 from monitor.setting_types import DAY, Duration, Targets, Timezone, check_retention
 from monitor.sources import SourceOptions, source_kinds
-from monitor.targets import Targets as TargetTable
 
 
 class Section(BaseModel):

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from monitor.alerting import AlertDecision
-from monitor.allocation import AllocationReport
+from monitor.domain.alerting import AlertDecision
+from monitor.domain.allocation import AllocationReport
 from monitor.notify.alert_plans import AlertPlanner
 from monitor.notify.payloads import AccountOutcome, PortfolioRef, digest_payload, notice_payload
 from monitor.notify.routing import has_route, message_title

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Literal
 
-from monitor.allocation import Action, AllocationReport, Holding
+from monitor.domain.allocation import Action, AllocationReport, Holding
+from monitor.domain.numbers import ZERO, total
+from monitor.domain.targets import ClassTarget
 from monitor.levelling import rungs_above_level, to_cents, water_fill
-from monitor.numbers import ZERO, total
-from monitor.targets import ClassTarget
 
 SHARE_PLACES = Decimal("0.00000001")  # how fractional share counts are shown
 SellRounding = Literal["nearest", "up"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.allocation import Holding, make_holding
+from monitor.domain.allocation import Holding, make_holding
 
 # Stocks 60 split us 70 / intl 30 (42 and 18 of the whole), bonds 40.
 TREE = {"stocks": {"target": 60, "children": {"us": 70, "intl": 30}}, "bonds": 40}

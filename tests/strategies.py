@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from monitor.allocation import AllocationReport, Holding, make_holding
-from monitor.numbers import total
+from monitor.domain.allocation import AllocationReport, Holding, make_holding
+from monitor.domain.numbers import total
 from monitor.plans import PLAN_MODES, PLAN_TRADES, PlanMode, PlanRequest, PlanTrade
 
 CLASSES = ["stocks", "bonds", "cash", "gold", "crypto"]

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.pipeline import TickOutcome, run_tick
 from monitor.scheduler import Daemon, retry_job_id
 from monitor.settings import PortfolioSettings, Schedule, Settings

@@ -16,9 +16,9 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 
+from monitor.domain.targets import Targets
 from monitor.settings import Settings, load_settings
 from monitor.sources import BUILTIN_KINDS, SourceOptions
-from monitor.targets import Targets
 
 ROOT = Path(__file__).parents[1]
 EXAMPLE = ROOT / "config" / "allocation-monitor.toml"

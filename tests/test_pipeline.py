@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.notify.drain import drain_outbox
 from monitor.pipeline import TickOutcome, run_tick, split_accounts
 from monitor.settings import PortfolioSettings, Settings, load_settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from monitor.allocation import (
+from monitor.domain.allocation import (
     DriftPolicy,
     Holding,
     compute_allocation,

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.allocation import (
+from monitor.domain.allocation import (
     AllocationReport,
     DriftPolicy,
     Holding,
@@ -15,7 +15,7 @@ from monitor.allocation import (
     make_holding,
     parse_targets,
 )
-from monitor.numbers import total
+from monitor.domain.numbers import total
 from monitor.plans import PLAN_TRADES, PlanRequest, RebalancingPlan, plan_rebalancing
 from tests.strategies import percent_split, plan_request, worth_something
 

@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.pipeline import run_tick, utc_now
 from monitor.scheduler import DRAIN_JOB, Daemon, describe_outcome, tick_job_id
 from monitor.schedules import WallClockCronTrigger, latest_slot, trigger_for

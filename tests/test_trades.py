@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.allocation import DriftPolicy, compute_allocation, make_holding, parse_targets
+from monitor.domain.allocation import DriftPolicy, compute_allocation, make_holding, parse_targets
+from monitor.domain.numbers import ZERO, total
 from monitor.levelling import to_cents, water_fill
-from monitor.numbers import ZERO, total
 from monitor.plans import plan_rebalancing
 from monitor.trades import BuyLeg, fit_to_budget, whole_shares_in
 

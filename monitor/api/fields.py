@@ -11,8 +11,8 @@ from typing import Annotated
 
 from pydantic import Field, PlainSerializer, WithJsonSchema
 
-from monitor.allocation import SMALLEST_TOTAL
-from monitor.numbers import LIMIT, round2
+from monitor.domain.allocation import SMALLEST_TOTAL
+from monitor.domain.numbers import LIMIT, round2
 
 NUMBER = WithJsonSchema({"type": "number"})
 

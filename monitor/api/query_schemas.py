@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
-from monitor.allocation import Targets
 from monitor.api.fields import Number, Rounded
+from monitor.domain.allocation import Targets
 
 
 class SubClassTargets(BaseModel):

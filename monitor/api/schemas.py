@@ -14,10 +14,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
-from monitor.allocation import AllocationReport, Holding, make_holding
 from monitor.api.fields import Amount, Number, Rounded, Total
 from monitor.api.plan_schemas import NAME, SPACES, BandOut, PlanOut, TargetsIn, plan_out
-from monitor.bands import TOLERANCE_MEANING, DriftRule, RebalanceTo
+from monitor.domain.allocation import AllocationReport, Holding, make_holding
+from monitor.domain.bands import TOLERANCE_MEANING, DriftRule, RebalanceTo
 from monitor.errors import InputError
 from monitor.plans import PlanMode, PlannedAction, PlanTrade, RebalancingPlan
 

@@ -11,14 +11,14 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from monitor.allocation import round2
 from monitor.api.exact_json import exact_json
-from monitor.attribution import Attribution, attribute
 from monitor.cli.app import app, out, state_of
 from monitor.cli.database import opened_session
 from monitor.cli.history import SINCE_HELP, UNTIL_HELP
-from monitor.history import parse_window
-from monitor.numbers import money_text
+from monitor.domain.allocation import round2
+from monitor.domain.attribution import Attribution, attribute
+from monitor.domain.history import parse_window
+from monitor.domain.numbers import money_text
 from monitor.store.portfolios import check_portfolio
 from monitor.store.snapshots import attribution_window
 

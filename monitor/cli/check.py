@@ -14,7 +14,11 @@ from typing import Any
 
 import typer
 
-from monitor.allocation import (
+from monitor.api.exact_json import exact_json
+from monitor.api.schemas import calculate_response
+from monitor.cli.app import app, out, state_of
+from monitor.cli.render import report_table
+from monitor.domain.allocation import (
     DriftPolicy,
     Holding,
     Targets,
@@ -22,11 +26,7 @@ from monitor.allocation import (
     parse_targets,
     to_decimal,
 )
-from monitor.api.exact_json import exact_json
-from monitor.api.schemas import calculate_response
-from monitor.bands import TOLERANCE_MEANING
-from monitor.cli.app import app, out, state_of
-from monitor.cli.render import report_table
+from monitor.domain.bands import TOLERANCE_MEANING
 from monitor.errors import InputError
 from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.settings import PlanSettings, Settings

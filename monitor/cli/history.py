@@ -11,14 +11,14 @@ import typer
 from rich import box
 from rich.table import Table
 
-from monitor.allocation import round2
 from monitor.api.exact_json import exact_json
 from monitor.cli.app import app, out, state_of
 from monitor.cli.database import opened_session
 from monitor.cli.render import pct
+from monitor.domain.allocation import round2
+from monitor.domain.history import HistoryRow, history_csv, history_rows, parse_window
+from monitor.domain.numbers import money_text
 from monitor.errors import InputError
-from monitor.history import HistoryRow, history_csv, history_rows, parse_window
-from monitor.numbers import money_text
 from monitor.setting_types import check_retention, parse_duration
 from monitor.store.portfolios import check_portfolio
 from monitor.store.retention import prune_history

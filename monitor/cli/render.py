@@ -9,8 +9,8 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from monitor.allocation import AllocationReport, ClassAllocation, round2
-from monitor.numbers import money_text, price_text, shares_text
+from monitor.domain.allocation import AllocationReport, ClassAllocation, round2
+from monitor.domain.numbers import money_text, price_text, shares_text
 from monitor.plans import RebalancingPlan
 from monitor.trades import Trade
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from monitor.alerting import Notice
-from monitor.allocation import AllocationReport
+from monitor.domain.alerting import Notice
+from monitor.domain.allocation import AllocationReport
 from monitor.errors import InputError
 from monitor.notify.payloads import PlanUnavailable
 from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing

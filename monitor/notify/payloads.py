@@ -11,8 +11,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from monitor.alerting import AlertState, Notice
-from monitor.allocation import AllocationReport, round2
+from monitor.domain.alerting import AlertState, Notice
+from monitor.domain.allocation import AllocationReport, round2
 from monitor.plans import PlanRequest, RebalancingPlan
 from monitor.trades import Trade
 

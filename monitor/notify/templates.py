@@ -30,10 +30,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 from jinja2 import meta
 
-from monitor.allocation import round2
+from monitor.domain.allocation import round2
+from monitor.domain.numbers import money_text, price_text, shares_text
 from monitor.errors import DeliveryError
 from monitor.notify.delivery import Attachment, Message, NotifyType
-from monitor.numbers import money_text, price_text, shares_text
 
 KINDS = ("drifted", "escalated", "reminder", "resolved", "stale", "recovered", "test", "digest")
 PARTS = ("title", "txt", "md")

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import get_args
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import SourceOptions
 from monitor.sources.command import CommandSource

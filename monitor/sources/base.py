@@ -8,7 +8,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
 
-from monitor.allocation import Holding, make_holding
+from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
 
 

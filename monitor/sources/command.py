@@ -16,7 +16,7 @@ from typing import Literal, Self
 
 from pydantic import Field, SecretStr
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.errors import SourceError
 from monitor.redact import mask_secrets
 from monitor.sources.base import SourceOptions, resolve_path

@@ -21,9 +21,9 @@ from operator import methodcaller, mul, ne, sub
 from sys import intern
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
+from monitor.domain.numbers import CENT, LIMIT
 from monitor.errors import InputError, SourceError
-from monitor.numbers import CENT, LIMIT
 from monitor.sources.base import check_unique, holding_from_row, missing_columns
 from monitor.sources.files import FileSourceOptions, read_text
 

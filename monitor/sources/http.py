@@ -21,7 +21,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.errors import SourceError
 from monitor.redact import mask_secrets, redact_url, url_secrets
 from monitor.sources.base import SourceOptions, holdings_from_document, resolve_path

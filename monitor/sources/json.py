@@ -6,7 +6,7 @@ import json
 from decimal import Decimal
 from typing import Any, Literal
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.errors import SourceError
 from monitor.sources.base import holdings_from_document
 from monitor.sources.files import FileSourceOptions, read_text

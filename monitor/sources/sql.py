@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 from sqlalchemy import URL, CursorResult, Engine, create_engine, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.errors import SourceError
 from monitor.redact import mask_secrets, redact_url, url_secrets
 from monitor.sources.base import (

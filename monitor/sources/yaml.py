@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import yaml
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.errors import SourceError
 from monitor.sources.base import holdings_from_document
 from monitor.sources.files import FileSourceOptions, read_text

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 
-from monitor.alerting import AlertState
+from monitor.domain.alerting import AlertState
 from monitor.store import models
 from monitor.store.bulk import as_loaded, as_stored, insert_rows, rows_where_in, stored_values
 

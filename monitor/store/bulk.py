@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Dialect
 from sqlalchemy.orm import Session
 
-from monitor.numbers import INTEGER_DIGITS
+from monitor.domain.numbers import INTEGER_DIGITS
 from monitor.store.batches import batches
 from monitor.store.types import PRECISION, QUANTUM, SCALE, ExactDecimal
 

@@ -155,7 +155,7 @@ class AlertState(Base):
     portfolio_id: Mapped[str] = mapped_column(ForeignKey("portfolios.id"), primary_key=True)
     drift_state: Mapped[str] = mapped_column(String(20), default="in_band")
     # The policy's baselines: classes already alerted this episode, worst drift at the last
-    # notice (see monitor.alerting.AlertState).
+    # notice (see monitor.domain.alerting.AlertState).
     notified_classes: Mapped[list[str]] = mapped_column(default=list)
     notified_worst_drift: Mapped[Decimal] = mapped_column(default=Decimal(0))
     drifted_since: Mapped[datetime | None]

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from monitor.allocation import Holding
-from monitor.attribution import Valuation
+from monitor.domain.allocation import Holding
+from monitor.domain.attribution import Valuation
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from monitor.allocation import AllocationReport, Holding
+from monitor.domain.allocation import AllocationReport, Holding
 from monitor.store.bulk import (
     BATCH_ROWS,
     StoredValues,

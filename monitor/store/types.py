@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import DateTime, Dialect, Numeric, Text
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from monitor.numbers import INTEGER_DIGITS, LIMIT
+from monitor.domain.numbers import INTEGER_DIGITS, LIMIT
 
 SCALE = 10
 PRECISION = INTEGER_DIGITS + SCALE  # 28: the engine refuses numbers of more integer digits

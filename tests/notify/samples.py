@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from monitor.alerting import AlertState, Notice
-from monitor.allocation import (
+from monitor.domain.alerting import AlertState, Notice
+from monitor.domain.allocation import (
     AllocationReport,
     DriftPolicy,
     Holding,

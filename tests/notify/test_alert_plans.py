@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from monitor.alerting import Notice, NoticeKind
-from monitor.allocation import Holding, compute_allocation
 from monitor.cli import app
+from monitor.domain.alerting import Notice, NoticeKind
+from monitor.domain.allocation import Holding, compute_allocation
 from monitor.errors import ConfigError
 from monitor.notify.alert_plans import AlertPlanner
 from monitor.notify.payloads import PlanUnavailable

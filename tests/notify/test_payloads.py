@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from monitor.alerting import AlertState, Notice
-from monitor.allocation import AllocationReport, Holding, compute_allocation
+from monitor.domain.alerting import AlertState, Notice
+from monitor.domain.allocation import AllocationReport, Holding, compute_allocation
 from monitor.notify.payloads import (
     AccountOutcome,
     PlanUnavailable,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from monitor.allocation import AllocationReport
+from monitor.domain.allocation import AllocationReport
 from monitor.errors import DeliveryError
 from monitor.notify.payloads import PlanUnavailable
 from monitor.notify.templates import (

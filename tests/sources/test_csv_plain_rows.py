@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from monitor.allocation import make_holding
+from monitor.domain.allocation import make_holding
 from monitor.errors import SourceError
 from monitor.sources.csv import (
     Columns,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 from monitor.sources.base import SourceOptions, holdings_from_document
 
 

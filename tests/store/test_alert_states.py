@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Text, cast, select
 from sqlalchemy.orm import Session
 
-from monitor.alerting import AlertState
+from monitor.domain.alerting import AlertState
 from monitor.store import models
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios

@@ -16,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, event, inspect, text
 from sqlalchemy.orm import Session
 
-from monitor.alerting import AlertState
+from monitor.domain.alerting import AlertState
 from monitor.errors import StoreError
 from monitor.store import migrate
 from monitor.store.alert_states import load_alert_states

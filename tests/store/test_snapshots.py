@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session
 
-from monitor.allocation import Holding, compute_allocation
+from monitor.domain.allocation import Holding, compute_allocation
 from monitor.errors import InputError, NotFoundError
 from monitor.store.drift import drift_history
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios

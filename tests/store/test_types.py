@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from monitor.domain.numbers import to_decimal
 from monitor.errors import InputError
-from monitor.numbers import to_decimal
 from monitor.store.models import Portfolio, Snapshot
 
 PLUS_TWO = timezone(timedelta(hours=2))

@@ -8,14 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from monitor.allocation import (
-    SMALLEST_TOTAL,
-    AllocationReport,
-    Holding,
-    Targets,
-    compute_allocation,
-    parse_targets,
-)
 from monitor.api.deps import SettingsDep
 from monitor.api.openapi import json_parameter
 from monitor.api.plan_schemas import NAME, TARGETS_SCHEMA
@@ -33,9 +25,17 @@ from monitor.api.schemas import (
     calculate_response,
     holdings_from_request,
 )
-from monitor.bands import DriftRule
+from monitor.domain.allocation import (
+    SMALLEST_TOTAL,
+    AllocationReport,
+    Holding,
+    Targets,
+    compute_allocation,
+    parse_targets,
+)
+from monitor.domain.bands import DriftRule
+from monitor.domain.numbers import LIMIT
 from monitor.errors import InputError, SourceError
-from monitor.numbers import LIMIT
 from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.settings import Settings
 from monitor.sources.base import holdings_from_document

@@ -14,7 +14,6 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
-from monitor.allocation import normalise_class
 from monitor.api.deps import SessionDep, SettingsDep
 from monitor.api.errors import NotFoundOut, answers
 from monitor.api.history_schemas import (
@@ -29,9 +28,10 @@ from monitor.api.history_schemas import (
     snapshot_out,
 )
 from monitor.api.routing import JsonRoute
-from monitor.attribution import attribute
+from monitor.domain.allocation import normalise_class
+from monitor.domain.attribution import attribute
+from monitor.domain.history import Window, history_csv, history_rows, parse_window
 from monitor.errors import NotFoundError
-from monitor.history import Window, history_csv, history_rows, parse_window
 from monitor.settings import Settings
 from monitor.store.drift import drift_history
 from monitor.store.portfolios import check_portfolio, list_portfolios

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from monitor.allocation import Holding
-from monitor.targets import SEPARATOR
+from monitor.domain.allocation import Holding
+from monitor.domain.targets import SEPARATOR
 
 ZERO = Decimal(0)
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from monitor.allocation import Holding
+from monitor.domain.allocation import Holding
 
 WEIGHTS = (("stocks", Decimal(60)), ("bonds", Decimal(40)))
 

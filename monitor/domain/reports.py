@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from monitor.bands import BreachRule, DriftPolicy
-from monitor.holdings import Holding, slot_setters
-from monitor.numbers import ZERO, round2, total
-from monitor.targets import Targets
+from monitor.domain.bands import BreachRule, DriftPolicy
+from monitor.domain.holdings import Holding, slot_setters
+from monitor.domain.numbers import ZERO, round2, total
+from monitor.domain.targets import Targets
 
 Action = Literal["BUY", "SELL"]
 

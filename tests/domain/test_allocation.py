@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from monitor.allocation import (
+from monitor.domain.allocation import (
     DEFAULT_TARGETS,
     DriftPolicy,
     Holding,

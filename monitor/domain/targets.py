@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from monitor.domain.numbers import HUNDRED, ZERO, normalise_class, to_decimal, total
 from monitor.errors import InputError
-from monitor.numbers import HUNDRED, ZERO, normalise_class, to_decimal, total
 
 # Targets are written by hand (33.33 + 33.33 + 33.33); within this of 100 they are accepted
 # and scaled to exactly 100 so that money is conserved.

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from monitor.alerting import AlertPolicy, AlertState, SourceFailure, decide
-from monitor.allocation import AllocationReport, Holding, compute_allocation
+from monitor.domain.alerting import AlertPolicy, AlertState, SourceFailure, decide
+from monitor.domain.allocation import AllocationReport, Holding, compute_allocation
 
 T0 = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 POLICY = AlertPolicy(cooldown=timedelta(hours=24), escalation_step=Decimal(5), stale_after=3)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.allocation import HUNDRED, Holding, compute_allocation
+from monitor.domain.allocation import HUNDRED, Holding, compute_allocation
 from monitor.plans import plan_buy_only
 from tests.strategies import CLASSES, percent_split
 

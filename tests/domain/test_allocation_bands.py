@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from monitor.allocation import (
+from monitor.domain.allocation import (
     DriftPolicy,
     Holding,
     compute_allocation,

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from monitor.allocation import AllocationReport
+from monitor.domain.allocation import AllocationReport
 
 DriftState = Literal["in_band", "drifted"]
 SourceState = Literal["ok", "failing"]

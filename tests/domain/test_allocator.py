@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.allocation import (
+from monitor.domain.allocation import (
     Allocator,
     ClassAllocation,
     DriftPolicy,

@@ -13,9 +13,9 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
+from monitor.domain.numbers import CENT, HUNDRED, normalise_class, subfield, to_decimal
+from monitor.domain.targets import Targets, scaled_to_100
 from monitor.errors import InputError
-from monitor.numbers import CENT, HUNDRED, normalise_class, subfield, to_decimal
-from monitor.targets import Targets, scaled_to_100
 
 Weights = tuple[tuple[str, Decimal], ...]  # (class, percent of the holding), summing to 100
 

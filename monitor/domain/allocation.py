@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
 
-from monitor.bands import DEFAULT_THRESHOLD, Band, BreachRule, DriftPolicy
-from monitor.errors import InputError
-from monitor.holdings import Holding, all_slices, is_own_leaf, make_holding
-from monitor.numbers import (
+from monitor.domain.bands import DEFAULT_THRESHOLD, Band, BreachRule, DriftPolicy
+from monitor.domain.holdings import Holding, all_slices, is_own_leaf, make_holding
+from monitor.domain.numbers import (
     CENT,
     HUNDRED,
     ZERO,
@@ -27,8 +26,9 @@ from monitor.numbers import (
     to_decimal,
     total,
 )
-from monitor.reports import Action, AllocationReport, ClassAllocation, RebalancingAction
-from monitor.targets import TARGET_SUM_TOLERANCE, Targets, parse_targets
+from monitor.domain.reports import Action, AllocationReport, ClassAllocation, RebalancingAction
+from monitor.domain.targets import TARGET_SUM_TOLERANCE, Targets, parse_targets
+from monitor.errors import InputError
 
 __all__ = [
     "CENT",

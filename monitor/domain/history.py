@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import MAXYEAR, UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
-from monitor.allocation import normalise_class, round2
+from monitor.domain.allocation import normalise_class, round2
 from monitor.errors import InputError
 from monitor.store.records import SnapshotRecord
 

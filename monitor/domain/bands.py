@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
+from monitor.domain.numbers import ZERO
+from monitor.domain.targets import ClassTarget
 from monitor.errors import InputError
-from monitor.numbers import ZERO
-from monitor.targets import ClassTarget
 
 BreachRule = Literal["absolute", "relative", "band", "hybrid"]
 DriftRule = Literal["either", "hybrid"]

@@ -8,8 +8,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from monitor.allocation import Holding
-from monitor.attribution import ClassAttribution, Valuation, attribute
+from monitor.domain.allocation import Holding
+from monitor.domain.attribution import ClassAttribution, Valuation, attribute
 
 START = datetime(2024, 1, 1, tzinfo=UTC)
 END = datetime(2024, 3, 1, tzinfo=UTC)
