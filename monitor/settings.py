@@ -36,9 +36,9 @@ from monitor.domain.bands import (
     DriftRule,
     RebalanceTo,
 )
+from monitor.domain.plans import PlanMode, PlanRequest, PlanTrade, check_mode_amounts
 from monitor.domain.targets import Targets as TargetTable
 from monitor.errors import ConfigError, InputError, UnknownPortfolioError
-from monitor.plans import PlanMode, PlanRequest, PlanTrade, check_mode_amounts
 from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
 from monitor.setting_types import DAY, Duration, Targets, Timezone, check_retention
 from monitor.sources import SourceOptions, source_kinds

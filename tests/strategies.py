@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from monitor.domain.allocation import AllocationReport, Holding, make_holding
 from monitor.domain.numbers import total
-from monitor.plans import PLAN_MODES, PLAN_TRADES, PlanMode, PlanRequest, PlanTrade
+from monitor.domain.plans import PLAN_MODES, PLAN_TRADES, PlanMode, PlanRequest, PlanTrade
 
 CLASSES = ["stocks", "bonds", "cash", "gold", "crypto"]
 

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, WithJsonSchema
 
 from monitor.api.fields import Number, Rounded
-from monitor.plans import RebalancingPlan
+from monitor.domain.plans import RebalancingPlan
 
 PERCENT = {"type": "number", "minimum": 0, "maximum": 100}
 # Names are compared trimmed and lower-cased, so one must hold more than spaces: what

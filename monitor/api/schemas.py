@@ -18,8 +18,8 @@ from monitor.api.fields import Amount, Number, Rounded, Total
 from monitor.api.plan_schemas import NAME, SPACES, BandOut, PlanOut, TargetsIn, plan_out
 from monitor.domain.allocation import AllocationReport, Holding, make_holding
 from monitor.domain.bands import TOLERANCE_MEANING, DriftRule, RebalanceTo
+from monitor.domain.plans import PlanMode, PlannedAction, PlanTrade, RebalancingPlan
 from monitor.errors import InputError
-from monitor.plans import PlanMode, PlannedAction, PlanTrade, RebalancingPlan
 
 __all__ = ["Amount", "Number", "Rounded"]  # also imported from here by other schemas
 

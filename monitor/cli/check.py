@@ -27,8 +27,8 @@ from monitor.domain.allocation import (
     to_decimal,
 )
 from monitor.domain.bands import TOLERANCE_MEANING
+from monitor.domain.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.errors import InputError
-from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.settings import PlanSettings, Settings
 from monitor.sources import read_holdings_file
 

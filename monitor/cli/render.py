@@ -11,8 +11,7 @@ from rich.text import Text
 
 from monitor.domain.allocation import AllocationReport, ClassAllocation, round2
 from monitor.domain.numbers import money_text, price_text, shares_text
-from monitor.plans import RebalancingPlan
-from monitor.trades import Trade
+from monitor.domain.plans import RebalancingPlan, Trade
 
 
 def pct(value: Decimal) -> str:

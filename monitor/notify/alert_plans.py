@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 from monitor.domain.alerting import Notice
 from monitor.domain.allocation import AllocationReport
+from monitor.domain.plans import PlanRequest, RebalancingPlan, in_shares, plan_rebalancing, tradable
 from monitor.errors import InputError
 from monitor.notify.payloads import PlanUnavailable
-from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
 from monitor.settings import PortfolioSettings, Settings
-from monitor.trades import in_shares, tradable
 
 log = logging.getLogger(__name__)
 

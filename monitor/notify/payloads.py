@@ -13,8 +13,7 @@ from typing import Any
 
 from monitor.domain.alerting import AlertState, Notice
 from monitor.domain.allocation import AllocationReport, round2
-from monitor.plans import PlanRequest, RebalancingPlan
-from monitor.trades import Trade
+from monitor.domain.plans import PlanRequest, RebalancingPlan, Trade
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from monitor.domain.allocation import HUNDRED, Holding, compute_allocation
-from monitor.plans import plan_buy_only
+from monitor.domain.plans import plan_buy_only
 from tests.strategies import CLASSES, percent_split
 
 money = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)

@@ -14,8 +14,8 @@ from monitor.domain.allocation import (
     compute_allocation,
     parse_targets,
 )
+from monitor.domain.plans import RebalancingPlan
 from monitor.notify.payloads import PlanUnavailable, PortfolioRef, notice_payload
-from monitor.plans import RebalancingPlan
 
 SEED_ALERTS = [
     "STOCKS: under-allocated by 35.32% (current: 14.68%, target: 50.00%)",

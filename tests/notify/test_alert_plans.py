@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 from monitor.cli import app
 from monitor.domain.alerting import Notice, NoticeKind
 from monitor.domain.allocation import Holding, compute_allocation
+from monitor.domain.plans import PlanRequest, RebalancingPlan
 from monitor.errors import ConfigError
 from monitor.notify.alert_plans import AlertPlanner
 from monitor.notify.payloads import PlanUnavailable
-from monitor.plans import PlanRequest, RebalancingPlan
 from monitor.settings import Settings, load_settings
 from monitor.store.outbox import OutboxItem
 from tests.fixtures.sinks import WebhookSink

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from monitor.domain.alerting import AlertState, Notice
 from monitor.domain.allocation import AllocationReport, Holding, compute_allocation
+from monitor.domain.plans import PlanRequest, plan_rebalancing
 from monitor.notify.payloads import (
     AccountOutcome,
     PlanUnavailable,
@@ -14,7 +15,6 @@ from monitor.notify.payloads import (
     digest_payload,
     notice_payload,
 )
-from monitor.plans import PlanRequest, plan_rebalancing
 from tests.notify import samples
 
 AT = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from monitor.domain.allocation import AllocationReport
+from monitor.domain.plans import PlanRequest, RebalancingPlan, plan_rebalancing
 from monitor.errors import DeliveryError
 from monitor.notify.payloads import PlanUnavailable
 from monitor.notify.templates import (
@@ -16,7 +17,6 @@ from monitor.notify.templates import (
     render_message,
     render_title,
 )
-from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
 from tests.notify import samples
 
 

@@ -35,8 +35,8 @@ from monitor.domain.allocation import (
 )
 from monitor.domain.bands import DriftRule
 from monitor.domain.numbers import LIMIT
+from monitor.domain.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.errors import InputError, SourceError
-from monitor.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.settings import Settings
 from monitor.sources.base import holdings_from_document
 from monitor.sources.json import parse_json

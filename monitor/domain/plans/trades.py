@@ -16,8 +16,8 @@ from typing import Literal
 
 from monitor.domain.allocation import Action, AllocationReport, Holding
 from monitor.domain.numbers import ZERO, total
+from monitor.domain.plans.levelling import rungs_above_level, to_cents, water_fill
 from monitor.domain.targets import ClassTarget
-from monitor.levelling import rungs_above_level, to_cents, water_fill
 
 SHARE_PLACES = Decimal("0.00000001")  # how fractional share counts are shown
 SellRounding = Literal["nearest", "up"]

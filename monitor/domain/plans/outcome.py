@@ -10,7 +10,7 @@ from typing import Literal
 
 from monitor.domain.allocation import AllocationReport
 from monitor.domain.numbers import HUNDRED, ZERO, round2
-from monitor.trades import SkippedTrade, Trade, sellable_classes
+from monitor.domain.plans.trades import SkippedTrade, Trade, sellable_classes
 
 Reason = Literal[
     "below_minimum",

@@ -15,8 +15,8 @@ from monitor.domain.allocation import (
     parse_targets,
     round2,
 )
+from monitor.domain.plans import PlanRequest, RebalancingPlan, plan_buy_only, plan_rebalancing
 from monitor.errors import InputError
-from monitor.plans import PlanRequest, RebalancingPlan, plan_buy_only, plan_rebalancing
 
 D = Decimal
 

@@ -19,8 +19,8 @@ from typing import Literal
 from monitor.domain.allocation import AllocationReport
 from monitor.domain.bands import Band
 from monitor.domain.numbers import CENT, HUNDRED, ZERO, total
-from monitor.levelling import to_cents, to_cents_up, water_fill
-from monitor.trades import sellable_classes
+from monitor.domain.plans.levelling import to_cents, to_cents_up, water_fill
+from monitor.domain.plans.trades import sellable_classes
 
 PlanTrade = Literal["all", "breaching"]
 # Share a parent's amount among its children; the flag: whether the parent trades.

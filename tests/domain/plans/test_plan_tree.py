@@ -11,7 +11,7 @@ from monitor.domain.allocation import (
     parse_targets,
     round2,
 )
-from monitor.plans import PlanRequest, RebalancingPlan, plan_rebalancing
+from monitor.domain.plans import PlanRequest, RebalancingPlan, plan_rebalancing
 from tests.builders import TREE, holding
 
 D = Decimal

@@ -16,7 +16,13 @@ from monitor.domain.allocation import (
     parse_targets,
 )
 from monitor.domain.numbers import total
-from monitor.plans import PLAN_MODES, PLAN_TRADES, PlanRequest, RebalancingPlan, plan_rebalancing
+from monitor.domain.plans import (
+    PLAN_MODES,
+    PLAN_TRADES,
+    PlanRequest,
+    RebalancingPlan,
+    plan_rebalancing,
+)
 from tests.strategies import CLASSES, percent_split, plan_request, worth_something
 
 money = st.decimals(min_value=0, max_value=10**7, places=2)

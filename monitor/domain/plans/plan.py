@@ -23,12 +23,10 @@ from typing import Literal, get_args
 
 from monitor.domain.allocation import Action, AllocationReport
 from monitor.domain.numbers import ZERO, round2, total
+from monitor.domain.plans.amounts import PlanTrade, class_amounts
+from monitor.domain.plans.outcome import Unresolved, resulting_percents, unresolved_classes
+from monitor.domain.plans.trades import Placement, SkippedTrade, Trade, place_trades
 from monitor.errors import InputError
-from monitor.plan_amounts import PlanTrade, class_amounts
-
-__all__ = ["PlanTrade"]  # imported from here by the settings, the API and the CLI
-from monitor.plan_outcome import Unresolved, resulting_percents, unresolved_classes
-from monitor.trades import Placement, SkippedTrade, Trade, place_trades
 
 PlanMode = Literal["buy_and_sell", "buy_only", "sell_only"]
 PLAN_MODES: tuple[PlanMode, ...] = get_args(PlanMode)

@@ -16,7 +16,7 @@ from monitor.domain.allocation import (
     parse_targets,
 )
 from monitor.domain.numbers import total
-from monitor.plans import PLAN_TRADES, PlanRequest, RebalancingPlan, plan_rebalancing
+from monitor.domain.plans import PLAN_TRADES, PlanRequest, RebalancingPlan, plan_rebalancing
 from tests.strategies import percent_split, plan_request, worth_something
 
 TOP = ["stocks", "bonds", "cash"]

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from monitor.domain.allocation import DriftPolicy, compute_allocation, make_holding, parse_targets
 from monitor.domain.numbers import ZERO, total
-from monitor.levelling import to_cents, water_fill
-from monitor.plans import plan_rebalancing
-from monitor.trades import BuyLeg, fit_to_budget, whole_shares_in
+from monitor.domain.plans import plan_rebalancing
+from monitor.domain.plans.levelling import to_cents, water_fill
+from monitor.domain.plans.trades import BuyLeg, fit_to_budget, whole_shares_in
 
 D = Decimal
 
