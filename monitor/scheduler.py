@@ -27,8 +27,8 @@ from monitor.notify.drain import drain_outbox
 from monitor.outage_log import OutageLog
 from monitor.overruns import Overruns
 from monitor.pipeline import TickOutcome, run_tick, utc_now
-from monitor.schedules import latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Settings
+from monitor.settings.schedules import latest_slot, trigger_for
 from monitor.store.retention import prune_history
 from monitor.store.ticks import CLAIM_LEASE, tick_of
 from monitor.store.transactions import write_transaction

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.domain.allocation import Holding
 from monitor.pipeline import run_tick, utc_now
 from monitor.scheduler import DRAIN_JOB, Daemon, describe_outcome, tick_job_id
-from monitor.schedules import WallClockCronTrigger, latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Schedule, Settings
+from monitor.settings.schedules import WallClockCronTrigger, latest_slot, trigger_for
 from monitor.sources import SourceOptions
 from monitor.sources.csv import CsvSource
 from monitor.store.engine import session_factory

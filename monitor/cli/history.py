@@ -19,7 +19,7 @@ from monitor.domain.allocation import round2
 from monitor.domain.history import HistoryRow, history_csv, history_rows, parse_window
 from monitor.domain.numbers import money_text
 from monitor.errors import InputError
-from monitor.setting_types import check_retention, parse_duration
+from monitor.settings.types import check_retention, parse_duration
 from monitor.store.portfolios import check_portfolio
 from monitor.store.retention import prune_history
 from monitor.store.snapshots import list_snapshots

@@ -30,8 +30,8 @@ from monitor.notify.drain import drain_outbox
 from monitor.pipeline import TickOutcome, run_tick, utc_now
 from monitor.preflight import require_startable
 from monitor.scheduler import Daemon, describe_outcome
-from monitor.schedules import latest_slot, trigger_for
 from monitor.settings import PortfolioSettings, Settings
+from monitor.settings.schedules import latest_slot, trigger_for
 from monitor.store.engine import session_factory
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from monitor.secrets_env import ALIASES, FILE_SUFFIX, PREFIX
 from monitor.settings import Settings
+from monitor.settings.env import ALIASES, FILE_SUFFIX, PREFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"

@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.api.routing import JsonRoute
 from monitor.metrics import DaemonMetrics
-from monitor.schedules import latest_slot, period_of, trigger_for
 from monitor.settings import Settings
+from monitor.settings.schedules import latest_slot, period_of, trigger_for
 from monitor.store.engine import first_line, first_text_line
 from monitor.store.overview import SUCCESSFUL, latest_good_tick_times
 from monitor.store.ticks import TickRecord, latest_ticks

@@ -7,7 +7,6 @@ secrets read from files, the TOML file, then the defaults below.
 
 from __future__ import annotations
 
-import tomllib
 from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
@@ -22,7 +21,6 @@ from pydantic import (
     Field,
     PrivateAttr,
     SecretStr,
-    ValidationError,
     field_validator,
     model_validator,
 )
@@ -38,9 +36,9 @@ from monitor.domain.bands import (
 )
 from monitor.domain.plans import PlanMode, PlanRequest, PlanTrade, check_mode_amounts
 from monitor.domain.targets import Targets as TargetTable
-from monitor.errors import ConfigError, InputError, UnknownPortfolioError
-from monitor.secrets_env import EnvFileSecretsSource, MonitorEnvSource
-from monitor.setting_types import DAY, Duration, Targets, Timezone, check_retention
+from monitor.errors import InputError, UnknownPortfolioError
+from monitor.settings.env import EnvFileSecretsSource, MonitorEnvSource
+from monitor.settings.types import DAY, Duration, Targets, Timezone, check_retention
 from monitor.sources import SourceOptions, source_kinds
 
 
@@ -357,73 +355,14 @@ class Settings(BaseSettings):
         return notify.resolve_paths(self._base_dir) if self._base_dir else notify
 
 
-_file_data: ContextVar[dict[str, Any] | None] = ContextVar("monitor_config_file", default=None)
+file_data: ContextVar[dict[str, Any] | None] = ContextVar("monitor_config_file", default=None)
 
 
 class TomlDataSource(PydanticBaseSettingsSource):
     """The already-parsed config file (parsed by ``load_settings`` so errors name the file)."""
 
     def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return (_file_data.get() or {}).get(field_name), field_name, False
+        return (file_data.get() or {}).get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        return dict(_file_data.get() or {})
-
-
-def error_path(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
-    """``("portfolios", 0, "schedule", "cron")`` -> ``portfolios[family].schedule.cron``."""
-    parts: list[str] = []
-    node: Any = data
-    for key in loc:
-        if isinstance(key, int):
-            item = node[key] if isinstance(node, list) and key < len(node) else None
-            label = item.get("id") if isinstance(item, dict) else None
-            parts[-1] += f"[{label or key}]"
-            node = item
-        else:
-            parts.append(str(key))
-            node = node.get(key) if isinstance(node, dict) else None
-    return ".".join(parts)
-
-
-def describe_errors(error: ValidationError, data: dict[str, Any]) -> list[str]:
-    problems = []
-    for item in error.errors():
-        # Drop pydantic's internal union/validator labels from the path.
-        loc = tuple(k for k in item["loc"] if not (isinstance(k, str) and "[" in k))
-        message = item["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-        if item["type"] == "extra_forbidden":
-            message = "unknown key"
-        path = error_path(loc, data)
-        problems.append(f"{path}: {message}" if path else message)
-    return problems
-
-
-def read_config_file(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError([f"config file not found: {path}"]) from None
-    except OSError as error:
-        raise ConfigError([f"cannot read config file {path}: {error.strerror}"]) from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError([f"not valid TOML: {error}"], source=str(path)) from None
-
-
-def load_settings(path: Path | None = None) -> Settings:
-    """The effective settings; every problem is reported at once as a ``ConfigError``."""
-    data = read_config_file(path) if path else {}
-    token = _file_data.set(data)
-    try:
-        settings = Settings()
-    except ValidationError as error:
-        raise ConfigError(describe_errors(error, data), source=str(path or "environment")) from None
-    finally:
-        _file_data.reset(token)
-    if path is not None:
-        base = path.resolve().parent
-        settings._base_dir = base
-        for portfolio in settings.portfolios:
-            portfolio.source = portfolio.source.resolve_paths(base)
-    return settings
+        return dict(file_data.get() or {})

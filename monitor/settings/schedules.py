@@ -17,8 +17,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.setting_types import DAY
 from monitor.settings import Schedule
+from monitor.settings.types import DAY
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # How far back to look for the latest cron slot, widening until one is found.

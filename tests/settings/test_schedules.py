@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.schedules import latest_slot, period_of, trigger_for
 from monitor.settings import Schedule
+from monitor.settings.schedules import latest_slot, period_of, trigger_for
 
 NY = "America/New_York"
 
