@@ -41,9 +41,9 @@ from sqlalchemy import create_engine, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.collection import collection_paused
 from monitor.domain.allocation import DEFAULT_TARGETS, Allocator
-from monitor.pipeline import run_tick, split_accounts
+from monitor.runtime.gc_pause import collection_paused
+from monitor.runtime.pipeline import run_tick, split_accounts
 from monitor.settings import load_settings
 from monitor.store.engine import make_engine, session_factory
 from monitor.store.migrate import upgrade

@@ -12,8 +12,8 @@ from monitor.api.openapi import install_openapi
 from monitor.api.routes import alerts, allocation, health, history
 from monitor.api.routes.health import Scheduler
 from monitor.api.security import install_security
-from monitor.metrics import metrics_registry
-from monitor.outage_log import OutageLog
+from monitor.runtime.metrics import metrics_registry
+from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
 from monitor.store.engine import session_factory
 

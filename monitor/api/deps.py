@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.api.errors import API_REQUESTS
 from monitor.errors import StoreError
-from monitor.outage_log import OutageLog
+from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
 
 

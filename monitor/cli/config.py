@@ -1,7 +1,7 @@
 """``allocation-monitor config validate`` and ``config show``.
 
 ``validate`` reports every problem with its key path: what loading rejects, then what
-``monitor.preflight`` finds (the checks ``run`` and ``tick`` make before they start).
+``monitor.runtime.preflight`` finds (the checks ``run`` and ``tick`` make before they start).
 Errors exit 2; warnings exit 0, or 2 with ``--strict``.
 """
 
@@ -22,8 +22,8 @@ from pydantic import SecretStr
 from monitor.cli.app import EXIT_BAD_INPUT, app, out, state_of
 from monitor.errors import ConfigError
 from monitor.notify.redact import redact_notify_url
-from monitor.preflight import preflight
 from monitor.redact import MASK, redact_url
+from monitor.runtime.preflight import preflight
 from monitor.settings import Settings, load_settings
 
 config_app = typer.Typer(

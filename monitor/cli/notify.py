@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import typer
 
 from monitor.cli.app import app, out, state_of
-from monitor.logs import configure_for
 from monitor.notify.probe import send_test_message
+from monitor.runtime.logs import configure_for
 
 EXIT_TARGET_FAILED = 1
 

@@ -25,11 +25,11 @@ from monitor.api.app import create_app
 from monitor.cli.app import app, out, state_of
 from monitor.cli.database import upgraded_engine
 from monitor.errors import MonitorError
-from monitor.logs import LogFormat, configure_for
 from monitor.notify.drain import drain_outbox
-from monitor.pipeline import TickOutcome, run_tick, utc_now
-from monitor.preflight import require_startable
-from monitor.scheduler import Daemon, describe_outcome
+from monitor.runtime.logs import LogFormat, configure_for
+from monitor.runtime.pipeline import TickOutcome, run_tick, utc_now
+from monitor.runtime.preflight import require_startable
+from monitor.runtime.scheduler import Daemon, describe_outcome
 from monitor.settings import PortfolioSettings, Settings
 from monitor.settings.schedules import latest_slot, trigger_for
 from monitor.store.engine import session_factory

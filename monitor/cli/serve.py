@@ -9,7 +9,7 @@ from monitor.api.app import create_app
 from monitor.cli.app import app, state_of
 from monitor.cli.database import upgraded_engine
 from monitor.cli.run import LogFormatOption
-from monitor.logs import configure_for
+from monitor.runtime.logs import configure_for
 
 
 @app.command()
@@ -27,5 +27,5 @@ def serve(
             create_app(settings, engine=engine),
             host=host or settings.api.host,
             port=settings.api.port if port is None else port,
-            log_config=None,  # our handler and format (see monitor.logs), not uvicorn's
+            log_config=None,  # our handler and format (see monitor.runtime.logs), not uvicorn's
         )

@@ -135,7 +135,7 @@ def deliver(
         return []
     # Apprise logs why a send failed (the server's reply, a timeout) at DEBUG only, and a
     # send captures only what its logger lets through; what reaches the log's handler is
-    # still WARNING and up (monitor.logs.QuietenedFilter).
+    # still WARNING and up (monitor.runtime.logs.QuietenedFilter).
     logging.getLogger(APPRISE_LOGGER).setLevel(logging.DEBUG)
     send = partial(_send, message=message, timeout=timeout, sent=sent)
     workers = min(len(pending), MAX_PARALLEL_TARGETS)

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from monitor.api.app import create_app
-from monitor.metrics import DaemonMetrics
-from monitor.scheduler import Daemon
+from monitor.runtime.metrics import DaemonMetrics
+from monitor.runtime.scheduler import Daemon
 from monitor.settings import Settings
 from monitor.store.engine import make_engine, session_factory
 from monitor.store.ticks import claim_tick

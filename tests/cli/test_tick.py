@@ -235,7 +235,7 @@ def test_tick_logs_a_warning_of_the_config_and_ticks_all_the_same(
     result = runner.invoke(app, ["--config", str(config), "tick"])
     assert result.exit_code == 1  # the tick of "gone" failed, the other ran
     assert (
-        f"WARNING monitor.preflight: portfolios[gone].source.path: file not found: "
+        f"WARNING monitor.runtime.preflight: portfolios[gone].source.path: file not found: "
         f"{tmp_path / 'gone.csv'}"
     ) in result.stderr
     family, gone = result.stdout.splitlines()
@@ -268,6 +268,6 @@ def test_an_apprise_config_line_apprise_skips_is_a_warning_not_a_refusal(
     )
     result = runner.invoke(app, ["--config", str(config), "tick", "--no-send"])
     assert result.exit_code == 0, result.output
-    assert "WARNING monitor.preflight: portfolios[family].notify: " in result.stderr
+    assert "WARNING monitor.runtime.preflight: portfolios[family].notify: " in result.stderr
     assert "Unparseable URL foobar://" in result.stderr
     assert ": ok, " in result.stdout

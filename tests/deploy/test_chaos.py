@@ -5,9 +5,9 @@ Four portfolios tick every second (each fetch takes 0.3 s); before each start so
 move on through in band -> drifted -> drifted further -> in band, so alerts keep being
 decided. The kills take turns at three aims:
 
-- in a write: the daemon runs with ``MONITOR_TEST_PAUSE_IN_WRITE`` (``monitor/testing_hooks.py``),
-  so each tick waits inside its write transaction, rows written and not committed, after
-  logging so; the kill comes in that pause;
+- in a write: the daemon runs with ``MONITOR_TEST_PAUSE_IN_WRITE``
+  (``monitor/runtime/testing_hooks.py``), so each tick waits inside its write transaction,
+  rows written and not committed, after logging so; the kill comes in that pause;
 - in a delivery: the webhook pauses before it answers; the kill comes after it took a
   message and before the daemon heard back;
 - anywhere: 0.2-2.5 s (seeded) after the scheduler started.
@@ -19,7 +19,7 @@ follows, then the outbox drain once the leases of the killed runs have run out. 
 - no snapshot is half-written (each has its class and holding rows, and a finished tick);
 - a killed tick leaves its claim 'running' and nothing else, and a later tick of the same
   portfolio finished: with one-second slots the next slot comes long before the claim's
-  lease runs out (tests/test_abandoned_ticks.py shows a slot taken over after it);
+  lease runs out (tests/runtime/test_abandoned_ticks.py shows a slot taken over after it);
 - each portfolio's alerts follow the policy: no transition alerted twice after a restart;
 - every alert decided reached the webhook, and the only duplicates are alerts whose
   delivery a kill interrupted: at most one per such kill.
@@ -42,10 +42,10 @@ import pytest
 from sqlalchemy import make_url, text
 
 from monitor.notify.drain import LEASE, drain_outbox
-from monitor.pipeline import utc_now
+from monitor.runtime.pipeline import utc_now
+from monitor.runtime.testing_hooks import PAUSE_IN_WRITE
 from monitor.settings import load_settings
 from monitor.store.engine import make_engine, session_factory
-from monitor.testing_hooks import PAUSE_IN_WRITE
 from tests.fixtures.daemon import DaemonProcess, wait_until
 from tests.fixtures.operations import (
     DRIFTED_CSV,

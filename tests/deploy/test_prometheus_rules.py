@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from monitor.metrics import DaemonMetrics, metrics_registry
-from monitor.outage_log import OutageLog
+from monitor.runtime.metrics import DaemonMetrics, metrics_registry
+from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
 from monitor.store.engine import make_engine, session_factory
 from tests.deploy.files import CONFIG

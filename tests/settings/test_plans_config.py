@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError
-from monitor.pipeline import run_tick
+from monitor.runtime.pipeline import run_tick
 from monitor.settings import Settings, load_settings
 from monitor.store.alert_states import load_alert_states
 from monitor.store.snapshots import latest_snapshot

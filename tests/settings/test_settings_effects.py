@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.pipeline import run_tick
-from monitor.scheduler import Daemon
+from monitor.runtime.pipeline import run_tick
+from monitor.runtime.scheduler import Daemon
 from monitor.settings import Settings, load_settings
 from monitor.store.models import Notification, Snapshot, SnapshotClass, SnapshotHolding
 from tests.fixtures.daemon import DaemonFactory

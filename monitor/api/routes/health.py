@@ -22,7 +22,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.api.routing import JsonRoute
-from monitor.metrics import DaemonMetrics
+from monitor.runtime.metrics import DaemonMetrics
 from monitor.settings import Settings
 from monitor.settings.schedules import latest_slot, period_of, trigger_for
 from monitor.store.engine import first_line, first_text_line
@@ -37,7 +37,7 @@ READY_GRACE = timedelta(minutes=1)
 
 
 class Scheduler(Protocol):
-    """What the routes need of the daemon (``monitor.scheduler.Daemon``)."""
+    """What the routes need of the daemon (``monitor.runtime.scheduler.Daemon``)."""
 
     metrics: DaemonMetrics
 

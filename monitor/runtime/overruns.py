@@ -14,7 +14,7 @@ import threading
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.base import BaseScheduler
 
-from monitor.metrics import DaemonMetrics
+from monitor.runtime.metrics import DaemonMetrics
 
 APSCHEDULER_LOGGER = "apscheduler.scheduler"
 

@@ -15,8 +15,8 @@ import pytest
 from typer.testing import CliRunner
 
 from monitor.cli import app
-from monitor.logs import configure_for, configure_logging, settings_secrets
 from monitor.notify.delivery import Message, Route, deliver
+from monitor.runtime.logs import configure_for, configure_logging, settings_secrets
 from monitor.settings import Settings, load_settings
 from tests.fixtures.sinks import WebhookSink, free_port
 
@@ -137,8 +137,8 @@ def test_tick_logs_json_with_the_option(failing_config: Path) -> None:
     assert result.exit_code == 1, result.output
     events = [json.loads(line) for line in result.stderr.splitlines()]
     assert [(e["level"], e["logger"]) for e in events] == [
-        ("WARNING", "monitor.preflight"),  # the holdings file is missing: said at the start
-        ("WARNING", "monitor.pipeline"),
+        ("WARNING", "monitor.runtime.preflight"),  # the holdings file is missing: said at the start
+        ("WARNING", "monitor.runtime.pipeline"),
     ]
     assert events[1]["message"].startswith("tick family failed")
 
@@ -184,6 +184,6 @@ def test_the_daemon_writes_every_line_as_json_until_it_stops(tmp_path: Path) -> 
     assert daemon.returncode == 0, lines
     events = [json.loads(line) for line in lines]
     loggers = {event["logger"] for event in events}
-    assert {"monitor.scheduler", "monitor.cli.run", "uvicorn.error"} <= loggers
+    assert {"monitor.runtime.scheduler", "monitor.cli.run", "uvicorn.error"} <= loggers
     assert events[-1]["message"] == "stopped cleanly"
     assert not any(TOKEN in line for line in lines)

@@ -32,7 +32,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.outage_log import OutageLog
+from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
 from monitor.store.outbox import outbox_counts
 from monitor.store.overview import drifted_since, entry_figures
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
     from monitor.notify.rounds import DrainResult
-    from monitor.pipeline import TickOutcome
+    from monitor.runtime.pipeline import TickOutcome
 
 log = logging.getLogger(__name__)
 

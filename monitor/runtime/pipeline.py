@@ -20,7 +20,6 @@ from typing import Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.collection import collection_paused
 from monitor.domain.alerting import (
     AlertDecision,
     AlertPolicy,
@@ -31,6 +30,8 @@ from monitor.domain.alerting import (
 )
 from monitor.domain.allocation import AllocationReport, Allocator, Holding
 from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
+from monitor.runtime.gc_pause import collection_paused
+from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import NotifySettings, PortfolioSettings, Settings
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
@@ -38,7 +39,6 @@ from monitor.store.portfolios import NewPortfolio, ensure_portfolios
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 from monitor.store.ticks import claim_tick, finish_tick
 from monitor.store.transactions import write_transaction
-from monitor.testing_hooks import pause_in_write
 from monitor.tick_notifications import TickNotifier
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from monitor.collection import collection_paused
+from monitor.runtime.gc_pause import collection_paused
 
 
 def test_collection_is_paused_inside_and_enabled_after() -> None:

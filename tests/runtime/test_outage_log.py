@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.errors import StoreError
-from monitor.outage_log import OutageLog
+from monitor.runtime.outage_log import OutageLog
 from tests.notify.world import Clock
 
 DOWN = StoreError("cannot reach the database server at db:5432 (postgresql://db/m): refused")

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.allocation import Holding
-from monitor.pipeline import TickOutcome, run_tick
-from monitor.scheduler import Daemon, retry_job_id
+from monitor.runtime.pipeline import TickOutcome, run_tick
+from monitor.runtime.scheduler import Daemon, retry_job_id
 from monitor.settings import PortfolioSettings, Schedule, Settings
 from monitor.sources import SourceOptions
 from monitor.store.alert_states import load_alert_states

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.attribution import attribute
-from monitor.pipeline import run_tick
+from monitor.runtime.pipeline import run_tick
 from monitor.settings import Settings, load_settings
 from monitor.store.alert_states import load_alert_states
 from monitor.store.drift import drift_history

@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import Engine
 
 from monitor.api.app import create_app
-from monitor.scheduler import Daemon
+from monitor.runtime.scheduler import Daemon
 from monitor.settings import Settings
 from monitor.store.engine import make_engine
 from tests.fixtures.operations import ACCOUNTS_CSV, DRIFTED_CSV, IN_BAND_CSV, WriteConfig

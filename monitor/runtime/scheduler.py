@@ -22,11 +22,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.allocation import round2
 from monitor.domain.numbers import money_text
-from monitor.metrics import DaemonMetrics
 from monitor.notify.drain import drain_outbox
-from monitor.outage_log import OutageLog
-from monitor.overruns import Overruns
-from monitor.pipeline import TickOutcome, run_tick, utc_now
+from monitor.runtime.metrics import DaemonMetrics
+from monitor.runtime.outage_log import OutageLog
+from monitor.runtime.overruns import Overruns
+from monitor.runtime.pipeline import TickOutcome, run_tick, utc_now
 from monitor.settings import PortfolioSettings, Settings
 from monitor.settings.schedules import latest_slot, trigger_for
 from monitor.store.retention import prune_history
