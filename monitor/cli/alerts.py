@@ -13,10 +13,10 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from monitor.api.alert_schemas import AlertDetail, alert_detail, alert_out
 from monitor.api.exact_json import exact_json
+from monitor.api.schemas.alerts import AlertDetail, alert_detail, alert_out
 from monitor.cli.app import app, out, state_of
-from monitor.cli.database import opened_engine, opened_session
+from monitor.cli.store_access import opened_engine, opened_session
 from monitor.errors import DeliveryError
 from monitor.notify.routing import notify_for_route, render_for
 from monitor.settings import Settings

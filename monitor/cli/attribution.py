@@ -13,8 +13,8 @@ from rich.text import Text
 
 from monitor.api.exact_json import exact_json
 from monitor.cli.app import app, out, state_of
-from monitor.cli.database import opened_session
 from monitor.cli.history import SINCE_HELP, UNTIL_HELP
+from monitor.cli.store_access import opened_session
 from monitor.domain.allocation import round2
 from monitor.domain.attribution import Attribution, attribute
 from monitor.domain.history import parse_window

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 from monitor.api.exact_json import exact_json
-from monitor.api.schemas import calculate_response
+from monitor.api.schemas.allocation import calculate_response
 from monitor.cli.app import app, out, state_of
 from monitor.cli.render import report_table
 from monitor.domain.allocation import (

@@ -21,8 +21,8 @@ from pydantic import SecretStr
 
 from monitor.cli.app import EXIT_BAD_INPUT, app, out, state_of
 from monitor.errors import ConfigError
-from monitor.notify.redact import redact_notify_url
-from monitor.redact import MASK, redact_url
+from monitor.masking import MASK, redact_url
+from monitor.notify.apprise_masking import redact_notify_url
 from monitor.runtime.preflight import preflight
 from monitor.settings import Settings, load_settings
 

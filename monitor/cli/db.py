@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from monitor.cli.app import app, out, state_of
-from monitor.cli.database import opened_engine
+from monitor.cli.store_access import opened_engine
 from monitor.store.engine import parse_url, shown
 from monitor.store.migrate import current_revision, head_revision, refuse_unknown, upgrade
 

@@ -13,8 +13,8 @@ from rich.table import Table
 
 from monitor.api.exact_json import exact_json
 from monitor.cli.app import app, out, state_of
-from monitor.cli.database import opened_session
 from monitor.cli.render import pct
+from monitor.cli.store_access import opened_session
 from monitor.domain.allocation import round2
 from monitor.domain.history import HistoryRow, history_csv, history_rows, parse_window
 from monitor.domain.numbers import money_text

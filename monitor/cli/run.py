@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.api.app import create_app
 from monitor.cli.app import app, out, state_of
-from monitor.cli.database import upgraded_engine
+from monitor.cli.store_access import upgraded_engine
 from monitor.errors import MonitorError
 from monitor.notify.drain import drain_outbox
 from monitor.runtime.logs import LogFormat, configure_for

@@ -7,8 +7,8 @@ import uvicorn
 
 from monitor.api.app import create_app
 from monitor.cli.app import app, state_of
-from monitor.cli.database import upgraded_engine
 from monitor.cli.run import LogFormatOption
+from monitor.cli.store_access import upgraded_engine
 from monitor.runtime.logs import configure_for
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import apprise
 
 from monitor.errors import DeliveryError
-from monitor.notify.redact import loading
+from monitor.notify.apprise_masking import loading
 
 APPRISE_LOGGER = "apprise"  # every Apprise plugin logs through this one
 

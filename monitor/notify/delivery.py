@@ -21,16 +21,16 @@ import apprise
 from apprise.attachment.memory import AttachMemory
 
 from monitor.errors import DeliveryError
+from monitor.masking import mask_secrets
 from monitor.notify.apprise_config import APPRISE_LOGGER, config_services
-from monitor.notify.reasons import LogEntry, failure_reason
-from monitor.notify.redact import (
+from monitor.notify.apprise_masking import (
     load_quietly,
     redact_notify_url,
     redact_service,
     remember,
     service_secrets,
 )
-from monitor.redact import mask_secrets
+from monitor.notify.reasons import LogEntry, failure_reason
 
 if TYPE_CHECKING:
     from monitor.settings import NotifySettings

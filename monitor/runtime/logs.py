@@ -18,8 +18,8 @@ from enum import StrEnum
 from pydantic import BaseModel, SecretStr
 from pythonjsonlogger.json import JsonFormatter
 
-from monitor.notify.redact import load_quietly, service_secrets, url_secrets
-from monitor.redact import mask_secrets
+from monitor.masking import mask_secrets
+from monitor.notify.apprise_masking import load_quietly, service_secrets, url_secrets
 from monitor.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"

@@ -30,6 +30,7 @@ from monitor.domain.alerting import (
 )
 from monitor.domain.allocation import AllocationReport, Allocator, Holding
 from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
+from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import NotifySettings, PortfolioSettings, Settings
@@ -39,7 +40,6 @@ from monitor.store.portfolios import NewPortfolio, ensure_portfolios
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 from monitor.store.ticks import claim_tick, finish_tick
 from monitor.store.transactions import write_transaction
-from monitor.tick_notifications import TickNotifier
 
 log = logging.getLogger(__name__)
 

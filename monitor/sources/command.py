@@ -18,7 +18,7 @@ from pydantic import Field, SecretStr
 
 from monitor.domain.allocation import Holding
 from monitor.errors import SourceError
-from monitor.redact import mask_secrets
+from monitor.masking import mask_secrets
 from monitor.sources.base import SourceOptions, resolve_path
 from monitor.sources.json import parse_json_holdings
 

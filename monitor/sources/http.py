@@ -23,7 +23,7 @@ from tenacity import (
 
 from monitor.domain.allocation import Holding
 from monitor.errors import SourceError
-from monitor.redact import mask_secrets, redact_url, url_secrets
+from monitor.masking import mask_secrets, redact_url, url_secrets
 from monitor.sources.base import SourceOptions, holdings_from_document, resolve_path
 from monitor.sources.json import parse_json
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from monitor.domain.allocation import Holding
 from monitor.errors import SourceError
-from monitor.redact import mask_secrets, redact_url, url_secrets
+from monitor.masking import mask_secrets, redact_url, url_secrets
 from monitor.sources.base import (
     SourceOptions,
     holdings_from_rows,

@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import StoreError
-from monitor.redact import redact_url
+from monitor.masking import redact_url
 
 # Several threads write (ticks, the outbox drain, retention); a writer waits this long for
 # another's transaction before SQLite gives up with "database is locked".

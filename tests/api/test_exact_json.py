@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from monitor.api.exact_json import exact_json
-from monitor.api.plan_schemas import BandOut
+from monitor.api.schemas.plans import BandOut
 
 
 def test_a_decimal_is_written_with_every_digit_where_a_float_would_lose_them() -> None:

@@ -337,7 +337,7 @@ def test_an_entry_without_a_route_saves_its_alert_states_and_logs_the_unsent_not
         "b-2,VTI,stocks,100\nb-2,BND,bonds,900\n"
         "c-3,VTI,stocks,600\nc-3,BND,bonds,400\n",
     )
-    with caplog.at_level("INFO", logger="monitor.tick_notifications"):
+    with caplog.at_level("INFO", logger="monitor.notify.tick_notices"):
         outcome = world.tick("clients")
     assert (outcome.out_of_band, outcome.notifications) == (2, 0)
     assert "clients: 2 notice(s) decided but not sent: no notify route is configured" in [

@@ -8,7 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.api.alert_schemas import (
+from monitor.api.deps import SessionDep, SettingsDep
+from monitor.api.errors import NotFoundOut, answers
+from monitor.api.routing import JsonRoute
+from monitor.api.schemas.alerts import (
     AlertDetail,
     AlertOut,
     AlertsResponse,
@@ -16,9 +19,6 @@ from monitor.api.alert_schemas import (
     alert_detail,
     alert_out,
 )
-from monitor.api.deps import SessionDep, SettingsDep
-from monitor.api.errors import NotFoundOut, answers
-from monitor.api.routing import JsonRoute
 from monitor.store.models import LARGEST_ID
 from monitor.store.outbox import (
     attempts_of,

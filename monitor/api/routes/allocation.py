@@ -10,20 +10,20 @@ from fastapi import APIRouter, Depends, Query
 
 from monitor.api.deps import SettingsDep
 from monitor.api.openapi import json_parameter
-from monitor.api.plan_schemas import NAME, TARGETS_SCHEMA
-from monitor.api.query_schemas import (
+from monitor.api.routing import JsonRoute
+from monitor.api.schemas.allocation import (
+    CalculateRequest,
+    CalculateResponse,
+    calculate_response,
+    holdings_from_request,
+)
+from monitor.api.schemas.plans import NAME, TARGETS_SCHEMA
+from monitor.api.schemas.query import (
     CheckResponse,
     DriftAnalysisResponse,
     DriftOut,
     TargetsResponse,
     targets_response,
-)
-from monitor.api.routing import JsonRoute
-from monitor.api.schemas import (
-    CalculateRequest,
-    CalculateResponse,
-    calculate_response,
-    holdings_from_request,
 )
 from monitor.domain.allocation import (
     SMALLEST_TOTAL,

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from monitor.api.deps import SessionDep, SettingsDep
 from monitor.api.errors import NotFoundOut, answers
-from monitor.api.history_schemas import (
+from monitor.api.routing import JsonRoute
+from monitor.api.schemas.history import (
     AttributionResponse,
     DriftHistoryResponse,
     PortfoliosResponse,
@@ -27,7 +28,6 @@ from monitor.api.history_schemas import (
     portfolio_out,
     snapshot_out,
 )
-from monitor.api.routing import JsonRoute
 from monitor.domain.allocation import normalise_class
 from monitor.domain.attribution import attribute
 from monitor.domain.history import Window, history_csv, history_rows, parse_window

@@ -1,4 +1,4 @@
-"""The seed's JSON shapes of ``/calculate``: its body and its answer (``query_schemas``:
+"""The seed's JSON shapes of ``/calculate``: its body and its answer (``query``:
 the GET endpoints' answers).
 
 Field names are the seed's and stay so; fields after the seed's are additions. Money and
@@ -15,13 +15,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from monitor.api.fields import Amount, Number, Rounded, Total
-from monitor.api.plan_schemas import NAME, SPACES, BandOut, PlanOut, TargetsIn, plan_out
+from monitor.api.schemas.plans import NAME, SPACES, BandOut, PlanOut, TargetsIn, plan_out
 from monitor.domain.allocation import AllocationReport, Holding, make_holding
 from monitor.domain.bands import TOLERANCE_MEANING, DriftRule, RebalanceTo
 from monitor.domain.plans import PlanMode, PlannedAction, PlanTrade, RebalancingPlan
 from monitor.errors import InputError
-
-__all__ = ["Amount", "Number", "Rounded"]  # also imported from here by other schemas
 
 # A holding's class: a name (stocks, or stocks/us); "class:weight;..." text is for CSV cells.
 HOLDING_CLASS = {"type": "string", "pattern": f"^[^:]*[^:{SPACES}][^:]*$"}

@@ -20,7 +20,7 @@ from urllib.parse import quote, unquote
 
 import apprise
 
-from monitor.redact import MASK, MIN_SECRET_LENGTH, is_secret_argument, mask_secrets
+from monitor.masking import MASK, MIN_SECRET_LENGTH, is_secret_argument, mask_secrets
 
 # Apprise's generic webhooks: their path is the user's to fill, tokens included.
 WEBHOOK_SCHEMES = ("json", "jsons", "form", "forms", "xml", "xmls")

@@ -5,7 +5,7 @@ find it) and loses its password, its query values and its fragment, any of which
 a token. Free text (a driver's error, a program's stderr, a log line) has the secrets it is
 given masked, and every URL password and secret query argument in it.
 
-Apprise's URLs keep tokens where other URLs keep hosts and paths: ``monitor.notify.redact``
+Apprise's URLs keep tokens where other URLs keep hosts and paths: ``monitor.notify.apprise_masking``
 names those on top of this.
 """
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from monitor.api.schemas import Rounded
+from monitor.api.fields import Rounded
 from monitor.store.outbox import AttemptRecord, OutboxItem
 
 AlertStatus = Literal["pending", "sent", "dead"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from monitor.redact import mask_secrets, url_secrets
+from monitor.masking import mask_secrets, url_secrets
 
 
 def test_mask_secrets_masks_passwords_and_secret_arguments_of_any_url() -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from monitor.api.schemas import Number, Rounded
+from monitor.api.fields import Number, Rounded
 from monitor.domain.attribution import Attribution, ClassAttribution
 from monitor.store.records import DriftPoint, PortfolioRecord, SnapshotRecord
 

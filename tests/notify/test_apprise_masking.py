@@ -5,7 +5,7 @@ import logging
 import apprise
 import pytest
 
-from monitor.notify.redact import load_quietly, redact_notify_url
+from monitor.notify.apprise_masking import load_quietly, redact_notify_url
 
 
 def test_a_password_is_masked_in_a_loaded_url() -> None:
