@@ -1,12 +1,14 @@
 """The schema's revision: apply the migrations, roll them back, or check where it stands.
 
-Alembic is configured here in code, with the migrations found inside the installed package
-(``monitor/migrations``), so this works from a wheel as well as from the source tree.
+Alembic is configured here in code, so this works from a wheel as well as from the source
+tree: the migrations live in ``migrations/`` beside the package, and the wheel carries them
+inside it, as ``monitor/migrations``.
 """
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
@@ -18,14 +20,21 @@ from monitor.errors import StoreError
 
 log = logging.getLogger(__name__)
 
-SCRIPT_LOCATION = "monitor:migrations"
+PACKAGE = Path(__file__).resolve().parents[1]  # monitor/
 # Replicas starting together against one PostgreSQL take turns to migrate.
 MIGRATION_LOCK_KEY = 0x616C6C6F63  # "alloc"
 
 
+def script_location() -> Path:
+    """The migrations the wheel carries inside the package, else the source tree's, beside it
+    (judged by ``env.py``: a folder left holding only ``__pycache__`` is no migrations)."""
+    shipped = PACKAGE / "migrations"
+    return shipped if (shipped / "env.py").is_file() else PACKAGE.parent / "migrations"
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
-    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.set_main_option("script_location", str(script_location()))
     config.set_main_option("path_separator", "os")
     if connection is not None:
         config.attributes["connection"] = connection

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import json
+import tomllib
 
-from tests.deploy.files import dockerfile_stages, image_environment, instruction, runtime_stage
+from tests.deploy.files import (
+    ROOT,
+    dockerfile_stages,
+    image_environment,
+    instruction,
+    runtime_stage,
+)
 
 
 def test_the_wheel_is_built_in_one_stage_and_installed_into_a_slim_runtime() -> None:
@@ -15,6 +22,20 @@ def test_the_wheel_is_built_in_one_stage_and_installed_into_a_slim_runtime() -> 
     assert any("pip wheel" in run for run in instruction(builder, "RUN"))
     assert "-slim AS runtime" in instruction(runtime, "FROM")[0]
     assert instruction(runtime, "COPY")[0] == "--from=builder /opt/venv /opt/venv"
+
+
+def test_the_builder_copies_all_the_wheel_is_built_from_the_migrations_too() -> None:
+    """The wheel takes the package and, from beside it, the migrations (pyproject's
+    force-include): an image built without them could not migrate on start."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    wheel = pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]
+    needed = {*wheel["packages"], *wheel["force-include"]}
+    assert needed == {"monitor", "migrations"}
+    builder = dockerfile_stages()[0]
+    copied = {source for copy in instruction(builder, "COPY") for source in copy.split()[:-1]}
+    assert needed <= copied
+    ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    assert not needed & {line.strip().rstrip("/") for line in ignored}
 
 
 def test_the_runtime_runs_as_a_user_that_is_not_root() -> None:

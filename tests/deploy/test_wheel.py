@@ -38,8 +38,7 @@ def test_the_wheel_carries_the_migrations_and_the_templates(wheel: Path) -> None
     assert {"monitor/migrations/env.py", "monitor/migrations/script.py.mako"} <= names
     versions = {n for n in names if n.startswith("monitor/migrations/versions/")}
     in_tree = {
-        f"monitor/migrations/versions/{p.name}"
-        for p in (ROOT / "monitor/migrations/versions").glob("*.py")
+        f"monitor/migrations/versions/{p.name}" for p in (ROOT / "migrations/versions").glob("*.py")
     }
     assert versions >= in_tree and in_tree
     templates = {n for n in names if n.startswith("monitor/notify/templates/")}
