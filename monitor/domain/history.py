@@ -1,4 +1,6 @@
-"""History as people ask for it and read it, shared by the CLI and the API. Pure.
+"""History as people ask for it and read it, shared by the CLI and the API. Pure: it reads
+stored snapshots by the shape it declares (``RecordedSnapshot``), which the store's records
+have, and imports nothing of the store.
 
 A bound given as a date means that day's midnight in the caller's time zone; ``until`` is
 exclusive, so ``--until 2024-01-31`` includes all of the 31st. Bounds come back in UTC; one
@@ -13,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import MAXYEAR, UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
+from typing import Protocol
 
 from monitor.domain.allocation import normalise_class, round2
 from monitor.errors import InputError
-from monitor.store.records import SnapshotRecord
 
 BOUND_EXAMPLES = "write e.g. 2024-01-31 or 2024-01-31T17:00:00+01:00"
 
@@ -69,6 +71,27 @@ def parse_window(
     return Window(start, end)
 
 
+class RecordedClass(Protocol):
+    @property
+    def asset_class(self) -> str: ...
+
+
+class RecordedSnapshot(Protocol):
+    """What history reads of a stored snapshot; the store's ``SnapshotRecord`` is one."""
+
+    @property
+    def taken_at(self) -> datetime: ...
+    @property
+    def portfolio_value(self) -> Decimal: ...
+    @property
+    def total_drift(self) -> Decimal: ...
+    @property
+    def needs_rebalancing(self) -> bool: ...
+    @property
+    def classes(self) -> Sequence[RecordedClass]: ...
+    def drift_of(self, asset_class: str) -> Decimal | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
     taken_at: datetime
@@ -79,7 +102,7 @@ class HistoryRow:
 
 
 def history_rows(
-    snapshots: Sequence[SnapshotRecord], *, zone: tzinfo, asset_class: str | None, field: str
+    snapshots: Sequence[RecordedSnapshot], *, zone: tzinfo, asset_class: str | None, field: str
 ) -> tuple[list[str], list[HistoryRow]]:
     """(class columns, one row per snapshot), times in ``zone``; ``asset_class`` keeps only
     that class, which must appear in the history (``field`` names the option for errors)."""

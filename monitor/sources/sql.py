@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from sqlalchemy import URL, CursorResult, Engine, create_engine, make_url, text
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
+from monitor.databases import connect_args
 from monitor.domain.allocation import Holding
 from monitor.errors import SourceError
 from monitor.masking import mask_secrets, redact_url, url_secrets
@@ -25,7 +26,6 @@ from monitor.sources.base import (
     missing_columns,
     resolve_path,
 )
-from monitor.store.engine import connect_args
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()  # ticks of several portfolios run in parallel threads

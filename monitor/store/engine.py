@@ -16,14 +16,13 @@ from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.databases import connect_args
 from monitor.errors import StoreError
 from monitor.masking import redact_url
 
 # Several threads write (ticks, the outbox drain, retention); a writer waits this long for
 # another's transaction before SQLite gives up with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# A server that drops packets would otherwise hold a start or a tick for minutes before failing.
-POSTGRES_CONNECT_TIMEOUT_S = 10
 
 
 def shown(url: URL) -> str:
@@ -39,13 +38,6 @@ def parse_url(raw: str) -> URL:
             "database.url is not a database URL; write e.g. sqlite:///var/allocation-monitor.db "
             "or postgresql+psycopg://user:password@host:5432/name"
         ) from None
-
-
-def connect_args(url: URL) -> dict[str, Any]:
-    """A PostgreSQL connection's timeout, unless the URL sets its own ``connect_timeout``."""
-    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
-        return {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
-    return {}
 
 
 def first_line(error: BaseException) -> str:
