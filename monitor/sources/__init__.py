@@ -1,7 +1,29 @@
 """Holdings sources, one module per kind, chosen by ``kind`` in a portfolio's config.
 
-Third parties add kinds by exposing a ``SourceOptions`` subclass (with ``kind:
-Literal["name"]``) under the ``allocation_monitor.sources`` entry-point group.
+This module is the public plugin API: the names in ``__all__`` are what a third party's
+source kind imports, and they keep their meaning across versions (the modules behind them
+may move). A plugin is a ``SourceOptions`` subclass declaring ``kind: Literal["name"]``
+and its options as fields, exposed under the ``allocation_monitor.sources`` entry-point
+group; its ``fetch`` returns ``Holding`` values made by ``make_holding``, which checks one
+holding's raw fields and raises a ``ValueError`` naming the field it refuses; anything that
+keeps a fetch from delivering is raised as ``SourceError(self.describe(), problem)``::
+
+    from typing import Literal
+
+    from monitor.sources import Holding, SourceError, SourceOptions, make_holding
+
+    class StaticSource(SourceOptions):
+        kind: Literal["static"] = "static"
+        value: int
+
+        def fetch(self) -> list[Holding]:
+            try:
+                return [make_holding("AAPL", "stocks", value=self.value, where="AAPL")]
+            except ValueError as error:
+                raise SourceError(self.describe(), str(error)) from None
+
+``source_kinds`` (every kind known) and ``read_holdings_file`` (``check``'s reader) are the
+monitor's own, not part of that API.
 """
 
 from __future__ import annotations
@@ -14,7 +36,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import get_args
 
-from monitor.domain.allocation import Holding
+from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import SourceOptions
 from monitor.sources.command import CommandSource
@@ -126,4 +148,4 @@ def read_holdings_file(path: Path) -> list[Holding]:
         raise InputError("--holdings", str(error)) from None
 
 
-__all__ = ["SourceOptions", "read_holdings_file", "source_kinds"]
+__all__ = ["Holding", "SourceError", "SourceOptions", "make_holding"]

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
+import monitor.sources
 from monitor.errors import ConfigError
 from monitor.settings import load_settings
-from monitor.sources import source_kinds
+from monitor.sources import SourceError, source_kinds
 
 PLUGIN_MODULE = "am_test_plugin"
 PLUGIN_CODE = '''
@@ -25,8 +26,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from monitor.domain.allocation import Holding
-from monitor.sources.base import SourceOptions, holdings_from_document
+from monitor.sources import Holding, SourceError, SourceOptions, make_holding
 
 
 class StaticSource(SourceOptions):
@@ -36,8 +36,10 @@ class StaticSource(SourceOptions):
     value: int
 
     def fetch(self) -> list[Holding]:
-        document = {"AAPL": {"asset_class": "stocks", "value": self.value}}
-        return holdings_from_document(document, self.describe())
+        try:
+            return [make_holding("AAPL", "stocks", value=self.value, where="AAPL")]
+        except ValueError as error:
+            raise SourceError(self.describe(), str(error)) from None
 
 
 class ShadowCsv(StaticSource):
@@ -90,6 +92,26 @@ def test_a_plugin_kind_is_accepted_by_the_config_and_fetched(
     config.write_text('[[portfolios]]\nid = "p"\nsource = { kind = "static", value = 7 }\n')
     [holding] = load_settings(config).portfolios[0].source.fetch()
     assert (holding.symbol, holding.value) == ("AAPL", Decimal(7))
+
+
+def test_a_plugin_refuses_a_bad_holding_in_make_holdings_words_as_a_source_error(
+    tmp_path: Path, install_plugin: Install
+) -> None:
+    install_plugin("static = am_test_plugin:StaticSource\n")
+    config = tmp_path / "allocation-monitor.toml"
+    config.write_text('[[portfolios]]\nid = "p"\nsource = { kind = "static", value = -7 }\n')
+    with pytest.raises(SourceError) as refused:
+        load_settings(config).portfolios[0].source.fetch()
+    assert str(refused.value) == "static: AAPL.value: must not be negative, got -7"
+
+
+def test_the_plugin_api_is_the_four_names_monitor_sources_exports() -> None:
+    assert sorted(monitor.sources.__all__) == [
+        "Holding",
+        "SourceError",
+        "SourceOptions",
+        "make_holding",
+    ]
 
 
 def test_a_plugin_that_fails_to_import_is_skipped_with_a_warning_naming_it(
