@@ -115,7 +115,8 @@ def child_tick(config: Path, day: int, profile: bool) -> dict[str, Any]:
         accounts = split_accounts(entry.source.fetch(), entry.source.describe())
         read_s = time.perf_counter() - started
         started = time.perf_counter()
-        allocator = Allocator(settings.targets_of(entry), settings.policy_of(entry))
+        config = settings.entry_config(entry.id)
+        allocator = Allocator(config.targets, config.policy)
         for holdings in accounts.values():
             allocator.report(holdings)
         compute_s = time.perf_counter() - started

@@ -19,7 +19,6 @@ from monitor.api.schemas.allocation import calculate_response
 from monitor.cli.app import app, out, state_of
 from monitor.cli.render import report_table
 from monitor.domain.allocation import (
-    DriftPolicy,
     Holding,
     Targets,
     compute_allocation,
@@ -29,7 +28,7 @@ from monitor.domain.allocation import (
 from monitor.domain.bands import TOLERANCE_MEANING
 from monitor.domain.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.errors import InputError
-from monitor.settings import PlanSettings, Settings
+from monitor.settings import EntryConfig, Settings
 from monitor.sources import read_holdings_file
 
 ACCOUNTS_LISTED = 5  # named in the error when a file holds several
@@ -122,14 +121,9 @@ def one_account(held: list[Holding], account: str | None, path: Path) -> list[Ho
     return held
 
 
-def configured(
-    settings: Settings, portfolio: str | None
-) -> tuple[Targets, DriftPolicy, PlanSettings]:
+def configured(settings: Settings, portfolio: str | None) -> EntryConfig:
     """Targets, drift policy and plan settings: a configured portfolio's, or the defaults."""
-    if portfolio is None:
-        return settings.targets, settings.policy_of(), settings.plan
-    entry = settings.require_portfolio(portfolio)
-    return settings.targets_of(entry), settings.policy_of(entry), settings.plan_of(entry)
+    return settings.default_config if portfolio is None else settings.entry_config(portfolio)
 
 
 @app.command()
@@ -221,7 +215,8 @@ def check(
     Exit status: 0 in band, 1 rebalancing needed, 2 bad input.
     """
     settings = state_of(ctx).settings
-    goal, policy, plan_settings = configured(settings, portfolio)
+    config = configured(settings, portfolio)
+    goal, policy, plan_settings = config.targets, config.policy, config.plan
     held = one_account(read_holdings_file(holdings), account, holdings)
     if targets is not None:
         goal = targets_option(targets)

@@ -16,7 +16,7 @@ from monitor.domain.allocation import AllocationReport
 from monitor.domain.plans import PlanRequest, RebalancingPlan, in_shares, plan_rebalancing, tradable
 from monitor.errors import InputError
 from monitor.notify.payloads import PlanUnavailable
-from monitor.settings import PortfolioSettings, Settings
+from monitor.settings import EntryConfig
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +26,14 @@ PLANNED_KINDS = frozenset({"drifted", "escalated", "reminder"})
 
 @dataclass(frozen=True, slots=True)
 class AlertPlanner:
-    """One portfolio entry's plan settings, read once per tick."""
+    """One portfolio entry's plan settings, for the alerts of a tick."""
 
     request: PlanRequest
     configured: bool  # any [plan] key applies to the entry
 
     @classmethod
-    def of(cls, settings: Settings, entry: PortfolioSettings) -> AlertPlanner:
-        return cls(settings.plan_of(entry).request(), settings.plan_configured(entry))
+    def of(cls, config: EntryConfig) -> AlertPlanner:
+        return cls(config.plan.request(), config.plan_configured)
 
     def plan_for(
         self, notice: Notice, report: AllocationReport | None

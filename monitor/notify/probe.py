@@ -18,7 +18,7 @@ def send_test_message(
     """One result per target of the entry's route; a route that cannot be used at all (no
     targets, an unloadable URL, a missing Apprise config file) raises ``DeliveryError``."""
     entry = settings.require_portfolio(portfolio_id)
-    notify = settings.notify_of(entry)
+    notify = settings.entry_config(entry.id).notify
     payload = {
         "kind": "test",
         "portfolio_id": entry.id,

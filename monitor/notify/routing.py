@@ -48,4 +48,4 @@ def notify_for_route(settings: Settings, route: str) -> NotifySettings:
     """The routing of the entry named ``route``; the ``[notify]`` defaults if it is gone
     from the config since the notification was decided."""
     entry = settings.portfolio(route)
-    return settings.notify_of(entry) if entry is not None else settings.notify
+    return settings.entry_config(entry.id).notify if entry is not None else settings.notify

@@ -20,7 +20,7 @@ from monitor.domain.allocation import AllocationReport
 from monitor.notify.alert_plans import AlertPlanner
 from monitor.notify.payloads import AccountOutcome, PortfolioRef, digest_payload, notice_payload
 from monitor.notify.routing import has_route, message_title
-from monitor.settings import NotifySettings, PortfolioSettings, Settings
+from monitor.settings import EntryConfig, NotifySettings, PortfolioSettings, Settings
 from monitor.store.outbox import NewNotification, enqueue_notifications
 
 log = logging.getLogger(__name__)
@@ -32,14 +32,14 @@ class TickNotifier:
 
     settings: Settings
     entry: PortfolioSettings
+    config: EntryConfig  # the entry's resolved settings: its routing, templates and plans
     tick_id: int
-    notify: NotifySettings  # the entry's routing and templates, worked out once per tick
     # What the user's templates raised this tick, each logged once (not once per account).
     template_problems: set[str] = field(default_factory=set)
 
-    @classmethod
-    def of(cls, settings: Settings, entry: PortfolioSettings, tick_id: int) -> TickNotifier:
-        return cls(settings, entry, tick_id, settings.notify_of(entry))
+    @property
+    def notify(self) -> NotifySettings:
+        return self.config.notify
 
     @cached_property
     def shipped_notify(self) -> NotifySettings:
@@ -73,7 +73,7 @@ class TickNotifier:
         entry = self.entry
         grouped = multi and self.notify.group != "account"
         # A plan for each notice sent on its own; a digest stays compact (no account's plan).
-        planner = None if grouped else AlertPlanner.of(self.settings, entry)
+        planner = None if grouped else AlertPlanner.of(self.config)
         found = []
         for pid, decision in decisions.items():
             report = reports.get(pid)

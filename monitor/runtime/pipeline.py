@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.alerting import (
     AlertDecision,
-    AlertPolicy,
     SourceFailure,
     decide,
     decide_source_failure,
@@ -33,7 +32,7 @@ from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError
 from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
 from monitor.runtime.testing_hooks import pause_in_write
-from monitor.settings import NotifySettings, PortfolioSettings, Settings
+from monitor.settings import EntryConfig, PortfolioSettings, Settings
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
@@ -65,16 +64,6 @@ class TickOutcome:
     duration_ms: int = 0
 
 
-def alert_policy(notify: NotifySettings) -> AlertPolicy:
-    return AlertPolicy(
-        cooldown=notify.cooldown,
-        escalation_step=notify.escalation_step,
-        send_resolved=notify.send_resolved,
-        stale_after=notify.stale_after,
-        stale_cooldown=notify.stale_cooldown,
-    )
-
-
 def split_accounts(holdings: list[Holding], source: str) -> dict[str | None, list[Holding]]:
     """``{None: all}`` for a single portfolio, else one list per account."""
     accounts: dict[str | None, list[Holding]] = {}
@@ -96,6 +85,7 @@ class TickContext:
 
     settings: Settings
     entry: PortfolioSettings
+    config: EntryConfig
     tick_id: int
     scheduled_at: datetime
     started_at: datetime
@@ -126,6 +116,7 @@ def run_tick(
     clock: Clock = utc_now,
 ) -> TickOutcome:
     """Run the tick of ``entry`` scheduled at ``scheduled_at``, unless another process has."""
+    config = settings.entry_config(entry.id)
     started_at = clock()
     with write_transaction(sessions) as session:
         ensure_portfolios(
@@ -139,8 +130,10 @@ def run_tick(
         )
     if tick_id is None:
         return TickOutcome(entry.id, scheduled_at, "skipped")
-    notifier = TickNotifier.of(settings, entry, tick_id)
-    context = TickContext(settings, entry, tick_id, scheduled_at, started_at, clock, notifier)
+    notifier = TickNotifier(settings, entry, config, tick_id)
+    context = TickContext(
+        settings, entry, config, tick_id, scheduled_at, started_at, clock, notifier
+    )
     try:
         return run_claimed_tick(context, sessions)
     except ClaimLostError as lost:
@@ -203,7 +196,7 @@ def internal_reason(error: Exception) -> str:
 
 def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> TickOutcome:
     """Fetch, compute, then write it all; ``ClaimLostError`` if the claim was taken over."""
-    entry, settings, clock = context.entry, context.settings, context.clock
+    entry, clock = context.entry, context.clock
     try:
         accounts = split_accounts(entry.source.fetch(), entry.source.describe())
     except SourceError as error:
@@ -214,7 +207,7 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
     taken_at = clock()
     # One for all the accounts: their targets and policy are read once, not per account. The
     # policy holds the plan's minimum trade too (smaller breaches raise no alert).
-    allocator = Allocator(settings.targets_of(entry), settings.policy_of(entry))
+    allocator = Allocator(context.config.targets, context.config.policy)
     reports: dict[str, AllocationReport] = {}
     problems: list[str] = []
     for account, holdings in accounts.items():
@@ -239,7 +232,7 @@ def record_failure(
         context.finish(session, "failed", reason, now)
         previous = load_alert_states(session=session, portfolio_ids=[entry.id], lock=True)
         decision = decide_source_failure(
-            SourceFailure(reason), previous[entry.id], alert_policy(notifier.notify), now
+            SourceFailure(reason), previous[entry.id], context.config.alerts, now
         )
         save_alert_states(
             session=session, states={entry.id: decision.state}, previous=previous, now=now
@@ -266,7 +259,7 @@ def record_success(
     multi: bool,
 ) -> TickOutcome:
     entry, notifier = context.entry, context.notifier
-    policy = alert_policy(notifier.notify)
+    policy = context.config.alerts
     status: TickStatus = "partial" if problems else "ok"
     with write_transaction(sessions) as session:
         context.finish(session, status, "; ".join(problems) or None, context.clock())

@@ -86,7 +86,7 @@ def notify_problems(settings: Settings, entries: list[PortfolioSettings]) -> Pre
     folders: dict[Path, TemplateCheck] = {}
     errors, warnings = [], []
     for entry in entries:
-        notify = settings.notify_of(entry)
+        notify = settings.entry_config(entry.id).notify
         key = f"portfolios[{entry.id}].notify"
         folder = templates_dir(notify)
         templates = TemplateCheck([], [])

@@ -2,13 +2,15 @@
 environment variables (``load_settings``).
 
 ``models`` declares the sections and ``Settings``; ``loading`` reads the file and words its
-errors; ``types`` holds the value types (durations, timezones, target tables); ``env`` the
-environment's variables and ``*_FILE`` secrets; ``schedules`` turns a portfolio's schedule
-into a trigger. Callers import the names below from ``monitor.settings``.
+errors; ``env`` is where values come from (``MONITOR_*`` variables, ``*_FILE`` secrets, the
+file); ``types`` holds the value types (durations, timezones, target tables); ``schedules``
+a portfolio's schedule and its trigger; ``entries`` works out each entry's settings once
+(``EntryConfig``). Callers import the names below from ``monitor.settings``.
 """
 
 from __future__ import annotations
 
+from monitor.settings.entries import EntryConfig
 from monitor.settings.loading import load_settings
 from monitor.settings.models import (
     ApiSettings,
@@ -18,13 +20,14 @@ from monitor.settings.models import (
     NotifySettings,
     PlanSettings,
     PortfolioSettings,
-    Schedule,
     Settings,
 )
+from monitor.settings.schedules import Schedule
 
 __all__ = [
     "ApiSettings",
     "DatabaseSettings",
+    "EntryConfig",
     "HistorySettings",
     "NotifyOverrides",
     "NotifySettings",

@@ -1,4 +1,5 @@
-"""Environment sources for the settings: ``MONITOR_*`` variables and ``MONITOR_*_FILE`` secrets.
+"""Where the settings come from besides their defaults: ``MONITOR_*`` variables,
+``MONITOR_*_FILE`` secrets and the config file being loaded.
 
 ``MONITOR_API__TOKEN_FILE=/run/secrets/token`` sets ``api.token`` to the file's content (the
 Docker secrets convention); an unreadable file stops the start rather than run without it.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,3 +71,23 @@ class EnvFileSecretsSource(PydanticBaseSettingsSource):
                 node = node.setdefault(key, {})
             node[keys[-1]] = content
         return values
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    data: dict[str, Any]  # already parsed by ``load_settings``, so that its errors name the file
+    folder: Path  # relative paths in the file are relative to it
+
+
+config_file: ContextVar[ConfigFile | None] = ContextVar("monitor_config_file", default=None)
+
+
+class TomlDataSource(PydanticBaseSettingsSource):
+    """The config file that ``load_settings`` is loading, if any."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        file = config_file.get()
+        return {} if file is None else dict(file.data)

@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from monitor.errors import ConfigError
-from monitor.settings.models import Settings, file_data
+from monitor.settings.env import ConfigFile, config_file
+from monitor.settings.models import Settings
 
 
 def error_path(loc: tuple[int | str, ...], data: dict[str, Any]) -> str:
@@ -59,16 +60,10 @@ def read_config_file(path: Path) -> dict[str, Any]:
 def load_settings(path: Path | None = None) -> Settings:
     """The effective settings; every problem is reported at once as a ``ConfigError``."""
     data = read_config_file(path) if path else {}
-    token = file_data.set(data)
+    token = config_file.set(ConfigFile(data, path.resolve().parent) if path else None)
     try:
-        settings = Settings()
+        return Settings()
     except ValidationError as error:
         raise ConfigError(describe_errors(error, data), source=str(path or "environment")) from None
     finally:
-        file_data.reset(token)
-    if path is not None:
-        base = path.resolve().parent
-        settings._base_dir = base
-        for portfolio in settings.portfolios:
-            portfolio.source = portfolio.source.resolve_paths(base)
-    return settings
+        config_file.reset(token)

@@ -7,13 +7,11 @@ secrets read from files, the TOML file, then the defaults below.
 
 from __future__ import annotations
 
-from contextvars import ContextVar
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -27,18 +25,14 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from monitor.domain.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD
-from monitor.domain.bands import (
-    DEFAULT_HYBRID_FLOOR,
-    DEFAULT_TOLERANCE,
-    DriftPolicy,
-    DriftRule,
-    RebalanceTo,
-)
-from monitor.domain.plans import PlanMode, PlanRequest, PlanTrade, check_mode_amounts
+from monitor.domain.bands import DEFAULT_HYBRID_FLOOR, DEFAULT_TOLERANCE, DriftRule, RebalanceTo
+from monitor.domain.plans import PlanMode, PlanRequest, PlanTrade
 from monitor.domain.targets import Targets as TargetTable
-from monitor.errors import InputError, UnknownPortfolioError
-from monitor.settings.env import EnvFileSecretsSource, MonitorEnvSource
-from monitor.settings.types import DAY, Duration, Targets, Timezone, check_retention
+from monitor.errors import UnknownPortfolioError
+from monitor.settings.entries import EntryConfig, resolve_entry
+from monitor.settings.env import EnvFileSecretsSource, MonitorEnvSource, TomlDataSource, config_file
+from monitor.settings.schedules import Schedule
+from monitor.settings.types import Duration, Targets, Timezone, check_retention
 from monitor.sources import SourceOptions, source_kinds
 
 
@@ -79,37 +73,6 @@ class PlanSettings(Section):
         return self.model_copy(
             update={key: getattr(overrides, key) for key in overrides.model_fields_set}
         )
-
-
-class Schedule(Section):
-    """When a portfolio ticks: ``cron`` (5 fields) or ``every`` (a duration), in a timezone.
-
-    An ``every`` of whole days ticks at midnight in the timezone; a shorter one on slots
-    anchored in UTC, so it takes no timezone of its own.
-    """
-
-    cron: str | None = None
-    every: Duration | None = None
-    timezone: Timezone | None = None  # defaults to the top-level timezone
-
-    @model_validator(mode="after")
-    def one_trigger(self) -> Schedule:
-        if (self.cron is None) == (self.every is None):
-            raise ValueError("a schedule takes exactly one of cron or every")
-        if self.every is not None and self.every < timedelta(seconds=1):
-            raise ValueError("every must be at least 1s")
-        if self.every is not None and self.timezone is not None and self.every % DAY:
-            # Shorter intervals run on slots anchored in UTC; a zone would change nothing.
-            raise ValueError(
-                "a timezone applies to cron, or to every of whole days (1d, 7d, 2w: midnight "
-                "there); remove timezone, or write the times of day as cron"
-            )
-        if self.cron is not None:
-            try:
-                CronTrigger.from_crontab(self.cron, timezone=self.timezone or "UTC")
-            except ValueError as error:
-                raise ValueError(f"invalid cron expression {self.cron!r}: {error}") from None
-        return self
 
 
 class NotifyOverrides(Section):
@@ -261,8 +224,8 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     portfolios: list[PortfolioSettings] = []
-    # The config file's folder: relative paths in the file are relative to it.
-    _base_dir: Path | None = PrivateAttr(None)
+    _default_config: EntryConfig | None = PrivateAttr(None)
+    _entry_configs: dict[str, EntryConfig] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def unique_portfolio_ids(self) -> Settings:
@@ -274,18 +237,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def policies_and_plans_fit(self) -> Settings:
-        for portfolio in [None, *self.portfolios]:
-            where = "" if portfolio is None else f"portfolio {portfolio.id!r}: "
-            try:
-                self.policy_of(portfolio)
-            except InputError as error:
-                raise ValueError(f"{where}{error}") from None
-            plan = self.plan if portfolio is None else self.plan_of(portfolio)
-            try:  # its mode and amounts, merged from [plan] and its own plan table
-                check_mode_amounts(plan.request())
-            except InputError as error:
-                raise ValueError(f"{where}plan.{error}") from None
+    def resolve_entries(self) -> Settings:
+        """Each entry's settings worked out once (refused if they cannot work); relative
+        paths in a config file are relative to its folder."""
+        folder = None if (file := config_file.get()) is None else file.folder
+        if folder is not None:
+            for portfolio in self.portfolios:
+                portfolio.source = portfolio.source.resolve_paths(folder)
+        self._default_config = resolve_entry(self, None, folder)
+        self._entry_configs = {p.id: resolve_entry(self, p, folder) for p in self.portfolios}
         return self
 
     @classmethod
@@ -319,50 +279,17 @@ class Settings(BaseSettings):
         """The configured entries' ids, in the config's order."""
         return [p.id for p in self.portfolios]
 
-    def targets_of(self, portfolio: PortfolioSettings) -> TargetTable:
-        return portfolio.targets if portfolio.targets is not None else self.targets
+    @property
+    def default_config(self) -> EntryConfig:
+        """The top-level settings, as an entry that overrides none of them runs with them:
+        ``check`` without ``--portfolio`` and the API start from these."""
+        assert self._default_config is not None  # set when the settings were validated
+        return self._default_config
 
-    def plan_of(self, portfolio: PortfolioSettings) -> PlanSettings:
-        return self.plan.overridden(portfolio.plan)
-
-    def plan_configured(self, portfolio: PortfolioSettings) -> bool:
-        """Whether the config says anything about this portfolio's plans ([plan] or its own
-        plan table): its alerts then give the plan rather than the trades back to target."""
-        own = portfolio.plan.model_fields_set if portfolio.plan is not None else set()
-        return bool(self.plan.model_fields_set or own)
-
-    def policy_of(self, portfolio: PortfolioSettings | None = None) -> DriftPolicy:
-        """When a portfolio's classes need rebalancing (the defaults without a portfolio)."""
-        plan = self.plan if portfolio is None else self.plan_of(portfolio)
-
-        def own(key: str) -> Any:
-            """The portfolio's own setting, else the top-level one."""
-            value = None if portfolio is None else getattr(portfolio, key)
-            return getattr(self, key) if value is None else value
-
-        return DriftPolicy(
-            threshold=own("threshold"),
-            relative_threshold=own("relative_threshold"),
-            drift_rule=own("drift_rule"),
-            hybrid_floor=own("hybrid_floor"),
-            min_trade=plan.min_trade,
-            rebalance_to=plan.rebalance_to,
-            tolerance=plan.tolerance,
-        )
-
-    def notify_of(self, portfolio: PortfolioSettings) -> NotifySettings:
-        notify = self.notify.overridden(portfolio.notify)
-        return notify.resolve_paths(self._base_dir) if self._base_dir else notify
-
-
-file_data: ContextVar[dict[str, Any] | None] = ContextVar("monitor_config_file", default=None)
-
-
-class TomlDataSource(PydanticBaseSettingsSource):
-    """The already-parsed config file (parsed by ``load_settings`` so errors name the file)."""
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return (file_data.get() or {}).get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(file_data.get() or {})
+    def entry_config(self, portfolio_id: str) -> EntryConfig:
+        """The entry's settings, its own over the top-level ones; ``UnknownPortfolioError``
+        naming the known entries."""
+        config = self._entry_configs.get(portfolio_id)
+        if config is None:
+            raise UnknownPortfolioError(portfolio_id, self.portfolio_ids)
+        return config

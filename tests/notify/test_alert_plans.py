@@ -39,7 +39,7 @@ def load(tmp_path: Path, text: str) -> Settings:
 
 def planner(tmp_path: Path, text: str) -> AlertPlanner:
     settings = load(tmp_path, text)
-    return AlertPlanner.of(settings, settings.portfolios[0])
+    return AlertPlanner.of(settings.entry_config(settings.portfolios[0].id))
 
 
 def test_a_portfolios_plan_table_gives_the_mode_and_cash_its_alerts_plan_with(

@@ -234,7 +234,7 @@ def test_a_drainer_dying_between_sending_and_recording_means_one_duplicate(
     world = world_for(engine, tmp_path, [webhook_sink.json_url])
     decide(world, 70)
     claimed = claim_any(world)
-    notify = world.settings.notify_of(world.settings.portfolios[0])
+    notify = world.settings.entry_config(world.settings.portfolios[0].id).notify
     message = render_for(claimed.payload, notify, alert_id=claimed.id)
     assert deliver(Route.from_settings(notify), message)[0].ok  # ...and the process dies
     world.clock.advance(LEASE + timedelta(seconds=1))

@@ -237,8 +237,8 @@ class ExplodingSource(SourceOptions):
 def test_a_source_raising_unexpectedly_fails_the_tick_instead_of_leaving_it_running(
     world: World,
 ) -> None:
-    settings = world.settings
     entry = PortfolioSettings(id="plugin", source=ExplodingSource())
+    settings = Settings(portfolios=[entry])
     outcome = run_tick(entry, settings, SLOT, sessions=world.sessions, clock=clock_at(SLOT))
     assert outcome.error == "source error: RuntimeError: plugin bug"
     assert world.ticks("plugin") == [("failed", "source error: RuntimeError: plugin bug")]

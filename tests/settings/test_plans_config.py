@@ -83,14 +83,14 @@ min_trade = 250
 
 def test_a_portfolios_plan_overrides_only_the_keys_it_sets(tmp_path: Path) -> None:
     settings = load(tmp_path, PORTFOLIO)
-    plan = settings.plan_of(settings.portfolios[0])
+    plan = settings.entry_config(settings.portfolios[0].id).plan
     assert (plan.mode, plan.min_trade) == ("buy_only", Decimal(250))
     assert (settings.plan.mode, settings.plan.min_trade) == ("buy_only", Decimal(50))
 
 
 def test_the_daemons_drift_policy_takes_the_portfolios_minimum_trade(tmp_path: Path) -> None:
     settings = load(tmp_path, PORTFOLIO)
-    assert settings.policy_of(settings.portfolios[0]).min_trade == Decimal(250)
+    assert settings.entry_config(settings.portfolios[0].id).policy.min_trade == Decimal(250)
 
 
 @pytest.mark.parametrize(
@@ -156,13 +156,13 @@ def test_the_drift_rule_and_band_edge_come_from_the_config(tmp_path: Path) -> No
         '[[portfolios]]\nid = "family"\nsource = { kind = "csv", path = "f.csv" }\n'
         'drift_rule = "either"\n',
     )
-    defaults = settings.policy_of()
+    defaults = settings.default_config.policy
     assert (defaults.drift_rule, defaults.rebalance_to, defaults.tolerance) == (
         "hybrid",
         "band_edge",
         Decimal("0.25"),
     )
-    family = settings.policy_of(settings.portfolios[0])
+    family = settings.entry_config(settings.portfolios[0].id).policy
     assert (family.drift_rule, family.rebalance_to) == ("either", "band_edge")
 
 
@@ -176,14 +176,18 @@ def test_the_hybrid_floor_comes_from_the_config_and_a_portfolio_may_set_its_own(
         "hybrid_floor = 2\n"
         '[[portfolios]]\nid = "kids"\nsource = { kind = "csv", path = "k.csv" }\n',
     )
-    family, kids = (settings.policy_of(p) for p in settings.portfolios)
-    assert (settings.policy_of().hybrid_floor, family.hybrid_floor, kids.hybrid_floor) == (
+    family, kids = (settings.entry_config(p.id).policy for p in settings.portfolios)
+    assert (
+        settings.default_config.policy.hybrid_floor,
+        family.hybrid_floor,
+        kids.hybrid_floor,
+    ) == (
         Decimal("0.5"),
         Decimal(2),
         Decimal("0.5"),
     )
     assert family.rule_width(Decimal(5)) == (Decimal(2), "hybrid")  # 1 pp relative
-    assert Settings().policy_of().hybrid_floor == Decimal(1)
+    assert Settings().default_config.policy.hybrid_floor == Decimal(1)
 
 
 @pytest.mark.parametrize(
@@ -222,7 +226,7 @@ def test_which_classes_a_plan_trades_comes_from_the_plan_tables(tmp_path: Path) 
         '[portfolios.plan]\ntrade = "all"\n'
         '[[portfolios]]\nid = "kids"\nsource = { kind = "csv", path = "k.csv" }\n',
     )
-    family, kids = (settings.plan_of(p).request().trade for p in settings.portfolios)
+    family, kids = (settings.entry_config(p.id).plan.request().trade for p in settings.portfolios)
     assert (settings.plan.request().trade, family, kids) == ("breaching", "all", "breaching")
     assert Settings().plan.trade == "all"
     found = problems(tmp_path, '[plan]\ntrade = "some"\n')

@@ -92,8 +92,8 @@ def test_durations_accept_seconds_minutes_hours_and_days(tmp_path: Path) -> None
     )
     portfolio = settings.portfolios[0]
     assert portfolio.schedule.every == timedelta(seconds=90)
-    assert settings.notify_of(portfolio).cooldown == timedelta(days=7)
-    assert settings.notify_of(portfolio).stale_after == 3
+    assert settings.entry_config(portfolio.id).notify.cooldown == timedelta(days=7)
+    assert settings.entry_config(portfolio.id).notify.stale_after == 3
 
 
 def test_relative_source_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
@@ -103,7 +103,7 @@ def test_relative_source_paths_are_relative_to_the_config_file(tmp_path: Path) -
 
 def test_portfolio_targets_default_to_the_top_level_targets(tmp_path: Path) -> None:
     settings = load_settings(config(tmp_path, "[targets]\nstocks = 70\nbonds = 30\n" + PORTFOLIO))
-    assert settings.targets_of(settings.portfolios[0]) == {"stocks": 70, "bonds": 30}
+    assert settings.entry_config(settings.portfolios[0].id).targets == {"stocks": 70, "bonds": 30}
 
 
 def test_targets_not_summing_to_100_name_the_portfolio(tmp_path: Path) -> None:

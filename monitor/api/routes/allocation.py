@@ -107,7 +107,7 @@ def holdings_from_query(text: str) -> list[Holding]:
 
 def targets_from_query(text: str | None, settings: Settings) -> Targets:
     if text is None:
-        return settings.targets
+        return settings.default_config.targets
     raw = json_query(text, "target_allocations")
     if not isinstance(raw, dict):
         raise InputError("target_allocations", "expected an object of class: percent")
@@ -118,12 +118,13 @@ def targets_from_query(text: str | None, settings: Settings) -> Targets:
 def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateResponse:
     """The full allocation report and a rebalancing plan (``mode``, ``cash``, ``raise_cash``,
     ``min_trade``); with ``cash``, also the buy-only plan for that new money."""
+    defaults = settings.default_config
     targets = (
         parse_targets(body.target_allocations, "target_allocations")
         if body.target_allocations is not None
-        else settings.targets
+        else defaults.targets
     )
-    policy = settings.policy_of().overridden(
+    policy = defaults.policy.overridden(
         threshold=body.rebalancing_threshold,
         relative_threshold=body.relative_threshold,
         drift_rule=body.drift_rule,
@@ -136,10 +137,10 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         holdings_from_request(body.holdings), targets, policy, body.portfolio_value
     )
     request = PlanRequest(
-        mode=body.mode or settings.plan.mode,
+        mode=body.mode or defaults.plan.mode,
         cash=body.cash or Decimal(0),
         raise_cash=body.raise_cash or Decimal(0),
-        trade=body.trade or settings.plan.trade,
+        trade=body.trade or defaults.plan.trade,
     )
     plan = plan_rebalancing(report, request)
     buy_only = plan_buy_only(report, body.cash) if body.cash is not None else None
@@ -173,7 +174,7 @@ def query_report(
     """The report the GET endpoints answer from, with everything from the query string."""
     given = holdings_from_query(holdings)
     goal = targets_from_query(target_allocations, settings)
-    policy = settings.policy_of().overridden(
+    policy = settings.default_config.policy.overridden(
         threshold=threshold,
         relative_threshold=relative_threshold,
         drift_rule=drift_rule,

@@ -1,0 +1,105 @@
+"""Each portfolio entry's settings as it runs with them, worked out once, when settings load.
+
+An entry's own keys win over the top-level ones: ``targets``, ``threshold``,
+``relative_threshold``, ``drift_rule`` and ``hybrid_floor`` each whole, its ``plan`` and
+``notify`` tables key by key over ``[plan]`` and ``[notify]``. ``EntryConfig`` holds the
+outcome: the tick, its alerts and their plans, the notify routing, ``check --portfolio``
+and the API's defaults read it (``Settings.entry_config``, ``Settings.default_config``)
+and merge nothing again. An entry whose merged policy or plan cannot work is refused at
+load, naming it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from monitor.domain.alerting import AlertPolicy
+from monitor.domain.bands import DriftPolicy
+from monitor.domain.plans import check_mode_amounts
+from monitor.domain.targets import Targets
+from monitor.errors import InputError
+
+if TYPE_CHECKING:
+    from monitor.settings.models import (
+        NotifySettings,
+        PlanSettings,
+        PortfolioSettings,
+        Settings,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class EntryConfig:
+    """One entry's settings, its own over the top-level ones (or the top-level ones alone)."""
+
+    targets: Targets
+    policy: DriftPolicy  # when a class needs rebalancing; it holds the plan's min_trade too
+    plan: PlanSettings
+    # Whether the config says anything of the entry's plans ([plan] or its own plan table):
+    # its alerts then give the plan rather than the trades back to target.
+    plan_configured: bool
+    notify: NotifySettings  # its route and templates; relative paths are the file's folder's
+    alerts: AlertPolicy  # cooldowns, escalation, the resolved notice, stale data
+
+
+def resolve_entry(
+    settings: Settings, portfolio: PortfolioSettings | None, folder: Path | None
+) -> EntryConfig:
+    """``portfolio``'s settings over the top-level ones; without one, the top-level ones.
+    A ``ValueError`` naming the entry if its drift policy or its plan cannot work."""
+    where = "" if portfolio is None else f"portfolio {portfolio.id!r}: "
+    own_plan = None if portfolio is None else portfolio.plan
+    plan = settings.plan.overridden(own_plan)
+    try:
+        policy = drift_policy(settings, portfolio, plan)
+    except InputError as error:
+        raise ValueError(f"{where}{error}") from None
+    try:  # its mode and amounts, merged from [plan] and its own plan table
+        check_mode_amounts(plan.request())
+    except InputError as error:
+        raise ValueError(f"{where}plan.{error}") from None
+    notify = settings.notify if portfolio is None else settings.notify.overridden(portfolio.notify)
+    if folder is not None:
+        notify = notify.resolve_paths(folder)
+    own_keys = set() if own_plan is None else own_plan.model_fields_set
+    return EntryConfig(
+        targets=own(settings, portfolio, "targets"),
+        policy=policy,
+        plan=plan,
+        plan_configured=bool(settings.plan.model_fields_set or own_keys),
+        notify=notify,
+        alerts=alert_policy(notify),
+    )
+
+
+def own(settings: Settings, portfolio: PortfolioSettings | None, key: str) -> Any:
+    """The portfolio's own setting, else the top-level one."""
+    value = None if portfolio is None else getattr(portfolio, key)
+    return getattr(settings, key) if value is None else value
+
+
+def drift_policy(
+    settings: Settings, portfolio: PortfolioSettings | None, plan: PlanSettings
+) -> DriftPolicy:
+    """When the entry's classes need rebalancing; ``InputError`` if the keys do not fit."""
+    return DriftPolicy(
+        threshold=own(settings, portfolio, "threshold"),
+        relative_threshold=own(settings, portfolio, "relative_threshold"),
+        drift_rule=own(settings, portfolio, "drift_rule"),
+        hybrid_floor=own(settings, portfolio, "hybrid_floor"),
+        min_trade=plan.min_trade,
+        rebalance_to=plan.rebalance_to,
+        tolerance=plan.tolerance,
+    )
+
+
+def alert_policy(notify: NotifySettings) -> AlertPolicy:
+    return AlertPolicy(
+        cooldown=notify.cooldown,
+        escalation_step=notify.escalation_step,
+        send_resolved=notify.send_resolved,
+        stale_after=notify.stale_after,
+        stale_cooldown=notify.stale_cooldown,
+    )
