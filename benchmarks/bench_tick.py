@@ -115,8 +115,8 @@ def child_tick(config: Path, day: int, profile: bool) -> dict[str, Any]:
         accounts = split_accounts(entry.source.fetch(), entry.source.describe())
         read_s = time.perf_counter() - started
         started = time.perf_counter()
-        config = settings.entry_config(entry.id)
-        allocator = Allocator(config.targets, config.policy)
+        resolved = settings.entry_config(entry.id)
+        allocator = Allocator(resolved.targets, resolved.policy)
         for holdings in accounts.values():
             allocator.report(holdings)
         compute_s = time.perf_counter() - started
@@ -270,6 +270,14 @@ def measure(
         print(f"      all runs: {[round(t['seconds'], 2) for t in runs]}")
 
 
+def child_answer(args: Any) -> dict[str, Any]:
+    """What a child process measured (``--child tick CONFIG STEP`` or ``--child floor``)."""
+    kind, *rest = args.child
+    if kind == "tick":
+        return child_tick(Path(rest[0]), int(rest[1]), args.profile)
+    return child_floor(rest[0], int(rest[1]), int(rest[2]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--accounts", type=int, default=10_000)
@@ -279,12 +287,7 @@ def main() -> None:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        kind, *rest = args.child
-        if kind == "tick":
-            answer = child_tick(Path(rest[0]), int(rest[1]), args.profile)
-        else:
-            answer = child_floor(rest[0], int(rest[1]), int(rest[2]))
-        print(json.dumps(answer))
+        print(json.dumps(child_answer(args)))
         return
     with tempfile.TemporaryDirectory(prefix="bench-tick-") as folder:
         args.folder = folder

@@ -2,128 +2,52 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
-from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
 import typer
 
 from monitor.api.exact_json import exact_json
 from monitor.api.schemas.allocation import calculate_response
 from monitor.cli.app import app, out, state_of
-from monitor.cli.render import report_table
-from monitor.domain.allocation import (
-    Holding,
-    Targets,
-    compute_allocation,
-    parse_targets,
-    to_decimal,
+from monitor.cli.check_options import (
+    DriftRuleOption,
+    PlanModeOption,
+    PlanTradeOption,
+    RebalanceToOption,
+    ReportFormat,
+    decimal_option,
+    named_as_options,
+    one_account,
+    plan_request,
+    policy_from_options,
+    targets_option,
 )
+from monitor.cli.render import report_table
+from monitor.domain.allocation import AllocationReport, compute_allocation
 from monitor.domain.bands import TOLERANCE_MEANING
-from monitor.domain.plans import PlanRequest, plan_buy_only, plan_rebalancing
-from monitor.errors import InputError
+from monitor.domain.plans import RebalancingPlan, plan_buy_only, plan_rebalancing
 from monitor.settings import EntryConfig, Settings
 from monitor.sources import read_holdings_file
-
-ACCOUNTS_LISTED = 5  # named in the error when a file holds several
-
-
-class ReportFormat(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class PlanModeOption(StrEnum):
-    buy_and_sell = "buy_and_sell"
-    buy_only = "buy_only"
-    sell_only = "sell_only"
-
-
-class PlanTradeOption(StrEnum):
-    all = "all"
-    breaching = "breaching"
-
-
-class DriftRuleOption(StrEnum):
-    either = "either"
-    hybrid = "hybrid"
-
-
-class RebalanceToOption(StrEnum):
-    target = "target"
-    band_edge = "band_edge"
-
-
-def decimal_option(raw: str | None, name: str, *, most: Decimal | None = None) -> Decimal | None:
-    if raw is None:
-        return None
-    number = to_decimal(raw, name)
-    if most is not None and not 0 < number <= most:
-        raise InputError(name, f"must be above 0 and at most {most}, got {raw}")
-    return number
-
-
-@contextmanager
-def named_as_options() -> Iterator[None]:
-    """An ``InputError`` raised inside names the option (``--min-trade``), not the engine's
-    field (``min_trade``)."""
-    try:
-        yield
-    except InputError as error:
-        raise InputError(f"--{error.field.replace('_', '-')}", error.problem) from None
-
-
-def targets_option(raw: str) -> Targets:
-    try:
-        found = json.loads(raw)
-    except json.JSONDecodeError as error:
-        raise InputError("--targets", f"invalid JSON: {error.msg}") from None
-    if not isinstance(found, dict):
-        raise InputError("--targets", "expected a JSON object of class: percent")
-    return parse_targets(found, "--targets")
-
-
-def listed(names: list[str]) -> str:
-    shown = ", ".join(names[:ACCOUNTS_LISTED])
-    more = len(names) - ACCOUNTS_LISTED
-    return f"{shown} and {more} more" if more > 0 else shown
-
-
-def one_account(held: list[Holding], account: str | None, path: Path) -> list[Holding]:
-    """The holdings of ``account``; without one, of the file's only portfolio. Several
-    accounts are several portfolios: merged, their report would be nobody's."""
-    named = sorted({h.account for h in held if h.account is not None})
-    if account is not None:
-        if not named:
-            raise InputError(
-                "--account", f"{path} has no account column; leave out --account {account}"
-            )
-        held = [h for h in held if h.account == account]
-        if not held:
-            raise InputError(
-                "--account",
-                f"{path} has no account {account!r}; its accounts: {listed(named)}",
-            )
-        return held
-    if len(named) > 1:
-        raise InputError(
-            "--account",
-            f"{path} holds {len(named)} accounts ({listed(named)}); choose one with --account",
-        )
-    if named and any(h.account is None for h in held):
-        raise InputError("--holdings", f"{path}: some holdings name an account and others do not")
-    return held
 
 
 def configured(settings: Settings, portfolio: str | None) -> EntryConfig:
     """Targets, drift policy and plan settings: a configured portfolio's, or the defaults."""
     return settings.default_config if portfolio is None else settings.entry_config(portfolio)
+
+
+def show(
+    report: AllocationReport, plan: RebalancingPlan, output: ReportFormat, cash: Decimal | None
+) -> None:
+    """The report and its plan as a table, or as ``/calculate`` answers (its buy-only plan
+    for ``--cash`` too)."""
+    if output is ReportFormat.json:
+        buy_only = plan_buy_only(report, cash) if cash is not None else None
+        response = calculate_response(report, datetime.now(UTC), plan, buy_only)
+        out.file.write(exact_json(response, indent=2) + "\n")
+    else:
+        out.print(report_table(report, plan))
 
 
 @app.command()
@@ -214,47 +138,29 @@ def check(
 
     Exit status: 0 in band, 1 rebalancing needed, 2 bad input.
     """
-    settings = state_of(ctx).settings
-    config = configured(settings, portfolio)
-    goal, policy, plan_settings = config.targets, config.policy, config.plan
+    config = configured(state_of(ctx).settings, portfolio)
     held = one_account(read_holdings_file(holdings), account, holdings)
-    if targets is not None:
-        goal = targets_option(targets)
-    given_threshold = decimal_option(threshold, "--threshold", most=Decimal(100))
-    given_relative = decimal_option(relative_threshold, "--relative-threshold", most=Decimal(1))
-    given: dict[str, Any] = {
-        "threshold": given_threshold,
-        "relative_threshold": given_relative,
-        "min_trade": decimal_option(min_trade, "--min-trade"),
-        "drift_rule": None if drift_rule is None else drift_rule.value,
-        "hybrid_floor": decimal_option(hybrid_floor, "--hybrid-floor"),
-        "rebalance_to": None if rebalance_to is None else rebalance_to.value,
-        "tolerance": None if tolerance is None else to_decimal(tolerance, "--tolerance"),
-    }
-    with named_as_options():
-        policy = policy.overridden(**given)
+    goal = config.targets if targets is None else targets_option(targets)
+    policy = policy_from_options(
+        config.policy,
+        threshold=threshold,
+        relative_threshold=relative_threshold,
+        min_trade=min_trade,
+        drift_rule=drift_rule,
+        hybrid_floor=hybrid_floor,
+        rebalance_to=rebalance_to,
+        tolerance=tolerance,
+    )
     with named_as_options():
         report = compute_allocation(
             held, goal, policy, decimal_option(portfolio_value, "--portfolio-value")
         )
     new_cash = decimal_option(cash, "--cash")
-    given_raise = decimal_option(raise_cash, "--raise-cash")
-    # The configured plan, as the daemon's alerts make it; the cash it names belongs to its
-    # mode, so --mode starts from none.
-    request = plan_settings.request() if mode is None else PlanRequest(mode.value)
-    request = replace(
-        request,
-        cash=request.cash if new_cash is None else new_cash,
-        raise_cash=request.raise_cash if given_raise is None else given_raise,
-        trade=request.trade if trade is None else trade.value,
+    request = plan_request(
+        config.plan, mode, new_cash, decimal_option(raise_cash, "--raise-cash"), trade
     )
     with named_as_options():
         plan = plan_rebalancing(report, request)
-    if output is ReportFormat.json:
-        buy_only = plan_buy_only(report, new_cash) if new_cash is not None else None
-        response = calculate_response(report, datetime.now(UTC), plan, buy_only)
-        out.file.write(exact_json(response, indent=2) + "\n")
-    else:
-        out.print(report_table(report, plan))
+    show(report, plan, output, new_cash)
     if report.needs_rebalancing:
         raise typer.Exit(1)

@@ -95,6 +95,11 @@ def shown_value(value: Any, key: str, parent: str) -> Any:
         if key == "urls" and parent == "notify":
             return [redact_notify_url(str(url)) for url in value]
         return [shown_value(item, key, parent) for item in value]
+    return shown_scalar(value, key)
+
+
+def shown_scalar(value: Any, key: str) -> Any:
+    """One value as TOML/JSON can hold it, a URL with its secrets masked."""
     if isinstance(value, str) and (key == "url" or key.endswith("_url")):
         return redact_url(value)
     if isinstance(value, timedelta):

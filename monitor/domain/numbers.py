@@ -13,6 +13,7 @@ from monitor.errors import InputError
 HUNDRED = Decimal(100)
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
+SHARE_PLACES = Decimal("0.00000001")  # how fractional share counts are shown
 # Every number the monitor takes is below 10^18 in size: the store keeps them as
 # NUMERIC(28, 10), 18 digits before the point (``monitor.store.types`` is built from these),
 # and two-place rounding stays within ``Decimal``'s 28 digits.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -48,19 +49,19 @@ class Lanes:
         self.keys: dict[str, frozenset[str]] = {}  # each route's targets
         self.changed = threading.Condition()
 
-    def targets_of(self, route: str) -> frozenset[str]:
+    def keys_of(self, route: str) -> frozenset[str]:
         if route not in self.keys:
             notify = notify_for_route(self.settings, route)
             self.keys[route] = target_keys(Route.from_settings(notify))
         return self.keys[route]
 
     def pending(self, item: OutboxItem) -> frozenset[str]:
-        return self.targets_of(item.route) - frozenset(item.delivered_targets)
+        return self.keys_of(item.route) - frozenset(item.delivered_targets)
 
     def free(self, item_id: int, route: str, delivered: Sequence[str]) -> bool:
         """Whether the row has a target to send to now; one with none still to send to
         (sent to all, or a route that cannot be used) goes on to be settled."""
-        pending = self.targets_of(route) - frozenset(delivered)
+        pending = self.keys_of(route) - frozenset(delivered)
         if pending and pending <= self.busy:
             self.waiting.add(item_id)
             return False
@@ -93,6 +94,23 @@ class Lanes:
                 self.release(key)
 
 
+@dataclass
+class Rows:
+    """The rows being sent, and what those that ended came to."""
+
+    running: set[Future[DrainResult]] = field(default_factory=set)
+    total: DrainResult = field(default_factory=DrainResult)
+    failure: BaseException | None = None
+
+    def reap(self) -> None:
+        for future in [row for row in self.running if row.done()]:
+            self.running.remove(future)
+            try:
+                self.total += future.result()
+            except Exception as error:  # the store failing: finish the others, then say so
+                self.failure = self.failure or error
+
+
 def drain_outbox(
     settings: Settings,
     sessions: sessionmaker[Session],
@@ -108,37 +126,41 @@ def drain_outbox(
     """
     concurrency = settings.notify.drain_concurrency
     lanes = Lanes(settings)
-    rows: set[Future[DrainResult]] = set()
-    total = DrainResult()
-    failure: BaseException | None = None
+    rows = Rows()
     with ThreadPoolExecutor(concurrency, thread_name_prefix="drain") as pool, lanes.changed:
         while True:
-            for future in [row for row in rows if row.done()]:
-                rows.remove(future)
-                try:
-                    total += future.result()
-                except Exception as error:  # the store failing: finish the others, then say so
-                    failure = failure or error
-            while failure is None and len(rows) < concurrency and not should_stop():
+            rows.reap()
+            while rows.failure is None and len(rows.running) < concurrency and not should_stop():
                 item = claim(lanes, sessions, clock())
                 if item is None:
                     break
-                deferred = lanes.pending(item) & lanes.busy
-                keys = lanes.pending(item) - deferred
-                lanes.busy |= keys
-                one_round = partial(send_one, item, settings, sessions, clock, deferred)
-                future = pool.submit(lanes.send, keys, one_round)
-                future.add_done_callback(lanes.wake)
-                rows.add(future)
-            if not rows:
+                one_round = partial(send_one, item, settings, sessions, clock)
+                rows.running.add(send_off(pool, lanes, item, one_round))
+            if not rows.running:
                 break
-            if not any(row.done() for row in rows):  # one may have ended as it was sent off
+            if not any(row.done() for row in rows.running):  # one may have ended as it was sent
                 # Woken by a row ending or a target freed; the timeout is only a safeguard:
                 # a drain stuck here would hold every later one off.
                 lanes.changed.wait(timeout=WAKE_AT_LEAST_EVERY)
-    if failure is not None:
-        raise failure
-    return total
+    if rows.failure is not None:
+        raise rows.failure
+    return rows.total
+
+
+def send_off(
+    pool: ThreadPoolExecutor,
+    lanes: Lanes,
+    item: OutboxItem,
+    one_round: Callable[..., DrainResult],
+) -> Future[DrainResult]:
+    """A worker sends ``item`` to its targets that are free, which it holds meanwhile; the
+    busy ones are deferred (``one_round(deferred, sent=...)``)."""
+    deferred = lanes.pending(item) & lanes.busy
+    keys = lanes.pending(item) - deferred
+    lanes.busy |= keys
+    future = pool.submit(lanes.send, keys, partial(one_round, deferred))
+    future.add_done_callback(lanes.wake)
+    return future
 
 
 def claim(lanes: Lanes, sessions: sessionmaker[Session], now: datetime) -> OutboxItem | None:

@@ -42,6 +42,17 @@ def backoff(attempts: int, notify: NotifySettings) -> timedelta:
     return min(delay, notify.retry_max_backoff)
 
 
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a round makes of its row."""
+
+    status: str  # pending (due again: now, or after a backoff), sent or dead
+    outcome: DrainResult
+    attempts: int
+    next_attempt_at: datetime
+    errors: list[str]
+
+
 def send_one(
     item: OutboxItem,
     settings: Settings,
@@ -53,49 +64,9 @@ def send_one(
     """Send ``item`` to its targets still to take it, but those in ``deferred`` (busy);
     ``sent`` is told of each target done with (see ``deliver``)."""
     notify = notify_for_route(settings, item.route)
-    failure: DeliveryError | None = None
-    results: list[TargetResult] = []
-    try:
-        message = render_for(item.payload, notify, alert_id=item.id)
-        results = deliver(
-            Route.from_settings(notify),
-            message,
-            skip_keys=frozenset(item.delivered_targets) | deferred,
-            timeout=notify.timeout.total_seconds(),
-            sent=sent,
-        )
-    except DeliveryError as error:
-        failure = error
-    except Exception as error:
-        # A bug (in a user's template, in Apprise): a failed attempt like any other, so that
-        # backoff and max_attempts apply. Let through, the row would stay leased with its
-        # attempts uncounted, tried again at every lease's end and never given up on.
-        log.error(
-            "notification %d (%s, %s): unexpected error while sending",
-            item.id,
-            item.kind,
-            item.portfolio_id,
-            exc_info=True,
-        )
-        failure = DeliveryError("unexpected error", f"{type(error).__name__}: {error}")
+    results, failure = attempt(item, notify, deferred, sent)
     now = clock()
-    failed = [r for r in results if not r.ok]
-    delivered = [*item.delivered_targets, *(r.key for r in results if r.ok)]
-    attempts = item.attempts + 1
-    errors = [f"{r.name}: {r.error}" for r in failed]
-    if failure is not None:
-        errors.append(str(failure))
-    next_attempt_at = now
-    if not errors and deferred:
-        # Not an attempt that failed: the rest goes as soon as its targets are free.
-        status, outcome, attempts = "pending", DrainResult(), item.attempts
-    elif not errors:
-        status, outcome = "sent", DrainResult(sent=1)
-    elif (failure is not None and failure.permanent) or attempts >= notify.max_attempts:
-        status, outcome = "dead", DrainResult(dead=1)
-    else:
-        status, outcome = "pending", DrainResult(retrying=1)
-        next_attempt_at = now + backoff(attempts, notify)
+    verdict = judge(item, results, failure, deferred, notify, now)
     with write_transaction(sessions) as session:
         record_attempts(
             session=session,
@@ -108,16 +79,73 @@ def send_one(
         settle_notification(
             session=session,
             notification_id=item.id,
-            status=status,
-            attempts=attempts,
-            delivered_targets=delivered,
-            next_attempt_at=next_attempt_at,
+            status=verdict.status,
+            attempts=verdict.attempts,
+            delivered_targets=[*item.delivered_targets, *(r.key for r in results if r.ok)],
+            next_attempt_at=verdict.next_attempt_at,
             # A round that only waited on a busy target keeps the last failure's reason.
-            last_error="; ".join(errors) or (item.last_error if status == "pending" else None),
-            sent_at=now if status == "sent" else None,
+            last_error="; ".join(verdict.errors)
+            or (item.last_error if verdict.status == "pending" else None),
+            sent_at=now if verdict.status == "sent" else None,
         )
-    log_outcome(item, status, attempts, errors)
-    return outcome
+    log_outcome(item, verdict.status, verdict.attempts, verdict.errors)
+    return verdict.outcome
+
+
+def attempt(
+    item: OutboxItem,
+    notify: NotifySettings,
+    deferred: frozenset[str],
+    sent: Callable[[str], None],
+) -> tuple[list[TargetResult], DeliveryError | None]:
+    """Each target's result, and what kept the whole route from being tried, if anything."""
+    try:
+        message = render_for(item.payload, notify, alert_id=item.id)
+        results = deliver(
+            Route.from_settings(notify),
+            message,
+            skip_keys=frozenset(item.delivered_targets) | deferred,
+            timeout=notify.timeout.total_seconds(),
+            sent=sent,
+        )
+    except DeliveryError as error:
+        return [], error
+    except Exception as error:
+        # A bug (in a user's template, in Apprise): a failed attempt like any other, so that
+        # backoff and max_attempts apply. Let through, the row would stay leased with its
+        # attempts uncounted, tried again at every lease's end and never given up on.
+        log.error(
+            "notification %d (%s, %s): unexpected error while sending",
+            item.id,
+            item.kind,
+            item.portfolio_id,
+            exc_info=True,
+        )
+        return [], DeliveryError("unexpected error", f"{type(error).__name__}: {error}")
+    return results, None
+
+
+def judge(
+    item: OutboxItem,
+    results: list[TargetResult],
+    failure: DeliveryError | None,
+    deferred: frozenset[str],
+    notify: NotifySettings,
+    now: datetime,
+) -> Verdict:
+    attempts = item.attempts + 1
+    errors = [f"{r.name}: {r.error}" for r in results if not r.ok]
+    if failure is not None:
+        errors.append(str(failure))
+    if not errors and deferred:
+        # Not an attempt that failed: the rest goes as soon as its targets are free.
+        return Verdict("pending", DrainResult(), item.attempts, now, errors)
+    if not errors:
+        return Verdict("sent", DrainResult(sent=1), attempts, now, errors)
+    if (failure is not None and failure.permanent) or attempts >= notify.max_attempts:
+        return Verdict("dead", DrainResult(dead=1), attempts, now, errors)
+    retry_at = now + backoff(attempts, notify)
+    return Verdict("pending", DrainResult(retrying=1), attempts, retry_at, errors)
 
 
 def log_outcome(item: OutboxItem, status: str, attempts: int, errors: list[str]) -> None:

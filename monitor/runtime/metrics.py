@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -35,8 +37,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
 from monitor.store.outbox import outbox_counts
-from monitor.store.overview import drifted_since, entry_figures
-from monitor.store.ticks import latest_ticks
+from monitor.store.overview import EntryFigures, drifted_since, entry_figures
+from monitor.store.ticks import TickRecord, latest_ticks
 
 if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
@@ -137,6 +139,16 @@ def gauge(name: str, documentation: str, labels: list[str]) -> GaugeMetricFamily
     return GaugeMetricFamily(PREFIX + name, documentation, labels=labels)
 
 
+@dataclass(frozen=True, slots=True)
+class StoreReading:
+    """What one scrape reads of the store."""
+
+    figures: list[EntryFigures]
+    drifted_since: dict[str, datetime]
+    ticks: dict[str, TickRecord]
+    outbox: dict[str, int]
+
+
 class StoreCollector(Collector):
     """Reads the store on each scrape; a database it cannot reach is ``database_up 0``."""
 
@@ -150,11 +162,7 @@ class StoreCollector(Collector):
     def collect(self) -> Iterator[Metric]:
         up = gauge("database_up", "1 when the last scrape could read the database.", [])
         try:
-            with self.sessions() as session:
-                figures = entry_figures(session=session, entry_ids=self.entry_ids)
-                since = drifted_since(session=session, entry_ids=self.entry_ids)
-                ticks = latest_ticks(session=session, portfolio_ids=self.entry_ids)
-                outbox = outbox_counts(session=session)
+            reading = self.read()
         except Exception as error:  # whatever the driver says, /metrics still answers
             self.outages.failed("/metrics", error)
             up.add_metric([], 0)
@@ -163,66 +171,76 @@ class StoreCollector(Collector):
         self.outages.recovered("/metrics")
         up.add_metric([], 1)
         yield up
-        value = gauge(
-            "portfolio_value", "Value of the entry at its latest snapshot(s).", ["portfolio"]
-        )
-        drift = gauge(
-            "drift_percent",
-            "Drift of an asset class from its target, in percentage points (single-portfolio "
-            "entries only).",
-            ["portfolio", "asset_class"],
-        )
-        worst = gauge(
-            "worst_drift_percent",
-            "Largest absolute drift of any class (of any account), in percentage points.",
-            ["portfolio"],
-        )
-        rebalance = gauge(
-            "needs_rebalancing",
-            "1 when the entry (any of its accounts) is out of band.",
-            ["portfolio"],
-        )
-        accounts = gauge("accounts", "Accounts in the entry's latest tick.", ["portfolio"])
-        out_of_band = gauge(
-            "accounts_needing_rebalancing",
-            "Accounts out of band at the latest tick.",
-            ["portfolio"],
-        )
-        taken = gauge(
-            "snapshot_timestamp_seconds", "When the latest snapshot was taken.", ["portfolio"]
-        )
-        for f in figures:
-            value.add_metric([f.portfolio_id], float(f.portfolio_value))
-            for asset_class, class_drift in f.class_drifts.items():
-                drift.add_metric([f.portfolio_id, asset_class], float(class_drift))
-            worst.add_metric([f.portfolio_id], float(f.worst_drift))
-            rebalance.add_metric([f.portfolio_id], int(f.needs_rebalancing))
-            accounts.add_metric([f.portfolio_id], f.accounts)
-            out_of_band.add_metric([f.portfolio_id], f.accounts_needing_rebalancing)
-            taken.add_metric([f.portfolio_id], f.taken_at.timestamp())
-        yield from (value, drift, worst, rebalance, accounts, out_of_band, taken)
-        last_tick = gauge(
+        yield from entry_gauges(reading.figures)
+        yield since_gauge(
             "last_tick_timestamp_seconds",
             "Scheduled time of the entry's latest tick, whatever its outcome.",
-            ["portfolio"],
+            {portfolio_id: tick.scheduled_at for portfolio_id, tick in reading.ticks.items()},
         )
-        for portfolio_id, tick in ticks.items():
-            last_tick.add_metric([portfolio_id], tick.scheduled_at.timestamp())
-        yield last_tick
-        drifted = gauge(
+        yield since_gauge(
             "drifted_since_timestamp_seconds",
             "Since when the entry (its longest-drifted account) is out of band; absent in band.",
-            ["portfolio"],
+            reading.drifted_since,
         )
-        for portfolio_id, at in since.items():
-            drifted.add_metric([portfolio_id], at.timestamp())
-        yield drifted
         notifications = gauge(
             "outbox_notifications", "Notifications in the outbox, by status.", ["status"]
         )
-        for status, count in outbox.items():
+        for status, count in reading.outbox.items():
             notifications.add_metric([status], count)
         yield notifications
+
+    def read(self) -> StoreReading:
+        with self.sessions() as session:
+            return StoreReading(
+                figures=entry_figures(session=session, entry_ids=self.entry_ids),
+                drifted_since=drifted_since(session=session, entry_ids=self.entry_ids),
+                ticks=latest_ticks(session=session, portfolio_ids=self.entry_ids),
+                outbox=outbox_counts(session=session),
+            )
+
+
+def entry_gauges(figures: list[EntryFigures]) -> list[GaugeMetricFamily]:
+    """Each entry's latest snapshot(s): value, drifts, accounts, and when it was taken."""
+    value = gauge("portfolio_value", "Value of the entry at its latest snapshot(s).", ["portfolio"])
+    drift = gauge(
+        "drift_percent",
+        "Drift of an asset class from its target, in percentage points (single-portfolio "
+        "entries only).",
+        ["portfolio", "asset_class"],
+    )
+    worst = gauge(
+        "worst_drift_percent",
+        "Largest absolute drift of any class (of any account), in percentage points.",
+        ["portfolio"],
+    )
+    rebalance = gauge(
+        "needs_rebalancing", "1 when the entry (any of its accounts) is out of band.", ["portfolio"]
+    )
+    accounts = gauge("accounts", "Accounts in the entry's latest tick.", ["portfolio"])
+    out_of_band = gauge(
+        "accounts_needing_rebalancing", "Accounts out of band at the latest tick.", ["portfolio"]
+    )
+    taken = gauge(
+        "snapshot_timestamp_seconds", "When the latest snapshot was taken.", ["portfolio"]
+    )
+    for f in figures:
+        value.add_metric([f.portfolio_id], float(f.portfolio_value))
+        for asset_class, class_drift in f.class_drifts.items():
+            drift.add_metric([f.portfolio_id, asset_class], float(class_drift))
+        worst.add_metric([f.portfolio_id], float(f.worst_drift))
+        rebalance.add_metric([f.portfolio_id], int(f.needs_rebalancing))
+        accounts.add_metric([f.portfolio_id], f.accounts)
+        out_of_band.add_metric([f.portfolio_id], f.accounts_needing_rebalancing)
+        taken.add_metric([f.portfolio_id], f.taken_at.timestamp())
+    return [value, drift, worst, rebalance, accounts, out_of_band, taken]
+
+
+def since_gauge(name: str, documentation: str, moments: dict[str, datetime]) -> GaugeMetricFamily:
+    """A moment per entry, as a Unix timestamp."""
+    found = gauge(name, documentation, ["portfolio"])
+    for portfolio_id, at in moments.items():
+        found.add_metric([portfolio_id], at.timestamp())
+    return found
 
 
 def metrics_registry(

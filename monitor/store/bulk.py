@@ -50,6 +50,10 @@ class StoredValues:
         # Checked without a method call (1.5 million values a tick).
         if len(text) <= SHORT_TEXT and text[-1] in DIGITS and "E" not in text:
             return text
+        return self.longer_decimal(number, text)
+
+    def longer_decimal(self, number: Decimal, text: str) -> Any:
+        """``decimal`` of a number whose ``text`` is longer, or not plain digits."""
         if "E" in text:
             text = format(number, "f")
         point = text.find(".")

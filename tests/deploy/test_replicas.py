@@ -61,7 +61,7 @@ def missed_slots(rows: list[TickRow]) -> int:
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
-def test_two_replicas_tick_each_slot_once_and_deliver_each_alert_once(
+def test_two_replicas_tick_each_slot_once_and_deliver_each_alert_once(  # noqa: PLR0915 - one story, in order
     tmp_path: Path,
     empty_database_url: str,
     webhook_sink: WebhookSink,

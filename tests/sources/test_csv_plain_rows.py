@@ -8,14 +8,11 @@ import pytest
 
 from monitor.domain.allocation import make_holding
 from monitor.errors import SourceError
-from monitor.sources.csv import (
+from monitor.sources.csv import open_csv, parse_csv, plain_holding, read_row_by_row
+from monitor.sources.csv_batches import (
     Columns,
     NotPlain,
     SeenSymbols,
-    open_csv,
-    parse_csv,
-    plain_holding,
-    read_row_by_row,
     reader_batches,
     simple_lines,
     split_batches,

@@ -2,9 +2,10 @@
 
 ``plan`` makes a plan from an allocation report and a request (mode, cash, which classes
 trade); ``amounts`` says how much money each class moves, ``trades`` places that money on
-holdings (whole shares where a holding trades in them), ``levelling`` shares an amount out
-level by level and to the cent, and ``outcome`` says what the plan leaves unresolved. The
-names below are what the rest of the monitor uses. Pure: no I/O, no clock.
+holdings (whole shares where a holding trades in them) and ``fitting`` fits the buys to the
+cash, ``levelling`` shares an amount out level by level and to the cent, and ``outcome``
+says what the plan leaves unresolved. The names below are what the rest of the monitor
+uses. Pure: no I/O, no clock.
 """
 
 from __future__ import annotations

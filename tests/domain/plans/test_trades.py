@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from monitor.domain.allocation import DriftPolicy, compute_allocation, make_holding, parse_targets
 from monitor.domain.numbers import ZERO, total
 from monitor.domain.plans import plan_rebalancing
+from monitor.domain.plans.fitting import BuyLeg, fit_to_budget, whole_shares_in
 from monitor.domain.plans.levelling import to_cents, water_fill
-from monitor.domain.plans.trades import BuyLeg, fit_to_budget, whole_shares_in
 
 D = Decimal
 
@@ -53,7 +53,7 @@ def test_the_buys_are_trimmed_and_topped_up_at_once_whatever_the_price() -> None
     assert (bonds.amount, gold.amount) == (D(600_000), D(0))
 
 
-def fit_share_by_share(legs: list[BuyLeg], budget: Decimal) -> None:
+def fit_share_by_share(legs: list[BuyLeg], budget: Decimal) -> None:  # noqa: C901 - the old algorithm, whole: the oracle
     """``fit_to_budget`` as it was, one share a pass: what it must still do, at any cost."""
     for leg in legs:
         if not leg.whole:
