@@ -6,7 +6,8 @@ pydantic writes it as a string, so the API and the CLI's ``--format json`` write
 answers with ``exact_json``: money and percents (two places, ``fields.Rounded``) and
 quantities and prices (``fields.Number``) as numbers with the digits the engine computed.
 Text is ASCII with ``\\u`` escapes; times are as pydantic writes them (ISO 8601, ``Z``).
-A page of 1,000 snapshots (2 MB) takes about twice as long as pydantic's own JSON.
+Exact numbers cost time: a big page of snapshots is slower to write than with pydantic's
+own JSON.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Pausing Python's cyclic garbage collector while a tick runs.
 
-A tick of a 10,000-account entry makes millions of small objects (holdings, their Decimals,
-reports, rows) that all stay alive until it ends. Each full collection walks every one of
-them and finds nothing to free: measured, a quarter of such a tick's time. Reference
+A tick of a big multi-account entry makes millions of small objects (holdings, their
+Decimals, reports, rows) that all stay alive until it ends. Each full collection walks
+every one of them and finds nothing to free, a large share of such a tick's time. Reference
 counting still frees everything as usual; only the search for cycles waits, and runs when
 the last tick in flight ends. Ticks run in several threads, hence the count; and should
 ticks overlap without end, a collection still runs once a minute as one of them ends.

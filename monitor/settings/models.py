@@ -27,12 +27,12 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from monitor.domain.allocation import DEFAULT_TARGETS, DEFAULT_THRESHOLD
 from monitor.domain.bands import DEFAULT_HYBRID_FLOOR, DEFAULT_TOLERANCE, DriftRule, RebalanceTo
 from monitor.domain.plans import PlanMode, PlanRequest, PlanTrade
-from monitor.domain.targets import Targets as TargetTable
+from monitor.domain.targets import Targets
 from monitor.errors import UnknownPortfolioError
 from monitor.settings.entries import EntryConfig, resolve_entry
 from monitor.settings.env import EnvFileSecretsSource, MonitorEnvSource, TomlDataSource, config_file
 from monitor.settings.schedules import Schedule
-from monitor.settings.types import Duration, Targets, Timezone, check_retention
+from monitor.settings.types import Duration, TargetsSetting, Timezone, check_retention
 from monitor.sources import SourceOptions, source_kinds
 
 
@@ -136,7 +136,7 @@ class NotifySettings(Section):
 class PortfolioSettings(Section):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
     name: str = ""
-    targets: Targets | None = None  # defaults to the top-level targets
+    targets: TargetsSetting | None = None  # defaults to the top-level targets
     threshold: Decimal | None = Field(None, gt=0, le=100)
     relative_threshold: Decimal | None = Field(None, gt=0, le=1)
     drift_rule: DriftRule | None = None
@@ -209,7 +209,7 @@ class Settings(BaseSettings):
     )
 
     timezone: Timezone = "UTC"
-    targets: Targets = Field(default_factory=lambda: TargetTable.flat(DEFAULT_TARGETS))
+    targets: TargetsSetting = Field(default_factory=lambda: Targets.flat(DEFAULT_TARGETS))
     threshold: Decimal = Field(DEFAULT_THRESHOLD, gt=0, le=100)
     relative_threshold: Decimal | None = Field(None, gt=0, le=1)
     # How threshold and relative_threshold combine: "either" breaches at whichever comes

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BeforeValidator, PlainSerializer, PlainValidator
 
 from monitor.domain.allocation import parse_targets
-from monitor.domain.targets import Targets as TargetTable
+from monitor.domain.targets import Targets
 from monitor.errors import InputError
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$")
@@ -57,8 +57,8 @@ def check_timezone(name: str) -> str:
 Timezone = Annotated[str, BeforeValidator(check_timezone)]
 
 
-def check_targets(raw: object) -> TargetTable:
-    if isinstance(raw, TargetTable):
+def check_targets(raw: object) -> Targets:
+    if isinstance(raw, Targets):
         return raw
     if isinstance(raw, str):  # from the environment: MONITOR_TARGETS='{"stocks": 60, ...}'
         try:
@@ -77,10 +77,10 @@ def check_targets(raw: object) -> TargetTable:
 
 # Each class is a percent or a table with options (min, max, threshold, buy, fractional,
 # children: sub-classes whose weights are shares of it).
-Targets = Annotated[
-    TargetTable,
+TargetsSetting = Annotated[
+    Targets,
     PlainValidator(check_targets),
-    PlainSerializer(TargetTable.raw, return_type=dict[str, Any]),
+    PlainSerializer(Targets.raw, return_type=dict[str, Any]),
 ]
 
 

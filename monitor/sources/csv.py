@@ -101,7 +101,7 @@ def plain_file(text: str, source: str) -> list[Holding] | None:
     if lines is None:
         reader, header = open_csv(text, source)
         batches = reader_batches(reader, len(header))
-    else:  # the header is the first line (no reader over the whole text: 70 MB less)
+    else:  # the header is the first line: no reader over (a copy of) the whole text
         _, header = open_csv(lines[0], source)
         batches = split_batches(lines, len(header))
     columns = Columns.of(header)

@@ -61,7 +61,7 @@ def decimals(raw: Fields | None, size: int) -> list[Decimal | None]:
     if not all(raw):
         raise NotPlain
     # Quantities repeat (round lots), and prices across accounts: each distinct text is
-    # parsed once and its rows share the Decimal (faster, and 100 bytes less a row).
+    # parsed once and its rows share the Decimal (faster, and one Decimal less a row).
     distinct = set(raw)
     if len(distinct) * 4 > len(raw):
         return list(map(Decimal, raw))
@@ -84,7 +84,8 @@ def acceptable(numbers: list[Decimal | None]) -> bool:
 class SeenSymbols:
     """The symbols read in each account, to tell one given twice in an account. An
     account's rows usually come together: a run of them is added at once, as a set of
-    interned strings (no (account, symbol) pair per row: a tenth of the reading)."""
+    interned strings (no (account, symbol) pair per row, which would cost the reading
+    more than the sets do)."""
 
     def __init__(self) -> None:
         self.by_account: dict[str | None, set[str]] = {}
@@ -107,7 +108,7 @@ def plain_batch(fields: list[Fields], columns: Columns, seen: SeenSymbols) -> li
     any row is not plain or repeats a symbol of its account."""
     size = len(fields[0])
     # Interned: an export repeats the same few classes, symbols and accounts on every row,
-    # and half a million copies of "stocks" would cost tens of megabytes.
+    # and a copy of "stocks" on each of them would cost memory for nothing.
     symbols = list(map(intern, map(str.strip, fields[columns.symbol])))
     classes = list(map(intern, map(str.lower, map(str.strip, fields[columns.asset_class]))))
     if not (all(symbols) and all(classes)):
@@ -185,8 +186,7 @@ def simple_lines(text: str) -> list[str] | None:
 def split_batches(lines: list[str], width: int) -> Iterator[list[Fields]]:
     """The columns of each batch of data rows of ``simple_lines``, the reader's rows made
     by ``str.split``: a batch of lines split at once, each column a slice of the fields
-    (about twice as fast as the reader and ``zip``); ``NotPlain`` for a row of another
-    width."""
+    (faster than the reader and ``zip``); ``NotPlain`` for a row of another width."""
     rows = filter(None, islice(lines, 1, None))  # the reader skips empty lines too
     commas = methodcaller("count", ",")
     while batch := list(islice(rows, PLAIN_BATCH)):

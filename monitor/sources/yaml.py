@@ -12,7 +12,7 @@ from monitor.errors import SourceError
 from monitor.sources.base import holdings_from_document
 from monitor.sources.files import FileSourceOptions, read_text
 
-try:  # libyaml's parser when PyYAML was built with it: the same documents, several times faster
+try:  # libyaml's parser when PyYAML was built with it: the same documents, read in C
     from yaml import CSafeLoader as SafeLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader  # type: ignore[assignment]

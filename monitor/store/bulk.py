@@ -2,8 +2,8 @@
 
 A tick of a 10,000-account entry writes half a million holding rows. Through SQLAlchemy
 each value passes a Python bind processor (``ExactDecimal`` rounds and formats every
-Decimal) and the ORM's bulk path builds a dict per row: together several times the cost of
-the insert itself. Here rows are plain tuples, converted once to what the column types
+Decimal) and the ORM's bulk path builds a dict per row: together they cost more than the
+insert itself. Here rows are plain tuples, converted once to what the column types
 store, and handed to the driver in batches: the same values, written at the driver's pace.
 """
 
@@ -44,10 +44,10 @@ class StoredValues:
             return number
         if type(number) is not Decimal:  # an int, or a float ExactDecimal refuses
             return self._exact.process_bind_param(number, self._dialect)
-        text = str(number)  # twice as fast as format(), and the same but for exponents
+        text = str(number)  # faster than format(), and the same but for exponents
         # Most numbers: at most 11 characters, ending in a digit (not NaN or an infinity),
         # without an exponent: at most 10 places and 18 integer digits, finite, as is.
-        # Checked without a method call (1.5 million values a tick).
+        # Checked without a method call: every number of a tick's holding rows comes here.
         if len(text) <= SHORT_TEXT and text[-1] in DIGITS and "E" not in text:
             return text
         return self.longer_decimal(number, text)
