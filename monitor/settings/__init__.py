@@ -1,18 +1,21 @@
 """The configuration: pydantic-settings models, loaded from a TOML file and ``MONITOR_*``
 environment variables (``load_settings``).
 
-``models`` declares the sections and ``Settings``; ``loading`` reads the file and words its
-errors; ``env`` is where values come from (``MONITOR_*`` variables, ``*_FILE`` secrets, the
-file); ``types`` holds the value types (durations, timezones, target tables); ``schedules``
-a portfolio's schedule and its trigger; ``entries`` works out each entry's settings once
-(``EntryConfig``). Callers import the names below from ``monitor.settings``.
+``models`` declares ``Settings``, whose tables are in ``sections``; ``loading`` reads the
+file and words its errors; ``env`` is where values come from (``MONITOR_*`` variables,
+``*_FILE`` secrets, the file); ``types`` holds the value types (durations, timezones, target
+tables); ``schedules`` a portfolio's schedule and its trigger; ``entries`` works out each
+entry's settings once (``EntryConfig``). Callers import the names below from
+``monitor.settings``.
 """
 
 from __future__ import annotations
 
 from monitor.settings.entries import EntryConfig
 from monitor.settings.loading import load_settings
-from monitor.settings.models import (
+from monitor.settings.models import Settings
+from monitor.settings.schedules import Schedule
+from monitor.settings.sections import (
     ApiSettings,
     DatabaseSettings,
     HistorySettings,
@@ -20,9 +23,7 @@ from monitor.settings.models import (
     NotifySettings,
     PlanSettings,
     PortfolioSettings,
-    Settings,
 )
-from monitor.settings.schedules import Schedule
 
 __all__ = [
     "ApiSettings",

@@ -12,22 +12,28 @@ load, naming it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from monitor.domain.alerting import AlertPolicy
-from monitor.domain.bands import DriftPolicy
+from monitor.domain.bands import DriftPolicy, DriftRule
 from monitor.domain.plans import check_mode_amounts
 from monitor.domain.targets import Targets
 from monitor.errors import InputError
+from monitor.settings.sections import NotifySettings, PlanSettings, PortfolioSettings
 
-if TYPE_CHECKING:
-    from monitor.settings.models import (
-        NotifySettings,
-        PlanSettings,
-        PortfolioSettings,
-        Settings,
-    )
+
+class TopLevel(Protocol):
+    """What an entry takes from the top-level settings where it says nothing (``Settings``)."""
+
+    targets: Targets
+    threshold: Decimal
+    relative_threshold: Decimal | None
+    drift_rule: DriftRule
+    hybrid_floor: Decimal
+    plan: PlanSettings
+    notify: NotifySettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +51,7 @@ class EntryConfig:
 
 
 def resolve_entry(
-    settings: Settings, portfolio: PortfolioSettings | None, folder: Path | None
+    settings: TopLevel, portfolio: PortfolioSettings | None, folder: Path | None
 ) -> EntryConfig:
     """``portfolio``'s settings over the top-level ones; without one, the top-level ones.
     A ``ValueError`` naming the entry if its drift policy or its plan cannot work."""
@@ -74,14 +80,14 @@ def resolve_entry(
     )
 
 
-def own(settings: Settings, portfolio: PortfolioSettings | None, key: str) -> Any:
+def own(settings: TopLevel, portfolio: PortfolioSettings | None, key: str) -> Any:
     """The portfolio's own setting, else the top-level one."""
     value = None if portfolio is None else getattr(portfolio, key)
     return getattr(settings, key) if value is None else value
 
 
 def drift_policy(
-    settings: Settings, portfolio: PortfolioSettings | None, plan: PlanSettings
+    settings: TopLevel, portfolio: PortfolioSettings | None, plan: PlanSettings
 ) -> DriftPolicy:
     """When the entry's classes need rebalancing; ``InputError`` if the keys do not fit."""
     return DriftPolicy(
