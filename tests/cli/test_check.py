@@ -421,7 +421,7 @@ def test_check_rebalances_to_the_band_edge_and_shows_both_amounts(
     assert "(band max(20% of target, 1.00 pp))" in result.stdout
 
 
-def test_tolerance_is_measured_from_target_in_the_help_the_readme_and_the_plan(
+def test_tolerance_is_measured_from_target_in_the_help_the_docs_and_the_plan(
     runner: CliRunner, tmp_path: Path
 ) -> None:
     meaning = (
@@ -430,11 +430,13 @@ def test_tolerance_is_measured_from_target_in_the_help_the_readme_and_the_plan(
     )
     shown = " ".join(runner.invoke(app, ["check", "--help"]).stdout.split())
     assert meaning in shown
-    readme = " ".join((Path(__file__).parents[2] / "README.md").read_text().split())
-    assert meaning in readme
-    # The README's example: stocks at 75% of a 60% target, band 48-72 (12 pp each side).
-    # Tolerance 0.25 stops a quarter of the way from 60 to 72: at 63%, selling 12,000 (from
-    # the edge inwards, a quarter of the band's 24 pp width, it would stop at 66%: 9,000).
+    docs = Path(__file__).parents[2] / "docs"
+    for page in ("target-trees.md", "settings.md"):
+        assert meaning in " ".join((docs / page).read_text().split()), page
+    # The example of docs/target-trees.md: stocks at 75% of a 60% target, band 48-72 (12 pp
+    # each side). Tolerance 0.25 stops a quarter of the way from 60 to 72: at 63%, selling
+    # 12,000 (from the edge inwards, a quarter of the band's 24 pp width, it would stop at
+    # 66%: 9,000).
     path = write(
         tmp_path / "h.csv", "symbol,asset_class,value\nVTI,stocks,75000\nBND,bonds,25000\n"
     )

@@ -1,4 +1,5 @@
-"""Every setting is documented: in the annotated example config and in the README.
+"""Every setting is documented: in the annotated example config, and under a heading of its
+own in the settings reference (``docs/settings.md``); every source option in ``docs/sources.md``.
 
 The settings are found by walking the ``Settings`` model (every field of every nested table,
 a portfolio's included), so a setting added to the model without docs fails here.
@@ -14,15 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin
 
+import pytest
 from pydantic import BaseModel
 
 from monitor.domain.targets import Targets
 from monitor.settings import Settings, load_settings
 from monitor.sources import BUILTIN_KINDS, SourceOptions
 
-ROOT = Path(__file__).parents[1]
+ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "config" / "allocation-monitor.toml"
-README = ROOT / "README.md"
+REFERENCE = ROOT / "docs" / "settings.md"
+SOURCES = ROOT / "docs" / "sources.md"
 # A portfolio's notify and plan tables take the keys of [notify] and [plan], which document
 # them once.
 OVERRIDES = {"portfolios.notify": "notify", "portfolios.plan": "plan"}
@@ -60,6 +63,8 @@ def setting_paths(model: type[BaseModel] = Settings, prefix: str = "") -> dict[s
 
 SETTINGS = setting_paths()
 SECTION = re.compile(r"^\[\[?([\w.]+)\]\]?")
+# ``### `notify.cooldown` { #notify.cooldown }``: the key as code, and as the anchor links use.
+HEADING = re.compile(r"^#{2,4} `\[{0,2}([\w.]+)\]{0,2}` \{ #([\w.]+) \}$", flags=re.MULTILINE)
 KEY = re.compile(r"^([a-z_][a-z0-9_]*)\s*=")  # settings are lower case; env vars are not
 
 
@@ -90,20 +95,29 @@ def documented_in_example(text: str) -> set[str]:
     return paths
 
 
-def mentioned_in_readme(key: str, readme: str) -> bool:
-    """As code (`` `key` ``, `` `api.key` ``, `` `key = ...` ``), set in a TOML example, or
-    as a table's header (``[api]``, ``[[portfolios]]``)."""
+def reference_headings() -> dict[str, str]:
+    """The settings reference's headings: the key each names, and its anchor."""
+    return dict(HEADING.findall(REFERENCE.read_text(encoding="utf-8")))
+
+
+def mentioned_as_code(key: str, text: str) -> bool:
+    """As code (`` `key` ``, `` `key = ...` ``), or set in a TOML example."""
     as_code = rf"`(?:[\w.\[\]]+\.)?{key}(?:\s*=[^`]*)?`"
     as_toml = rf"(?m)(?:^\s*#?\s*|[{{,]\s*){key}\s*="
-    as_header = rf"\[\[?{key}\]\]?"
-    return any(re.search(pattern, readme) for pattern in (as_code, as_toml, as_header))
+    return any(re.search(pattern, text) for pattern in (as_code, as_toml))
+
+
+def documented_as(path: str) -> str:
+    """The path a setting is documented under: a portfolio's ``notify.cooldown`` as
+    ``notify.cooldown``."""
+    for portfolio_table, section in OVERRIDES.items():
+        if path.startswith(f"{portfolio_table}."):
+            return section + path.removeprefix(portfolio_table)
+    return path
 
 
 def documented(path: str, example: set[str]) -> bool:
-    for portfolio_table, section in OVERRIDES.items():
-        if path.startswith(f"{portfolio_table}."):
-            path = section + path.removeprefix(portfolio_table)
-    return path in example
+    return documented_as(path) in example
 
 
 def test_the_example_config_loads_and_validates() -> None:
@@ -135,8 +149,29 @@ def test_a_portfolios_notify_and_plan_tables_take_only_keys_of_notify_and_plan()
         assert own <= {p.removeprefix(section) for p in SETTINGS if p.startswith(section)}
 
 
-def test_every_setting_and_source_option_is_in_the_readme() -> None:
-    readme = README.read_text(encoding="utf-8")
-    keys = {path.rsplit(".", 1)[-1] for path in SETTINGS}
-    keys |= {name for kind in BUILTIN_KINDS for name in kind.model_fields}
-    assert sorted(key for key in keys if not mentioned_in_readme(key, readme)) == []
+def test_every_setting_has_its_heading_in_the_settings_reference() -> None:
+    headings = reference_headings()
+    assert sorted(path for path in SETTINGS if documented_as(path) not in headings) == []
+
+
+def test_the_settings_reference_has_no_heading_for_a_setting_the_models_lack() -> None:
+    """A heading left behind by a renamed or removed setting would document nothing."""
+    assert sorted(path for path in reference_headings() if path not in SETTINGS) == []
+
+
+def test_each_setting_heading_is_anchored_at_its_own_path() -> None:
+    """Other pages link ``settings.md#notify.cooldown``: the anchor is the key's path."""
+    assert {key: anchor for key, anchor in reference_headings().items() if key != anchor} == {}
+
+
+@pytest.mark.parametrize("kind", BUILTIN_KINDS, ids=lambda kind: kind.model_fields["kind"].default)
+def test_every_option_of_every_source_kind_is_on_the_sources_page(
+    kind: type[SourceOptions],
+) -> None:
+    row = next(
+        line
+        for line in SOURCES.read_text(encoding="utf-8").splitlines()
+        if line.startswith(f"| `{kind.model_fields['kind'].default}` |")
+    )
+    options = [name for name in kind.model_fields if name != "kind"]  # the row's first cell
+    assert [name for name in options if not mentioned_as_code(name, row)] == []

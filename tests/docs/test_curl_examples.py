@@ -1,11 +1,13 @@
-"""The README's curl examples of the allocation endpoints work as written, with the real curl.
+"""The docs' curl examples of the allocation endpoints work as written, with the real curl.
 
 The seed's own GET examples put JSON in the URL as it is, which curl refuses ("nested brace
-in URL"); the README's must answer 200 from a real server.
+in URL"); those of the docs (the HTTP API page, the plans page...) must answer 200 from a
+real server.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -22,7 +24,7 @@ import uvicorn
 from monitor.api.app import create_app
 from monitor.settings import Settings
 
-README = Path(__file__).parents[1] / "README.md"
+DOCS = Path(__file__).parents[2] / "docs"
 SEED_GETS = {
     "/api/v1/allocation/targets",
     "/api/v1/allocation/check-rebalancing",
@@ -32,7 +34,7 @@ DOCUMENTED_SERVER = re.compile(r"^(http://)?(localhost|127\.0\.0\.1):8012")
 
 
 def shell_commands(text: str) -> Iterator[list[str]]:
-    """Each command of the README's ``sh`` blocks, as the shell would split it."""
+    """Each command of the ``sh`` blocks of a page, as the shell would split it."""
     for block in re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL):
         pending = ""
         for line in block.replace("\\\n", " ").splitlines():
@@ -52,9 +54,11 @@ def url_of(words: list[str]) -> str:
 
 
 def allocation_examples() -> list[list[str]]:
+    """Every page's curl commands of the allocation endpoints."""
     return [
         words
-        for words in shell_commands(README.read_text(encoding="utf-8"))
+        for page in sorted(DOCS.glob("**/*.md"))
+        for words in shell_commands(page.read_text(encoding="utf-8"))
         if words[0] == "curl" and "/api/v1/allocation/" in url_of(words)
     ]
 
@@ -77,23 +81,40 @@ def server() -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def test_the_readme_shows_each_of_the_seeds_get_endpoints_with_curl() -> None:
-    shown = {urlsplit(url_of(words)).path for words in allocation_examples()}
-    assert shown >= SEED_GETS
+def test_the_docs_show_each_of_the_seeds_endpoints_with_curl() -> None:
+    examples = allocation_examples()
+    # A URL may leave out the scheme (curl's default): ``localhost:8012/api/...``.
+    urls = [DOCUMENTED_SERVER.sub("http://127.0.0.1:8012", url_of(words)) for words in examples]
+    shown = {urlsplit(url).path for url in urls}
+    assert shown >= SEED_GETS | {"/api/v1/allocation/calculate"}
 
 
-@pytest.mark.slow
-def test_the_readmes_allocation_examples_answer_200_from_the_real_curl(server: str) -> None:
+def real_curl() -> str:
     curl = shutil.which("curl")
     if curl is None:
         pytest.skip("curl is not installed")
+    return curl
+
+
+def run_curl(words: list[str], server: str, *more: str) -> subprocess.CompletedProcess[str]:
+    """The documented command, sent to ``server`` instead of the documented one."""
+    argv = [real_curl(), *(DOCUMENTED_SERVER.sub(server, word) for word in words[1:]), *more]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+
+
+@pytest.mark.slow
+def test_the_docs_allocation_examples_answer_200_from_the_real_curl(server: str) -> None:
     for words in allocation_examples():
-        argv = [curl, *(DOCUMENTED_SERVER.sub(server, word) for word in words[1:])]
-        result = subprocess.run(
-            [*argv, "-o", "/dev/null", "-w", "%{http_code}"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
+        result = run_curl(words, server, "-o", "/dev/null", "-w", "%{http_code}")
         assert (result.returncode, result.stdout) == (0, "200"), (shlex.join(words), result)
+
+
+@pytest.mark.slow
+def test_the_plans_pages_calculate_example_buys_what_the_page_says(server: str) -> None:
+    """ "The plan buys 2 VTI (500; a third would overshoot) and 4 BND (400), 100 left over."""
+    page = (DOCS / "plans.md").read_text(encoding="utf-8")
+    [words] = [w for w in shell_commands(page) if w[0] == "curl" and "/calculate" in url_of(w)]
+    result = run_curl(words, server)
+    plan = json.loads(result.stdout)["plan"]
+    trades = [(t["side"], t["shares"], t["symbol"]) for a in plan["actions"] for t in a["trades"]]
+    assert (trades, plan["leftover"]) == ([("BUY", 2, "VTI"), ("BUY", 4, "BND")], 100)

@@ -226,8 +226,8 @@ def test_the_hybrid_band_is_the_wider_of_relative_and_absolute() -> None:
 
 @pytest.mark.parametrize(
     ("target", "either", "hybrid"),
-    # The README's table: "either" with 5 pp and 25% of target, whichever is narrower;
-    # "hybrid" with 20% of target and the 1 pp floor, whichever is wider.
+    # The table of docs/target-trees.md: "either" with 5 pp and 25% of target, whichever is
+    # narrower; "hybrid" with 20% of target and the 1 pp floor, whichever is wider.
     [(5, "1.25", "1"), (10, "2.5", "2"), (25, "5", "5"), (60, "5", "12")],
 )
 def test_the_hybrid_band_has_a_floor_of_its_own_far_below_the_threshold(

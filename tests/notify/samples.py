@@ -100,7 +100,7 @@ def digest(accounts: int = 140, *, list_limit: int = 50, **changes: Any) -> dict
     } | changes
 
 
-# The README's worked example of trades in shares: 10,000 in four holdings with quantity and
+# The worked example of trades in shares (docs/plans.md): 10,000 in four holdings with quantity and
 # price, targets stocks 60 / bonds 40 (bonds bought as BND); stocks at 70%.
 SHARES_TARGETS = parse_targets({"stocks": 60, "bonds": {"target": 40, "buy": "BND"}})
 SHARES = [
@@ -116,7 +116,7 @@ def shares_report() -> AllocationReport:
 
 
 def min_trade_report() -> AllocationReport:
-    """The README's minimum-trade example: 6,600 / 2,850 / 550 against 60 / 35 / 5 with
+    """The minimum-trade example of docs/plans.md: 6,600 / 2,850 / 550 against 60 / 35 / 5 with
     ``min_trade = 100``; cash would sell 50 to pay for bonds, and is left out."""
     return compute_allocation(
         [

@@ -163,7 +163,7 @@ def test_a_restart_reads_the_alert_state_back_and_stays_silent(
     assert len(webhook_sink.requests) == 1
 
 
-# The README's worked example in shares, with its portfolio's plan in the config.
+# The worked example in shares of docs/plans.md, with its portfolio's plan in the config.
 PLANNED = """[[portfolios]]
 id = "family"
 source = { kind = "json", path = "family.json" }
