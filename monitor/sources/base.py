@@ -55,7 +55,8 @@ def missing_columns(columns: Iterable[str]) -> list[str]:
 
 
 def holding_from_row(row: Mapping[str, Any], where: str) -> Holding:
-    """One holding from a flat row (CSV line, JSON object, SQL row)."""
+    """One holding from a flat row (CSV line, JSON object, SQL row); its ``currency`` is
+    optional (none: the portfolio's base currency)."""
     account = row.get("account")
     return make_holding(
         row.get("symbol"),
@@ -64,6 +65,7 @@ def holding_from_row(row: Mapping[str, Any], where: str) -> Holding:
         quantity=row.get("quantity"),
         price=row.get("price"),
         account=str(account).strip() if account not in (None, "") else None,
+        currency=row.get("currency"),
         where=where,
     )
 
