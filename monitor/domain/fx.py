@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from monitor.domain.holdings import Holding
-from monitor.domain.numbers import currency_code, to_decimal
+from monitor.domain.numbers import currency_code, subfield, to_decimal
 from monitor.errors import InputError
 
 ONE = Decimal(1)
@@ -49,9 +49,10 @@ def parse_pair(raw: object, field: str) -> tuple[str, str]:
 def make_rate(pair: object, rate: object, field: str, as_of: date | None = None) -> Rate:
     """A rate from its raw pair and number, ``InputError`` naming ``field`` if either is bad."""
     base, quote = parse_pair(pair, field)
-    number = to_decimal(rate, f"{field}.{base}{quote}")
+    where = subfield(field, base + quote)
+    number = to_decimal(rate, where)
     if number == 0:
-        raise InputError(f"{field}.{base}{quote}", "a rate must be above 0")
+        raise InputError(where, "a rate must be above 0")
     return Rate(base, quote, number, as_of)
 
 

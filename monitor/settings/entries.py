@@ -1,12 +1,12 @@
 """Each portfolio entry's settings as it runs with them, worked out once, when settings load.
 
 An entry's own keys win over the top-level ones: ``targets``, ``threshold``,
-``relative_threshold``, ``drift_rule`` and ``hybrid_floor`` each whole, its ``plan`` and
-``notify`` tables key by key over ``[plan]`` and ``[notify]``. ``EntryConfig`` holds the
-outcome: the tick, its alerts and their plans, the notify routing, ``check --portfolio``
-and the API's defaults read it (``Settings.entry_config``, ``Settings.default_config``)
-and merge nothing again. An entry whose merged policy or plan cannot work is refused at
-load, naming it.
+``relative_threshold``, ``drift_rule``, ``hybrid_floor`` and ``base_currency`` each whole,
+its ``plan`` and ``notify`` tables key by key over ``[plan]`` and ``[notify]``.
+``EntryConfig`` holds the outcome: the tick, its alerts and their plans, the notify
+routing, ``check --portfolio`` and the API's defaults read it (``Settings.entry_config``,
+``Settings.default_config``) and merge nothing again. An entry whose merged policy or plan
+cannot work is refused at load, naming it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class TopLevel(Protocol):
     hybrid_floor: Decimal
     plan: PlanSettings
     notify: NotifySettings
+    base_currency: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,8 @@ class EntryConfig:
     plan_configured: bool
     notify: NotifySettings  # its route and templates; relative paths are the file's folder's
     alerts: AlertPolicy  # cooldowns, escalation, the resolved notice, stale data
+    base_currency: str | None = None  # None: single-currency mode
+    currency_targets: dict[str, Decimal] | None = None  # {USD: 60, EUR: 40}
 
 
 def resolve_entry(
@@ -77,6 +80,8 @@ def resolve_entry(
         plan_configured=bool(settings.plan.model_fields_set or own_keys),
         notify=notify,
         alerts=alert_policy(notify),
+        base_currency=own(settings, portfolio, "base_currency"),
+        currency_targets=None if portfolio is None else portfolio.currency_targets,
     )
 
 

@@ -22,12 +22,13 @@ from monitor.settings.env import EnvFileSecretsSource, MonitorEnvSource, TomlDat
 from monitor.settings.sections import (
     ApiSettings,
     DatabaseSettings,
+    FxSettings,
     HistorySettings,
     NotifySettings,
     PlanSettings,
     PortfolioSettings,
 )
-from monitor.settings.types import TargetsSetting, Timezone
+from monitor.settings.types import CurrencyCode, TargetsSetting, Timezone
 
 
 class Settings(BaseSettings):
@@ -48,6 +49,10 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     plan: PlanSettings = PlanSettings()
     history: HistorySettings = HistorySettings()
+    # The currency every amount is in; holdings in others are converted at [fx] rates.
+    # Unset: single-currency mode (holdings naming two currencies are refused).
+    base_currency: CurrencyCode | None = None
+    fx: FxSettings = FxSettings()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     portfolios: list[PortfolioSettings] = []
@@ -71,6 +76,8 @@ class Settings(BaseSettings):
         if folder is not None:
             for portfolio in self.portfolios:
                 portfolio.source = portfolio.source.resolve_paths(folder)
+            if self.fx.source is not None:
+                self.fx.source = self.fx.source.resolve_paths(folder)
         self._default_config = resolve_entry(self, None, folder)
         self._entry_configs = {p.id: resolve_entry(self, p, folder) for p in self.portfolios}
         return self

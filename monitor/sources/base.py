@@ -27,6 +27,11 @@ class SourceOptions(BaseModel):
         """Every holding, each with its ``account`` when the source covers many accounts."""
         raise NotImplementedError
 
+    def fetch_text(self) -> str:
+        """The text a fetch reads (a file, a response's body, a program's stdout), for what
+        reads it otherwise: exchange rates. A kind that reads no text (sql) has none."""
+        raise SourceError(self.describe(), f"a {self.kind} source cannot give exchange rates")
+
     def describe(self) -> str:
         """How the source is named in messages and logs; never includes a secret."""
         return self.kind
