@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from monitor.domain.holdings import Holding
@@ -128,6 +128,19 @@ class RateTable:
 
     def currencies(self) -> set[str]:
         return {code for base, quote in self._rates for code in (base, quote)}
+
+
+def stale_reason(rates: RateTable, today: date, max_age: timedelta) -> str | None:
+    """Why ``rates`` are too old to use on ``today``, or None: the oldest rate's day is more
+    than ``max_age`` before it."""
+    oldest = rates.oldest()
+    if oldest is None or today - oldest <= max_age:
+        return None
+    allowed = f"{max_age.days}d" if max_age == timedelta(days=max_age.days) else str(max_age)
+    return (
+        f"the exchange rates are stale: as of {oldest.isoformat()}, "
+        f"{(today - oldest).days} days old, and fx.max_age is {allowed}"
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,9 +28,11 @@ from monitor.domain.alerting import (
     decide_source_recovery,
 )
 from monitor.domain.allocation import AllocationReport, Allocator, Holding
+from monitor.domain.fx import MissingRateError, in_base
 from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
 from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
+from monitor.runtime.rates import tick_rates
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import EntryConfig, PortfolioSettings, Settings
 from monitor.store.alert_states import load_alert_states, save_alert_states
@@ -196,23 +198,34 @@ def internal_reason(error: Exception) -> str:
 
 def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> TickOutcome:
     """Fetch, compute, then write it all; ``ClaimLostError`` if the claim was taken over."""
-    entry, clock = context.entry, context.clock
+    entry, clock, config = context.entry, context.clock, context.config
     try:
-        accounts = split_accounts(entry.source.fetch(), entry.source.describe())
+        fetched = entry.source.fetch()
+        accounts = split_accounts(fetched, entry.source.describe())
     except SourceError as error:
         return record_failure(context, str(error), sessions)
     except Exception as error:  # a plugin's bug must not leave the tick claimed but unended
         log.exception("source of %s raised unexpectedly", entry.id)
         return record_failure(context, f"source error: {type(error).__name__}: {error}", sessions)
+    base = config.base_currency
+    try:
+        rates = tick_rates(context.settings.fx, fetched, base, clock())
+    except SourceError as error:
+        return record_failure(context, str(error), sessions)
     taken_at = clock()
     # One for all the accounts: their targets and policy are read once, not per account. The
     # policy holds the plan's minimum trade too (smaller breaches raise no alert).
-    allocator = Allocator(context.config.targets, context.config.policy)
+    allocator = Allocator(config.targets, config.policy, config.currency_targets)
     reports: dict[str, AllocationReport] = {}
     problems: list[str] = []
     for account, holdings in accounts.items():
         try:
-            reports[account_id(entry, account)] = allocator.report(holdings)
+            money = in_base(holdings, base, rates)
+            reports[account_id(entry, account)] = allocator.report(
+                money.holdings, base_currency=money.base_currency, fx_rates=money.rates
+            )
+        except MissingRateError as error:  # the tick's rates lack it: no account can use it
+            return record_failure(context, str(error), sessions)
         except InputError as error:
             problems.append(f"{account_id(entry, account)}: {error}")
     if not reports:

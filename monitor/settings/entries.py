@@ -73,6 +73,10 @@ def resolve_entry(
     if folder is not None:
         notify = notify.resolve_paths(folder)
     own_keys = set() if own_plan is None else own_plan.model_fields_set
+    base_currency = own(settings, portfolio, "base_currency")
+    currency_targets = None if portfolio is None else portfolio.currency_targets
+    if currency_targets is not None and base_currency is None:
+        raise ValueError(f"{where}currency_targets need a base_currency to weigh currencies in")
     return EntryConfig(
         targets=own(settings, portfolio, "targets"),
         policy=policy,
@@ -80,8 +84,8 @@ def resolve_entry(
         plan_configured=bool(settings.plan.model_fields_set or own_keys),
         notify=notify,
         alerts=alert_policy(notify),
-        base_currency=own(settings, portfolio, "base_currency"),
-        currency_targets=None if portfolio is None else portfolio.currency_targets,
+        base_currency=base_currency,
+        currency_targets=currency_targets,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,7 +10,14 @@ import pytest
 from monitor.domain.allocation import Holding, compute_allocation, make_holding
 from monitor.domain.bands import DriftPolicy
 from monitor.domain.exposure import parse_currency_targets
-from monitor.domain.fx import MissingRateError, Rate, RateTable, in_base, make_rate
+from monitor.domain.fx import (
+    MissingRateError,
+    Rate,
+    RateTable,
+    in_base,
+    make_rate,
+    stale_reason,
+)
 from monitor.errors import InputError
 
 EURUSD = Rate("EUR", "USD", Decimal("1.0842"), date(2026, 12, 2))
@@ -129,3 +136,13 @@ def test_a_currency_code_is_three_letters() -> None:
 def test_a_rate_of_zero_is_refused() -> None:
     with pytest.raises(InputError, match="above 0"):
         make_rate("EUR/USD", "0", "fx")
+
+
+def test_rates_older_than_max_age_are_stale() -> None:
+    # EURUSD is of 2026-12-02: on 2026-12-06, 4 days old, past a 3-day max_age; on
+    # 2026-12-05, 3 days old, still within it.
+    rates = RateTable([EURUSD])
+    assert stale_reason(rates, date(2026, 12, 5), timedelta(days=3)) is None
+    assert stale_reason(rates, date(2026, 12, 6), timedelta(days=3)) == (
+        "the exchange rates are stale: as of 2026-12-02, 4 days old, and fx.max_age is 3d"
+    )

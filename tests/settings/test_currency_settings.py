@@ -94,3 +94,12 @@ def test_an_fx_source_of_a_kind_that_reads_no_text_is_refused(tmp_path: Path) ->
         tmp_path, '[fx]\nsource = { kind = "sql", url = "sqlite:///r.db", query = "SELECT 1" }\n'
     )
     assert "unknown source kind 'sql'; known kinds: command, csv, http, json" in message
+
+
+def test_currency_targets_without_a_base_currency_are_refused(tmp_path: Path) -> None:
+    message = refusal(
+        tmp_path,
+        '[[portfolios]]\nid = "p"\nsource = { kind = "csv", path = "p.csv" }\n'
+        "currency_targets = { USD = 60, EUR = 40 }\n",
+    )
+    assert "portfolio 'p': currency_targets need a base_currency" in message

@@ -29,6 +29,7 @@ from monitor.store.migrate import (
     upgrade,
 )
 from monitor.store.models import Base
+from monitor.store.snapshots import latest_snapshot
 
 AT = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 
@@ -158,7 +159,7 @@ def test_0002_drops_the_alert_state_columns_never_written_and_keeps_the_state(
             {"at": AT},
         )
     assert {"breaching", "worst_drift"} <= set(alert_state_columns(empty_engine))
-    upgrade(empty_engine)
+    upgrade(empty_engine, "0002")
     assert current_revision(empty_engine) == "0002"
     assert not {"breaching", "worst_drift"} & set(alert_state_columns(empty_engine))
     expected = AlertState(
@@ -180,4 +181,52 @@ def test_0002_drops_the_alert_state_columns_never_written_and_keeps_the_state(
     assert Decimal(row[1]) == 0
     assert "stocks" in str(row[2])
     upgrade(empty_engine)  # and up again, as a later start would
+    assert current_revision(empty_engine) == head_revision()
+
+
+def test_0006_keeps_single_currency_snapshots_which_read_without_a_base_currency(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine, "0002")
+    # A 0002 database holding a single-currency snapshot with a holding row.
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO portfolios (id, name, created_at) VALUES ('family', 'F', :at)"),
+            {"at": AT},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO snapshots (id, portfolio_id, taken_at, portfolio_value, "
+                "holdings_value, unallocated_value, total_drift, worst_drift, "
+                "needs_rebalancing, threshold, holdings_stored) VALUES "
+                "(1, 'family', :at, '6000', '6000', '0', '0', '0', false, '5', true)"
+            ),
+            {"at": AT},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO snapshot_holdings (snapshot_id, asset_class, symbol, value) "
+                "VALUES (1, 'stocks', 'VTI', '6000')"
+            )
+        )
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+    with Session(empty_engine) as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+    assert snapshot is not None
+    assert (snapshot.base_currency, snapshot.fx_rates, snapshot.currencies) == (None, (), ())
+    assert snapshot.portfolio_value == Decimal(6000)
+    assert snapshot.holdings is not None
+    (vti,) = snapshot.holdings
+    assert (vti.symbol, vti.value, vti.currency, vti.native_value) == (
+        "VTI",
+        Decimal(6000),
+        None,
+        None,
+    )
+    downgrade(empty_engine, "0002")
+    with empty_engine.connect() as connection:
+        kept = connection.execute(text("SELECT symbol, value FROM snapshot_holdings")).one()
+    assert (kept[0], Decimal(kept[1])) == ("VTI", Decimal(6000))
+    upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()

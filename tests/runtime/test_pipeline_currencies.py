@@ -1,0 +1,116 @@
+"""A tick of a portfolio in several currencies: rates fetched, converted, stored, alerted;
+a missing pair and stale rates fail the tick as a failing source does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.settings import Settings, load_settings
+from monitor.store.alert_states import load_alert_states
+from monitor.store.snapshots import latest_snapshot
+from tests.runtime.test_pipeline import SLOT, TARGETS, World
+
+MIXED_CSV = "symbol,asset_class,value,currency\nVTI,stocks,6000,USD\nBUND,bonds,4000,EUR\n"
+RATES = "pair,rate,as_of\nEURUSD,1.0842,2026-01-05\n"
+
+
+class CurrencyWorld(World):
+    """A world whose config starts with top-level lines (base_currency, [fx])."""
+
+    top = ""
+
+    @property
+    def settings(self) -> Settings:
+        config = self.file("monitor.toml", self.top + TARGETS + "".join(self.entries))
+        return load_settings(config)
+
+
+@pytest.fixture
+def world(tmp_path: Path, sessions: sessionmaker[Session]) -> CurrencyWorld:
+    world = CurrencyWorld(tmp_path, sessions)
+    world.file("rates.csv", RATES)
+    world.top = 'base_currency = "USD"\nfx = { source = { kind = "csv", path = "rates.csv" } }\n'
+    return world
+
+
+def test_a_mixed_currency_portfolio_ticks_and_stores_in_its_base_currency(
+    world: CurrencyWorld,
+) -> None:
+    world.csv_portfolio("family", MIXED_CSV)
+    outcome = world.tick("family")
+    # 4,000 EUR x 1.0842 = 4,336.80 USD; with 6,000 USD, 10,336.80 USD. Stocks 58.045%.
+    assert (outcome.status, outcome.value) == ("ok", Decimal("10336.8"))
+    with world.sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+    assert snapshot is not None
+    assert snapshot.base_currency == "USD"
+    assert [(r.pair, r.rate) for r in snapshot.fx_rates] == [("EURUSD", Decimal("1.0842"))]
+    assert [(c.currency, c.value, c.native_value) for c in snapshot.currencies] == [
+        ("USD", Decimal(6000), Decimal(6000)),
+        ("EUR", Decimal("4336.8"), Decimal(4000)),
+    ]
+
+
+def test_a_missing_rate_fails_the_tick_naming_the_pair(world: CurrencyWorld) -> None:
+    world.csv_portfolio("family", "symbol,asset_class,value,currency\nSONY,stocks,100,JPY\n")
+    outcome = world.tick("family")
+    assert outcome.status == "failed"
+    assert outcome.error is not None and "no exchange rate for JPYUSD" in outcome.error
+    assert world.failures("family") == 1
+    assert world.snapshot_count() == 0
+
+
+def test_stale_rates_fail_ticks_until_the_stale_data_alert(world: CurrencyWorld) -> None:
+    # The file's rate is of 2026-01-05; ticks from 2026-01-09 on are more than 3 days past.
+    world.top = (
+        'base_currency = "USD"\n'
+        'fx = { source = { kind = "csv", path = "rates.csv" }, max_age = "3d" }\n'
+    )
+    world.csv_portfolio("family", MIXED_CSV)
+    assert world.tick("family").status == "ok"
+    later = SLOT + timedelta(days=4)
+    for hour in range(3):
+        outcome = world.tick("family", later + timedelta(hours=hour))
+        assert outcome.status == "failed"
+    assert outcome.error == (
+        f"fx csv {world.folder / 'rates.csv'}: the exchange rates are stale: as of 2026-01-05, "
+        "4 days old, and fx.max_age is 3d"
+    )
+    with world.sessions() as session:
+        state = load_alert_states(session=session, portfolio_ids=["family"])["family"]
+    assert (state.consecutive_failures, state.source_state) == (3, "failing")
+
+
+def test_a_single_currency_portfolio_fetches_no_rates(world: CurrencyWorld) -> None:
+    (world.folder / "rates.csv").unlink()  # it would fail the tick, were it read
+    world.csv_portfolio("family", "symbol,asset_class,value\nVTI,stocks,6000\nBND,bonds,4000\n")
+    assert world.tick("family").status == "ok"
+
+
+def test_two_currencies_without_a_base_are_refused(world: CurrencyWorld) -> None:
+    world.top = ""
+    world.csv_portfolio("family", MIXED_CSV)
+    outcome = world.tick("family")
+    assert outcome.status == "failed"
+    assert outcome.error is not None and "no base currency is set" in outcome.error
+
+
+def test_a_currency_past_its_target_s_band_needs_rebalancing(world: CurrencyWorld) -> None:
+    # USD 6,000 of 10,336.80 is 58.05% against a 70% target: -11.95 pp, past 5 pp.
+    world.csv_portfolio("family", MIXED_CSV, "currency_targets = { USD = 70, EUR = 30 }\n")
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.out_of_band) == ("ok", 1)
+    with world.sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+        state = load_alert_states(session=session, portfolio_ids=["family"])["family"]
+    assert snapshot is not None
+    assert [(c.currency, c.breach) for c in snapshot.currencies] == [
+        ("USD", "absolute"),
+        ("EUR", "absolute"),
+    ]
+    assert state.notified_classes == frozenset({"currency USD", "currency EUR"})
