@@ -120,6 +120,8 @@ def compute_allocation(
     other currencies are converted into it by ``rates`` first (``portfolio_value`` is in it).
     """
     converted = in_base(holdings, base_currency, rates)
+    if currency_targets is not None and converted.base_currency is None:
+        raise InputError("currency_targets", "currency targets need a base_currency")
     return Allocator(targets, policy, currency_targets).report(
         converted.holdings,
         portfolio_value,
