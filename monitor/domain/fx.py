@@ -62,7 +62,7 @@ class MissingRateError(InputError):
     def __init__(self, source: str, target: str) -> None:
         self.pair = source + target
         super().__init__(
-            "fx",
+            "fx_rates",
             f"no exchange rate for {self.pair}: neither {self.pair} nor {target}{source} is "
             "known, nor a cross rate through a currency both have a rate with",
         )
