@@ -120,6 +120,13 @@ class Settings(BaseSettings):
         assert self._default_config is not None  # set when the settings were validated
         return self._default_config
 
+    def base_currency_of(self, portfolio_id: str) -> str | None:
+        """The currency a stored portfolio's amounts are in when its snapshots do not say
+        (written before currencies): its entry's (an account's is its entry's), else the
+        top-level one."""
+        config = self._entry_configs.get(portfolio_id.split("/", 1)[0])
+        return self.base_currency if config is None else config.base_currency
+
     def entry_config(self, portfolio_id: str) -> EntryConfig:
         """The entry's settings, its own over the top-level ones; ``UnknownPortfolioError``
         naming the known entries."""
