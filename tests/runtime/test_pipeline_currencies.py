@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.notify.drain import drain_outbox
 from monitor.settings import Settings, load_settings
 from monitor.store.alert_states import load_alert_states
 from monitor.store.snapshots import latest_snapshot
-from tests.runtime.test_pipeline import SLOT, TARGETS, World
+from tests.fixtures.sinks import WebhookSink
+from tests.runtime.test_pipeline import SLOT, TARGETS, World, clock_at
 
 MIXED_CSV = "symbol,asset_class,value,currency\nVTI,stocks,6000,USD\nBUND,bonds,4000,EUR\n"
 RATES = "pair,rate,as_of\nEURUSD,1.0842,2026-01-05\n"
@@ -114,3 +116,23 @@ def test_a_currency_past_its_target_s_band_needs_rebalancing(world: CurrencyWorl
         ("EUR", "absolute"),
     ]
     assert state.notified_classes == frozenset({"currency USD", "currency EUR"})
+
+
+def test_a_currency_breach_is_delivered_naming_the_currency_and_the_base(
+    world: CurrencyWorld, webhook_sink: WebhookSink
+) -> None:
+    world.csv_portfolio(
+        "family",
+        MIXED_CSV,
+        "currency_targets = { USD = 70, EUR = 30 }\n"
+        f'notify = {{ urls = ["{webhook_sink.json_url}"] }}\n',
+    )
+    settings = world.settings
+    assert world.tick("family", settings=settings).notifications == 1
+    assert drain_outbox(settings, world.sessions, clock=clock_at(SLOT)).sent == 1
+    (request,) = webhook_sink.wait_for(1)
+    message = request.json["message"]
+    assert "CURRENCY USD: under-weighted by 11.95% (current: 58.05%, target: 70.00%)" in message
+    assert "out of band: 0 classes and 2 currencies to rebalance" in message
+    assert "Portfolio value: **10,336.80 USD**" in message
+    assert "By currency: USD 58.05%, EUR 41.95%" in message
