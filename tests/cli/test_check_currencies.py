@@ -78,3 +78,21 @@ def test_check_of_two_currencies_without_a_base_exits_2(runner: CliRunner, tmp_p
     assert "--base-currency: the holdings are in more than one currency (EUR, USD)" in (
         result.stderr
     )
+
+
+def test_config_validate_warns_of_a_missing_rates_file_and_show_gives_its_options(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        'base_currency = "USD"\n[fx]\nsource = { kind = "csv", path = "rates.csv" }\n'
+    )
+    validated = runner.invoke(app, ["--config", str(config), "config", "validate"])
+    assert f"warning: fx.source.path: file not found: {tmp_path / 'rates.csv'}" in (
+        validated.stderr + validated.stdout
+    )
+    shown = runner.invoke(app, ["--config", str(config), "config", "show", "--format", "json"])
+    assert json.loads(shown.stdout)["fx"]["source"] == {
+        "kind": "csv",
+        "path": str(tmp_path / "rates.csv"),
+    }
