@@ -29,6 +29,7 @@ from monitor.domain.alerting import (
 )
 from monitor.domain.allocation import AllocationReport, Allocator, Holding
 from monitor.domain.fx import MissingRateError, in_base
+from monitor.domain.numbers import total
 from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
 from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
@@ -64,6 +65,7 @@ class TickOutcome:
     notifications: int = 0
     error: str | None = None
     duration_ms: int = 0
+    currency: str | None = None  # the value's, with a base currency
 
 
 def split_accounts(holdings: list[Holding], source: str) -> dict[str | None, list[Holding]]:
@@ -274,6 +276,7 @@ def record_success(
     entry, notifier = context.entry, context.notifier
     policy = context.config.alerts
     status: TickStatus = "partial" if problems else "ok"
+    currencies = {report.base_currency for report in reports.values()}
     with write_transaction(sessions) as session:
         context.finish(session, status, "; ".join(problems) or None, context.clock())
         if multi:
@@ -313,12 +316,14 @@ def record_success(
         context.scheduled_at,
         status,
         accounts=len(reports),
-        value=sum((r.portfolio_value for r in reports.values()), Decimal(0)),
+        # Accounts in different currencies (no base to convert them into) have no total.
+        value=None if len(currencies) > 1 else total(r.portfolio_value for r in reports.values()),
         worst_drift=max(r.worst_drift for r in reports.values()),
         out_of_band=sum(r.needs_rebalancing for r in reports.values()),
         notifications=queued,
         error="; ".join(problems) or None,
         duration_ms=elapsed_ms(context.started_at, context.clock()),
+        currency=next(iter(currencies)),
     )
 
 

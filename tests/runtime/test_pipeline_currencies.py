@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.notify.drain import drain_outbox
+from monitor.runtime.scheduler import describe_outcome
 from monitor.settings import Settings, load_settings
 from monitor.store.alert_states import load_alert_states
 from monitor.store.snapshots import latest_snapshot
@@ -136,3 +137,28 @@ def test_a_currency_breach_is_delivered_naming_the_currency_and_the_base(
     assert "out of band: 0 classes and 2 currencies to rebalance" in message
     assert "Portfolio value: **10,336.80 USD**" in message
     assert "By currency: USD 58.05%, EUR 41.95%" in message
+
+
+def test_the_tick_s_log_line_names_the_value_s_currency(world: CurrencyWorld) -> None:
+    world.csv_portfolio("family", MIXED_CSV)
+    outcome = world.tick("family")
+    assert outcome.currency == "USD"
+    assert "value USD 10,336.80" in describe_outcome(outcome)
+
+
+def test_accounts_each_in_one_currency_need_no_base_but_have_no_total(
+    world: CurrencyWorld,
+) -> None:
+    world.top = ""
+    world.csv_portfolio(
+        "clients",
+        "account,symbol,asset_class,value,currency\n"
+        "a,VTI,stocks,6000,USD\na,BND,bonds,4000,USD\n"
+        "b,IWDA,stocks,6000,EUR\nb,BUND,bonds,4000,EUR\n",
+    )
+    outcome = world.tick("clients")
+    assert (outcome.status, outcome.accounts, outcome.value) == ("ok", 2, None)
+    with world.sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="clients/b")
+    assert snapshot is not None
+    assert (snapshot.base_currency, snapshot.portfolio_value) == ("EUR", Decimal(10000))
