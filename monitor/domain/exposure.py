@@ -3,17 +3,19 @@ optional currency targets (USD 60 / EUR 40), banded as a class's drift is. Pure:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from operator import attrgetter
 
 from monitor.domain.bands import DriftPolicy
 from monitor.domain.holdings import Holding
-from monitor.domain.numbers import HUNDRED, ZERO, currency_code, to_decimal
+from monitor.domain.numbers import HUNDRED, ZERO, currency_code, to_decimal, total
 from monitor.domain.reports import CurrencyExposure
 from monitor.domain.targets import ClassTarget, scaled_to_100
 from monitor.errors import InputError
 
 CurrencyTargets = Mapping[str, Decimal]
+CURRENCY, VALUE = attrgetter("currency"), attrgetter("value")
 
 
 def parse_currency_targets(raw: Mapping[str, object], field: str) -> dict[str, Decimal]:
@@ -30,7 +32,7 @@ def parse_currency_targets(raw: Mapping[str, object], field: str) -> dict[str, D
 
 
 def currency_exposure(
-    holdings: Iterable[Holding],
+    holdings: Sequence[Holding],
     base: str,
     portfolio_value: Decimal,
     targets: CurrencyTargets | None = None,
@@ -38,13 +40,7 @@ def currency_exposure(
 ) -> tuple[CurrencyExposure, ...]:
     """Each currency held, largest first, then each targeted one not held; a holding
     without a currency, and the value not in any holding, count in the base currency."""
-    values: dict[str, Decimal] = {}
-    natives: dict[str, Decimal] = {}
-    for holding in holdings:
-        code = holding.currency or base
-        values[code] = values.get(code, ZERO) + holding.value
-        native = holding.value if holding.native_value is None else holding.native_value
-        natives[code] = natives.get(code, ZERO) + native
+    values, natives = currency_sums(holdings, base)
     unallocated = portfolio_value - sum(values.values(), ZERO)
     if unallocated:
         values[base] = values.get(base, ZERO) + unallocated
@@ -57,6 +53,24 @@ def currency_exposure(
         )
         for code in order
     )
+
+
+def currency_sums(
+    holdings: Sequence[Holding], base: str
+) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """The value (in the base) and the native value held in each currency."""
+    named = set(map(CURRENCY, holdings)) - {None, base}
+    if not named:  # all in the base: one sum (the common case, a tick's every account)
+        held = total(map(VALUE, holdings))
+        return {base: held}, {base: held}
+    values: dict[str, Decimal] = {}
+    natives: dict[str, Decimal] = {}
+    for holding in holdings:
+        code = holding.currency or base
+        values[code] = values.get(code, ZERO) + holding.value
+        native = holding.value if holding.native_value is None else holding.native_value
+        natives[code] = natives.get(code, ZERO) + native
+    return values, natives
 
 
 def exposure(

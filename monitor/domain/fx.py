@@ -13,12 +13,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from monitor.domain.holdings import Holding
 from monitor.domain.numbers import currency_code, subfield, to_decimal
 from monitor.errors import InputError
 
 ONE = Decimal(1)
+CURRENCY = attrgetter("currency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,9 @@ class Conversion:
     rates: tuple[Rate, ...]
 
     def __call__(self, amount: Decimal) -> Decimal:
+        # A division costs more than a multiplication: none where the rate is the pair's.
+        if self.divide == ONE:
+            return amount * self.multiply
         return amount * self.multiply / self.divide
 
 
@@ -193,7 +198,7 @@ def in_currency(holding: Holding, conversion: Conversion) -> Holding:
 def single_currency(holdings: Sequence[Holding]) -> str | None:
     """The one currency the holdings name (None if they name none); ``InputError`` if they
     name several, or some name one and others none, with no base to convert them into."""
-    named = {holding.currency for holding in holdings}
+    named = set(map(CURRENCY, holdings))
     if len(named) <= 1:
         return next(iter(named), None)
     codes = sorted(code for code in named if code is not None)
