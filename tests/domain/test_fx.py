@@ -6,6 +6,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.domain.allocation import Holding, compute_allocation, make_holding
 from monitor.domain.bands import DriftPolicy
@@ -18,6 +20,7 @@ from monitor.domain.fx import (
     make_rate,
     stale_reason,
 )
+from monitor.domain.plans import PlanRequest, plan_rebalancing
 from monitor.errors import InputError
 
 EURUSD = Rate("EUR", "USD", Decimal("1.0842"), date(2026, 12, 2))
@@ -146,3 +149,44 @@ def test_rates_older_than_max_age_are_stale() -> None:
     assert stale_reason(rates, date(2026, 12, 6), timedelta(days=3)) == (
         "the exchange rates are stale: as of 2026-12-02, 4 days old, and fx.max_age is 3d"
     )
+
+
+def test_a_converted_holding_s_price_is_in_the_base_so_trades_keep_whole_shares() -> None:
+    # 10 IWDA at 100 EUR = 1,000 EUR = 1,084.20 USD: a price of 108.42 USD. With 10 VTI at
+    # 100 USD (bonds), 2,084.20 USD in all: stocks 52.02% against 80%, to buy
+    # 0.8 x 2,084.20 - 1,084.20 = 583.16 USD, which is 583.16 / 108.42 = 5.38 IWDA: 5 whole
+    # shares at the price in the base.
+    report = compute_allocation(
+        [
+            make_holding("IWDA", "stocks", quantity=10, price=100, currency="EUR", where="IWDA"),
+            make_holding("VTI", "bonds", quantity=10, price=100, currency="USD", where="VTI"),
+        ],
+        {"stocks": Decimal(80), "bonds": Decimal(20)},
+        base_currency="USD",
+        rates=RateTable([EURUSD]),
+    )
+    iwda = next(h for h in report.holdings if h.symbol == "IWDA")
+    assert (iwda.price, iwda.quantity, iwda.value) == (
+        Decimal("108.42"),
+        Decimal(10),
+        Decimal("1084.20"),
+    )
+    plan = plan_rebalancing(report, PlanRequest())
+    buys = [
+        (t.symbol, t.shares, t.price) for a in plan.actions for t in a.trades if t.side == "BUY"
+    ]
+    assert buys == [("IWDA", Decimal(5), Decimal("108.42"))]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    amount=st.decimals(min_value=0, max_value=10**12, places=2),
+    rate=st.decimals(min_value="0.0001", max_value=10**4, places=4),
+)
+def test_converting_there_and_back_returns_the_amount_to_the_cent(
+    amount: Decimal, rate: Decimal
+) -> None:
+    table = RateTable([Rate("EUR", "USD", rate)])
+    there = table.conversion("EUR", "USD")(amount)
+    back = table.conversion("USD", "EUR")(there)
+    assert abs(back - amount) < Decimal("0.01")

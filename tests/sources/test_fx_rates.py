@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,6 +19,7 @@ from monitor.errors import SourceError
 from monitor.sources.command import CommandSource
 from monitor.sources.csv import CsvSource
 from monitor.sources.fx import RatesFormat, fetch_rates
+from monitor.sources.http import HttpSource
 from monitor.sources.json import JsonSource
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
@@ -77,3 +81,35 @@ def test_a_program_s_stdout_gives_rates() -> None:
 def test_an_empty_rates_file_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no exchange rates"):
         csv_rates(tmp_path, "pair,rate\n")
+
+
+class EcbHandler(BaseHTTPRequestHandler):
+    """Serves the ECB's daily XML as the ECB does (text/xml)."""
+
+    def do_GET(self) -> None:
+        body = (FIXTURES / "eurofxref-daily.xml").read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def ecb_url() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EcbHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/stats/eurofxref/eurofxref-daily.xml"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def test_the_ecb_xml_is_read_over_http(ecb_url: str) -> None:
+    table = fetch_rates(HttpSource(url=ecb_url), "ecb")
+    assert ("EURUSD", Decimal("1.0842"), DAY) in pairs(table)
