@@ -90,8 +90,10 @@ def check_rates(
                 raise InputError("--fx-rates", problem)
             return fetch_rates(CsvSource(path=path), rates_format_of(path, fx))
         return tick_rates(fx, held, base, datetime.now(UTC))
-    except SourceError as error:
-        raise InputError("--fx-rates", str(error)) from None
+    except SourceError as error:  # "fx" is what the option names already
+        raise InputError(
+            "--fx-rates", error.problem if error.source == "fx" else str(error)
+        ) from None
 
 
 def rates_format_of(path: Path, fx: FxSettings) -> RatesFormat:

@@ -14,18 +14,25 @@ from monitor.settings.sections import FxSettings
 from monitor.sources.fx import fetch_rates
 
 
-def needs_rates(holdings: Iterable[Holding], base: str | None) -> bool:
-    return base is not None and any(h.currency not in (None, base) for h in holdings)
+def foreign(holdings: Iterable[Holding], base: str | None) -> str | None:
+    """The first currency held other than ``base``; None if there is none to convert."""
+    if base is None:
+        return None
+    return next((h.currency for h in holdings if h.currency not in (None, base)), None)
 
 
 def tick_rates(
     fx: FxSettings, holdings: Iterable[Holding], base: str | None, now: datetime
 ) -> RateTable | None:
-    """The rates the tick converts with; None when it needs none, or no source is set (a
-    holding to convert then fails the tick, naming its pair). ``SourceError`` if they
-    cannot be read, or are stale."""
-    if fx.source is None or not needs_rates(holdings, base):
+    """The rates the tick converts with; None when it needs none. ``SourceError`` if they
+    cannot be read, are stale, or no source is set to give them (naming the pair)."""
+    currency = foreign(holdings, base)
+    if currency is None:
         return None
+    if fx.source is None:
+        raise SourceError(
+            "fx", f"no exchange rate for {currency}{base}: no [fx] source is set to give it"
+        )
     rates = fetch_rates(fx.source, fx.format)
     if fx.max_age is not None:
         reason = stale_reason(rates, now.date(), fx.max_age)

@@ -162,3 +162,15 @@ def test_accounts_each_in_one_currency_need_no_base_but_have_no_total(
         snapshot = latest_snapshot(session=session, portfolio_id="clients/b")
     assert snapshot is not None
     assert (snapshot.base_currency, snapshot.portfolio_value) == ("EUR", Decimal(10000))
+
+
+def test_without_an_fx_source_a_holding_to_convert_fails_the_tick_naming_the_pair(
+    world: CurrencyWorld,
+) -> None:
+    world.top = 'base_currency = "USD"\n'
+    world.csv_portfolio("family", MIXED_CSV)
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.error) == (
+        "failed",
+        "fx: no exchange rate for EURUSD: no [fx] source is set to give it",
+    )
