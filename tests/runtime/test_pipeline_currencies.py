@@ -133,6 +133,7 @@ def test_a_currency_breach_is_delivered_naming_the_currency_and_the_base(
     assert drain_outbox(settings, world.sessions, clock=clock_at(SLOT)).sent == 1
     (request,) = webhook_sink.wait_for(1)
     message = request.json["message"]
+    assert request.json["title"] == "Rebalance family: 0 classes and 2 currencies out of band"
     assert "CURRENCY USD: under-weighted by 11.95% (current: 58.05%, target: 70.00%)" in message
     assert "out of band: 0 classes and 2 currencies to rebalance" in message
     assert "Portfolio value: **10,336.80 USD**" in message
