@@ -97,9 +97,6 @@ class RateTable:
     def __iter__(self) -> Iterator[Rate]:
         return iter(self._rates.values())
 
-    def __len__(self) -> int:
-        return len(self._rates)
-
     def oldest(self) -> date | None:
         """The as-of day of the oldest rate that has one."""
         return min((r.as_of for r in self._rates.values() if r.as_of is not None), default=None)
