@@ -139,7 +139,7 @@ def check(
     Exit status: 0 in band, 1 rebalancing needed, 2 bad input.
     """
     config = configured(state_of(ctx).settings, portfolio)
-    held = one_account(read_holdings_file(holdings), account, holdings)
+    held = config.classifier.classify(one_account(read_holdings_file(holdings), account, holdings))
     goal = config.targets if targets is None else targets_option(targets)
     policy = policy_from_options(
         config.policy,

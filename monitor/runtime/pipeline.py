@@ -208,11 +208,12 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
     # One for all the accounts: their targets and policy are read once, not per account. The
     # policy holds the plan's minimum trade too (smaller breaches raise no alert).
     allocator = Allocator(context.config.targets, context.config.policy)
+    classifier = context.config.classifier
     reports: dict[str, AllocationReport] = {}
     problems: list[str] = []
     for account, holdings in accounts.items():
         try:
-            reports[account_id(entry, account)] = allocator.report(holdings)
+            reports[account_id(entry, account)] = allocator.report(classifier.classify(holdings))
         except InputError as error:
             problems.append(f"{account_id(entry, account)}: {error}")
     if not reports:
