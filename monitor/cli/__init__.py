@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from monitor.cli import alerts, attribution, check, config, db, history, notify, run, serve
+from monitor.cli import (
+    alerts,
+    attribution,
+    check,
+    classify,
+    config,
+    db,
+    history,
+    notify,
+    run,
+    serve,
+)
 from monitor.cli.app import app
 
 __all__ = [
@@ -10,6 +21,7 @@ __all__ = [
     "app",
     "attribution",
     "check",
+    "classify",
     "config",
     "db",
     "history",

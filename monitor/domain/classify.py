@@ -34,8 +34,11 @@ class Unclassified(Holding):
     cash: bool = False
 
     def __init__(self, holding: Holding, facts: Mapping[str, str], *, cash: bool) -> None:
+        """``holding``'s figures, its class unknown."""
         for name in Holding.__dataclass_fields__:
             object.__setattr__(self, name, getattr(holding, name))
+        object.__setattr__(self, "asset_class", "")
+        object.__setattr__(self, "weights", None)
         object.__setattr__(self, "facts", tuple(facts.items()))
         object.__setattr__(self, "cash", cash)
 

@@ -40,7 +40,7 @@ from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import SourceOptions
 from monitor.sources.command import CommandSource
-from monitor.sources.csv import CsvSource, parse_csv
+from monitor.sources.csv import CsvSource, parse_any_csv
 from monitor.sources.files import file_problem, read_text
 from monitor.sources.http import HttpSource
 from monitor.sources.json import JsonSource, parse_json_holdings
@@ -120,7 +120,7 @@ def source_kinds() -> Mapping[str, type[SourceOptions]]:
 
 
 HOLDINGS_FILE_PARSERS = {
-    ".csv": parse_csv,
+    ".csv": parse_any_csv,
     ".json": parse_json_holdings,
     ".yaml": parse_yaml_holdings,
     ".yml": parse_yaml_holdings,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -10,6 +11,20 @@ from pydantic import BaseModel, ConfigDict
 
 from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
+
+
+class Fetched(list[Holding]):
+    """A fetch's holdings, with the time their source says they are of (a broker export's
+    own date), when it says one."""
+
+    def __init__(self, holdings: Iterable[Holding], as_of: datetime | None) -> None:
+        super().__init__(holdings)
+        self.as_of = as_of
+
+
+def as_of(holdings: list[Holding]) -> datetime | None:
+    """The time a fetch's holdings are of, if their source said."""
+    return holdings.as_of if isinstance(holdings, Fetched) else None
 
 
 class SourceOptions(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import os
 from pathlib import Path
 from typing import Self
@@ -23,6 +24,21 @@ def read_text(path: Path, source: str) -> str:
         raise SourceError(source, f"not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise SourceError(source, f"cannot read: {error.strerror}") from None
+
+
+def is_pattern(path: Path) -> bool:
+    return glob.has_magic(str(path))
+
+
+def newest_match(path: Path, source: str) -> Path:
+    """``path`` itself, or of the files its glob pattern matches the last modified (a
+    broker writes a new export each day: ``Portfolio_Positions_*.csv``)."""
+    if not is_pattern(path):
+        return path
+    matches = [Path(name) for name in glob.glob(str(path)) if Path(name).is_file()]
+    if not matches:
+        raise SourceError(source, "no file matches the pattern")
+    return max(matches, key=lambda match: (match.stat().st_mtime, match.name))
 
 
 def file_problem(path: Path) -> str | None:

@@ -1,0 +1,71 @@
+"""Broker exports through a tick: classified by the entry's map, unclassified symbols named."""
+
+from __future__ import annotations
+
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.store.snapshots import latest_snapshot
+from tests.runtime.test_pipeline import World
+
+SAMPLES = Path(__file__).parents[1] / "fixtures" / "brokers"
+FIDELITY = SAMPLES / "Portfolio_Positions_Dec-03-2026.csv"
+SCHWAB = SAMPLES / "Joint_Tenant_XXX724_Positions_2026-05-03-131700.csv"
+FIDELITY_MAP = (
+    'classify = { symbols = { VTI = "stocks", BND = "bonds", VXUS = "stocks", '
+    'VBIAX = "stocks:60;bonds:40" } }\n'
+    "targets = { stocks = 55, bonds = 35, cash = 10 }\n"
+)
+
+
+@pytest.fixture
+def world(tmp_path: Path, sessions: sessionmaker[Session]) -> World:
+    return World(tmp_path, sessions)
+
+
+def export_portfolio(world: World, sample: Path, options: str) -> None:
+    shutil.copy(sample, world.folder / sample.name)
+    world.portfolio("family", f'{{ kind = "csv", path = "{sample.name}" }}', options)
+
+
+def test_a_fidelity_export_ticks_each_account_classified_by_the_map(world: World) -> None:
+    export_portfolio(world, FIDELITY, FIDELITY_MAP)
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.accounts, outcome.value) == ("ok", 2, Decimal("21736.11"))
+    with world.sessions() as session:
+        roth = latest_snapshot(session=session, portfolio_id="family/Y87654321")
+    assert roth is not None
+    assert [(c.asset_class, c.current_value) for c in roth.classes] == [
+        ("stocks", Decimal(9000)),
+        ("bonds", Decimal(1000)),
+        ("cash", Decimal(500)),
+    ]
+
+
+def test_an_account_with_unclassified_symbols_is_left_out_naming_them(world: World) -> None:
+    export_portfolio(world, FIDELITY, FIDELITY_MAP.replace(', VBIAX = "stocks:60;bonds:40"', ""))
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.accounts) == ("partial", 1)
+    assert outcome.error is not None
+    assert outcome.error.startswith("family/Y87654321: holdings: 1 unclassified symbol(s): VBIAX;")
+    assert world.ticks("family") == [("partial", outcome.error)]
+
+
+def test_a_single_account_export_with_unclassified_symbols_fails_the_tick(world: World) -> None:
+    export_portfolio(world, SCHWAB, "targets = { stocks = 60, bonds = 40 }\n")
+    outcome = world.tick("family")
+    assert outcome.status == "failed"
+    assert "2 unclassified symbol(s): SCHB, SCHZ;" in (outcome.error or "")
+    assert world.failures("family") == 1
+
+
+def test_the_fallback_puts_what_the_map_does_not_know_in_other(world: World) -> None:
+    export_portfolio(
+        world, SCHWAB, 'classify = { fallback = "other" }\ntargets = { stocks = 60, other = 40 }\n'
+    )
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.value) == ("ok", Decimal(10000))
