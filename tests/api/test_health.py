@@ -211,6 +211,7 @@ def test_a_partial_ticks_reason_is_shown_while_the_entry_is_ready(
             TestClient(create_app(settings, engine=engine, scheduler=FakeScheduler()))
         )
     assert status == 200
-    assert "latest tick scheduled 2024-03-01T12:00:00+00:00 (partial): family/b: " in check(
-        body, "ticks/family"
-    )["detail"]
+    assert (
+        "latest tick scheduled 2024-03-01T12:00:00+00:00 (partial): family/b: "
+        in check(body, "ticks/family")["detail"]
+    )
