@@ -33,6 +33,7 @@ from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import EntryConfig, PortfolioSettings, Settings
+from monitor.sources.base import as_of
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
@@ -198,7 +199,8 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
     """Fetch, compute, then write it all; ``ClaimLostError`` if the claim was taken over."""
     entry, clock = context.entry, context.clock
     try:
-        accounts = split_accounts(entry.source.fetch(), entry.source.describe())
+        fetched = entry.source.fetch()
+        accounts = split_accounts(fetched, entry.source.describe())
     except SourceError as error:
         return record_failure(context, str(error), sessions)
     except Exception as error:  # a plugin's bug must not leave the tick claimed but unended
@@ -219,7 +221,7 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
     if not reports:
         return record_failure(context, "; ".join(problems), sessions)
     return record_success(
-        context, reports, problems, taken_at, sessions, multi=None not in accounts
+        context, reports, problems, taken_at, sessions, as_of(fetched), multi=None not in accounts
     )
 
 
@@ -256,6 +258,7 @@ def record_success(
     problems: list[str],
     taken_at: datetime,
     sessions: sessionmaker[Session],
+    holdings_as_of: datetime | None,
     *,
     multi: bool,
 ) -> TickOutcome:
@@ -273,7 +276,9 @@ def record_success(
         save_snapshots(
             session=session,
             snapshots=[
-                NewSnapshot(pid, context.tick_id, taken_at, report, entry.store_holdings)
+                NewSnapshot(
+                    pid, context.tick_id, taken_at, report, entry.store_holdings, holdings_as_of
+                )
                 for pid, report in reports.items()
             ],
         )

@@ -113,6 +113,8 @@ class Snapshot(Base):
     # False when the portfolio's config says not to keep holdings: then no holding rows is
     # "not recorded", not "held nothing", and attribution cannot look inside the classes.
     holdings_stored: Mapped[bool] = mapped_column(Boolean)
+    # The time the holdings are of, when their source says (a broker export's own date).
+    as_of: Mapped[datetime | None]
 
 
 class SnapshotClass(Base):

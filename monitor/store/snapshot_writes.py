@@ -34,6 +34,7 @@ class NewSnapshot(NamedTuple):
     taken_at: datetime
     report: AllocationReport
     store_holdings: bool = True
+    as_of: datetime | None = None  # the time the holdings are of, if their source said
 
 
 SNAPSHOT_COLUMNS = (
@@ -50,6 +51,7 @@ SNAPSHOT_COLUMNS = (
     "threshold",
     "relative_threshold",
     "holdings_stored",
+    "as_of",
 )
 CLASS_COLUMNS = (
     "snapshot_id",
@@ -131,6 +133,7 @@ def snapshot_rows(
             money(report.policy.threshold),
             money(report.policy.relative_threshold),
             new.store_holdings,
+            None if new.as_of is None else moment(new.as_of),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.store.snapshots import latest_snapshot
-from tests.runtime.test_pipeline import World
+from tests.runtime.test_pipeline import SLOT, World
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "brokers"
 FIDELITY = SAMPLES / "Portfolio_Positions_Dec-03-2026.csv"
@@ -69,3 +70,39 @@ def test_the_fallback_puts_what_the_map_does_not_know_in_other(world: World) -> 
     )
     outcome = world.tick("family")
     assert (outcome.status, outcome.value) == ("ok", Decimal(10000))
+
+
+def test_the_exports_own_date_is_stored_as_the_snapshots_as_of(world: World) -> None:
+    export_portfolio(
+        world, SCHWAB, 'classify = { fallback = "other" }\ntargets = { other = 100 }\n'
+    )
+    world.tick("family")
+    with world.sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+    assert snapshot is not None
+    assert snapshot.as_of == datetime(2026, 5, 3, 17, 17, tzinfo=UTC)
+    assert snapshot.taken_at == SLOT
+
+
+def test_a_plain_files_snapshot_has_no_as_of(world: World) -> None:
+    world.csv_portfolio("family")
+    world.tick("family")
+    with world.sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+    assert snapshot is not None
+    assert snapshot.as_of is None
+
+
+def test_an_export_older_than_max_age_fails_the_tick_and_counts_toward_stale(
+    world: World,
+) -> None:
+    shutil.copy(SCHWAB, world.folder / SCHWAB.name)
+    world.portfolio(
+        "family",
+        f'{{ kind = "csv", path = "{SCHWAB.name}", max_age = "3d" }}',
+        'classify = { fallback = "other" }\ntargets = { other = 100 }\n',
+    )
+    outcome = world.tick("family")
+    assert outcome.status == "failed"
+    assert "older than max_age (3 days, 0:00:00)" in (outcome.error or "")
+    assert world.failures("family") == 1
