@@ -13,17 +13,19 @@ from collections.abc import Mapping
 from typing import Literal
 
 from monitor.errors import SourceError
-from monitor.sources.brokers.presets import PRESETS
+from monitor.sources.brokers.ibkr import IBKR
+from monitor.sources.brokers.presets import FIDELITY, SCHWAB, VANGUARD
 from monitor.sources.brokers.tables import (
     TITLE_LINES,
     Columns,
     Export,
     Preset,
     csv_rows,
-    read_table,
 )
 
-ExportFormat = Literal["auto", "generic", "fidelity", "schwab", "vanguard"]
+ExportFormat = Literal["auto", "generic", "fidelity", "schwab", "vanguard", "ibkr"]
+# The order ``auto`` tries them in: the most particular header first.
+PRESETS = {preset.name: preset for preset in (IBKR, SCHWAB, FIDELITY, VANGUARD)}
 COLUMN_KEYS = (
     "symbol",
     "value",
@@ -72,7 +74,7 @@ def read_export(
         preset = detect(head_rows(text))
     else:
         preset = PRESETS[export_format]
-    return None if preset is None else read_table(preset, csv_rows(text, source), source)
+    return None if preset is None else preset.read_rows(csv_rows(text, source), source)
 
 
 def head_rows(text: str) -> list[list[str]]:

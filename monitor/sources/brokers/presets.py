@@ -132,5 +132,3 @@ VANGUARD = Preset(
     ),
     is_cash=vanguard_cash,
 )
-# The order ``auto`` tries them in: the most particular header first.
-PRESETS = {preset.name: preset for preset in (SCHWAB, FIDELITY, VANGUARD)}

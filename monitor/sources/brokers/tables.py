@@ -63,14 +63,24 @@ class Preset:
     is_cash: Callable[[Mapping[str, str]], bool] = lambda row: False
     as_of: Callable[[str], datetime | None] = lambda line: None
     symbol_of: Callable[[str], str] = str.strip
+    # An export of many tables (Interactive Brokers'): the first fields of its positions'
+    # header line, and how it is read instead of ``read_table``.
+    marker: tuple[str, ...] = ()
+    read: Callable[[Preset, list[list[str]], str], Export] | None = None
 
     def header_of(self, rows: list[list[str]]) -> int | None:
         """The index of the header among the first rows, or None if it is not there."""
+        if self.marker:
+            size = len(self.marker)
+            return next((i for i, row in enumerate(rows) if tuple(row[:size]) == self.marker), None)
         wanted = {name.lower() for name in self.columns.required()}
         for index, fields in enumerate(rows[:TITLE_LINES]):
             if wanted <= {name.strip().lower() for name in fields}:
                 return index
         return None
+
+    def read_rows(self, rows: list[list[str]], source: str) -> Export:
+        return (self.read or read_table)(self, rows, source)
 
 
 @dataclass(slots=True)
@@ -122,10 +132,17 @@ def read_table(preset: Preset, rows: list[list[str]], source: str) -> Export:
     holdings = check_unique(positions(), source, label=lambda line: f"line {line}")
     export.holdings = holdings
     export.skipped.sort()
+    log_left_out(export, source)
+    return export
+
+
+def log_left_out(export: Export, source: str) -> None:
+    """Each line left out, named, and their count: in debug output only."""
     for number, why in export.skipped:
         log.debug("%s: line %d left out: %s", source, number, why)
-    log.debug("%s: %d holdings, %d lines left out", source, len(holdings), len(export.skipped))
-    return export
+    log.debug(
+        "%s: %d holdings, %d lines left out", source, len(export.holdings), len(export.skipped)
+    )
 
 
 def first_date(preset: Preset, rows: list[list[str]]) -> datetime | None:

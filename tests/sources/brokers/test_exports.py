@@ -155,3 +155,30 @@ def test_an_undated_export_is_as_old_as_its_file(tmp_path: Path) -> None:
     os.utime(path, (1_000_000, 1_000_000))
     with pytest.raises(SourceError, match="older than max_age"):
         CsvSource(path=path, max_age=timedelta(days=1)).fetch()
+
+
+IBKR = SAMPLES / "U1234567_20261203.csv"
+
+
+def test_an_ibkr_statement_gives_its_position_summaries_and_its_ending_cash() -> None:
+    assert positions(CsvSource(path=IBKR)) == [
+        (None, "VTI", Decimal(6000), False),
+        (None, "BND", Decimal("3244.5"), False),
+        (None, "SPY 20DEC26 600 C", Decimal("640.5"), False),
+        (None, "CASH", Decimal("750.25"), True),
+    ]
+
+
+def test_an_ibkr_option_is_traded_from_its_value_not_its_close_price() -> None:
+    option = CsvSource(path=IBKR).fetch()[2]
+    assert (option.quantity, option.price) == (Decimal(1), None)
+
+
+def test_an_ibkr_asset_category_is_the_type_a_rule_can_match() -> None:
+    option = CsvSource(path=IBKR).fetch()[2]
+    assert isinstance(option, Unclassified)
+    assert option.fact("type") == "Equity and Index Options"
+
+
+def test_an_ibkr_statement_is_as_of_its_generation_time() -> None:
+    assert as_of(CsvSource(path=IBKR).fetch()) == datetime(2026, 12, 3, 22, 5, 9, tzinfo=UTC)
