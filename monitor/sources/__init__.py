@@ -44,6 +44,7 @@ from monitor.sources.csv import CsvSource, parse_any_csv
 from monitor.sources.files import file_problem, read_text
 from monitor.sources.http import HttpSource
 from monitor.sources.json import JsonSource, parse_json_holdings
+from monitor.sources.ofx import OfxSource
 from monitor.sources.sql import SqlSource
 from monitor.sources.yaml import YamlSource, parse_yaml_holdings
 
@@ -57,6 +58,7 @@ BUILTIN_KINDS: tuple[type[SourceOptions], ...] = (
     HttpSource,
     SqlSource,
     CommandSource,
+    OfxSource,
 )
 
 

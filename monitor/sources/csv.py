@@ -15,21 +15,18 @@ line and the field that is wrong. All give the same holdings
 from __future__ import annotations
 
 import csv
-import glob
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Self
 
 from pydantic import model_validator
 
 from monitor.domain.allocation import Holding
 from monitor.domain.numbers import CENT, LIMIT
-from monitor.durations import Duration
 from monitor.errors import InputError, SourceError
-from monitor.sources.base import Fetched, check_unique, holding_from_row, missing_columns
+from monitor.sources.base import check_unique, holding_from_row, missing_columns
 from monitor.sources.brokers import ExportFormat, generic, read_export
 from monitor.sources.csv_batches import (
     Columns,
@@ -40,7 +37,7 @@ from monitor.sources.csv_batches import (
     simple_lines,
     split_batches,
 )
-from monitor.sources.files import FileSourceOptions, is_pattern, newest_match, read_text
+from monitor.sources.files import ExportFileOptions, read_text
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -202,14 +199,12 @@ def parse_any_csv(text: str, source: str) -> list[Holding]:
     return read_csv_text(text, source)[0]
 
 
-class CsvSource(FileSourceOptions):
+class CsvSource(ExportFileOptions):
     kind: Literal["csv"] = "csv"
     # A broker's export ("fidelity", "schwab", "vanguard"), any table through ``columns``
     # ("generic"), or "auto": a broker's export known by its header, else the plain columns.
     format: ExportFormat = "auto"
     columns: dict[str, str] | None = None  # generic: our name -> its column
-    # An export dated (by itself, else by its file) further back fails the tick.
-    max_age: Duration | None = None
 
     @model_validator(mode="after")
     def columns_fit_the_format(self) -> Self:
@@ -223,30 +218,6 @@ class CsvSource(FileSourceOptions):
 
     def fetch(self) -> list[Holding]:
         source = self.describe()
-        path = newest_match(self.path, source)
-        text = read_text(path, source)
-        holdings, dated = read_csv_text(text, source, self.format, self.columns)
-        if self.max_age is not None:
-            check_age(dated or modified_at(path), self.max_age, source)
-        return holdings if dated is None else Fetched(holdings, dated)
-
-    def preflight(self) -> list[tuple[str, str]]:
-        if not is_pattern(self.path):
-            return super().preflight()
-        return [] if glob.glob(str(self.path)) else [("path", f"no file matches {self.path}")]
-
-
-def modified_at(path: Path) -> datetime:
-    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
-
-
-def check_age(dated: datetime, max_age: timedelta, source: str) -> None:
-    """``SourceError`` for an export older than ``max_age``: a tick fails as if its source
-    did, and the stale-data alert follows as for any failing source."""
-    age = datetime.now(UTC) - dated
-    if age > max_age:
-        raise SourceError(
-            source,
-            f"the export is of {dated.isoformat(timespec='minutes')}, older than max_age "
-            f"({max_age}); download a new one",
-        )
+        path = self.current_file()
+        holdings, dated = read_csv_text(read_text(path, source), source, self.format, self.columns)
+        return self.dated(holdings, path, dated)

@@ -106,3 +106,24 @@ def test_an_export_older_than_max_age_fails_the_tick_and_counts_toward_stale(
     assert outcome.status == "failed"
     assert "older than max_age (3 days, 0:00:00)" in (outcome.error or "")
     assert world.failures("family") == 1
+
+
+def test_an_ofx_statement_ticks_each_account_with_its_cash(world: World) -> None:
+    sample = SAMPLES / "statement-2x.qfx"
+    shutil.copy(sample, world.folder / sample.name)
+    world.portfolio(
+        "family",
+        f'{{ kind = "ofx", path = "{sample.name}" }}',
+        'classify = { symbols = { VTI = "stocks", VTIAX = "stocks" } }\n'
+        "targets = { stocks = 95, cash = 5 }\n",
+    )
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.accounts, outcome.value) == ("ok", 2, Decimal(7500))
+    with world.sessions() as session:
+        ira = latest_snapshot(session=session, portfolio_id="family/IRA-1")
+    assert ira is not None
+    assert ira.as_of == datetime(2026, 11, 30, 21, tzinfo=UTC)
+    assert [(c.asset_class, c.current_value) for c in ira.classes] == [
+        ("stocks", Decimal(4810)),
+        ("cash", Decimal(190)),
+    ]
