@@ -57,7 +57,8 @@ def check(
         ...,
         "--holdings",
         "-H",
-        help="Holdings file: .json (the seed's shape), .yaml / .yml or .csv.",
+        help="Holdings file: .json (the seed's shape), .yaml / .yml, .csv (or a broker's "
+        "export), .ofx / .qfx or .beancount.",
     ),
     portfolio_value: str | None = typer.Option(
         None,

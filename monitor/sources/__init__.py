@@ -44,6 +44,7 @@ from monitor.sources.csv import CsvSource, parse_any_csv
 from monitor.sources.files import file_problem, read_text
 from monitor.sources.http import HttpSource
 from monitor.sources.json import JsonSource, parse_json_holdings
+from monitor.sources.ledger import BeancountSource
 from monitor.sources.ofx import OfxSource
 from monitor.sources.sql import SqlSource
 from monitor.sources.yaml import YamlSource, parse_yaml_holdings
@@ -59,6 +60,7 @@ BUILTIN_KINDS: tuple[type[SourceOptions], ...] = (
     SqlSource,
     CommandSource,
     OfxSource,
+    BeancountSource,
 )
 
 
@@ -129,15 +131,29 @@ HOLDINGS_FILE_PARSERS = {
 }
 
 
+# Statements and ledgers, read by their libraries from the file itself.
+STATEMENT_KINDS: dict[str, type[OfxSource | BeancountSource]] = {
+    ".ofx": OfxSource,
+    ".qfx": OfxSource,
+    ".beancount": BeancountSource,
+}
+
+
 def read_holdings_file(path: Path) -> list[Holding]:
     """A holdings file of any kind that ``check`` reads, chosen by its suffix."""
     # Before the suffix: a folder or a missing file has no format to tell.
     problem = file_problem(path)
     if problem is not None:
         raise InputError("--holdings", problem)
+    kind = STATEMENT_KINDS.get(path.suffix.lower())
+    if kind is not None:
+        try:
+            return kind(path=path).fetch()
+        except SourceError as error:
+            raise InputError("--holdings", str(error)) from None
     parser = HOLDINGS_FILE_PARSERS.get(path.suffix.lower())
     if parser is None:
-        suffixes = list(HOLDINGS_FILE_PARSERS)
+        suffixes = [*HOLDINGS_FILE_PARSERS, *STATEMENT_KINDS]
         raise InputError(
             "--holdings",
             f"cannot tell the format of {path.name}; "

@@ -40,3 +40,17 @@ def test_check_exits_2_naming_every_unclassified_symbol(runner: CliRunner, tmp_p
     result = runner.invoke(app, ["--config", str(config), "check", "--holdings", str(SCHWAB)])
     assert result.exit_code == 2
     assert "holdings: 1 unclassified symbol(s): SCHB;" in result.stderr
+
+
+def test_check_reads_an_ofx_statement(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "monitor.toml"
+    config.write_text(
+        "[targets]\nstocks = 60\nbonds = 30\ncash = 10\n"
+        '[classify]\nsymbols = { VTI = "stocks", BND = "bonds" }\n'
+    )
+    statement = SCHWAB.parent / "statement-1x.ofx"
+    result = runner.invoke(
+        app, ["--config", str(config), "check", "--holdings", str(statement), "-f", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert '"portfolio_value": 10000' in result.stdout

@@ -127,3 +127,34 @@ def test_an_ofx_statement_ticks_each_account_with_its_cash(world: World) -> None
         ("stocks", Decimal(4810)),
         ("cash", Decimal(190)),
     ]
+
+
+def test_a_beancount_ledger_ticks_with_its_commodities_classes_and_the_map(world: World) -> None:
+    sample = SAMPLES / "ledger.beancount"
+    shutil.copy(sample, world.folder / sample.name)
+    world.portfolio(
+        "family",
+        f'{{ kind = "beancount", path = "{sample.name}", prefix = "Assets:Investments" }}',
+        'classify = { symbols = { BND = "bonds", VXUS = "stocks/intl" } }\n'
+        "targets = { stocks = { target = 60, children = { us = 70, intl = 30 } }, "
+        "bonds = 30, cash = 10 }\n",
+    )
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.value) == ("ok", Decimal(13705))
+
+
+def test_a_ledger_that_does_not_load_fails_the_tick_with_beancounts_message(
+    world: World,
+) -> None:
+    (world.folder / "ledger.beancount").write_text(
+        'option "operating_currency" "USD"\n'
+        "2026-01-01 open Assets:X USD\n"
+        '2026-01-02 * "x"\n  Assets:Y  1 USD\n  Assets:X\n'
+    )
+    world.portfolio("family", '{ kind = "beancount", path = "ledger.beancount" }')
+    outcome = world.tick("family")
+    assert outcome.status == "failed"
+    assert (
+        "the ledger does not load: ledger.beancount:3: "
+        "Invalid reference to unknown account 'Assets:Y'"
+    ) in (outcome.error or "")
