@@ -33,7 +33,7 @@ from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import EntryConfig, PortfolioSettings, Settings
-from monitor.sources.base import as_of
+from monitor.sources.base import as_of, needs_classes
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
@@ -210,12 +210,14 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
     # One for all the accounts: their targets and policy are read once, not per account. The
     # policy holds the plan's minimum trade too (smaller breaches raise no alert).
     allocator = Allocator(context.config.targets, context.config.policy)
-    classifier = context.config.classifier
+    # A broker's export comes without classes: the entry's [classify] map gives them.
+    classify = context.config.classifier.classify if needs_classes(fetched) else None
     reports: dict[str, AllocationReport] = {}
     problems: list[str] = []
     for account, holdings in accounts.items():
         try:
-            reports[account_id(entry, account)] = allocator.report(classifier.classify(holdings))
+            classified = holdings if classify is None else classify(holdings)
+            reports[account_id(entry, account)] = allocator.report(classified)
         except InputError as error:
             problems.append(f"{account_id(entry, account)}: {error}")
     if not reports:

@@ -14,17 +14,27 @@ from monitor.errors import InputError, SourceError
 
 
 class Fetched(list[Holding]):
-    """A fetch's holdings, with the time their source says they are of (a broker export's
-    own date), when it says one."""
+    """A fetch's holdings, with what their source says of them: the time they are of (a
+    broker export's own date), and whether some came without a class (which the entry's
+    ``[classify]`` map then gives: a plain source's every holding has its own)."""
 
-    def __init__(self, holdings: Iterable[Holding], as_of: datetime | None) -> None:
+    def __init__(
+        self, holdings: Iterable[Holding], as_of: datetime | None, *, classified: bool
+    ) -> None:
         super().__init__(holdings)
         self.as_of = as_of
+        self.classified = classified
 
 
 def as_of(holdings: list[Holding]) -> datetime | None:
     """The time a fetch's holdings are of, if their source said."""
     return holdings.as_of if isinstance(holdings, Fetched) else None
+
+
+def needs_classes(holdings: list[Holding]) -> bool:
+    """Whether some of a fetch's holdings may lack a class; never for a plain source, so
+    that half a million holdings are not looked over each tick for none."""
+    return isinstance(holdings, Fetched) and not holdings.classified
 
 
 class SourceOptions(BaseModel):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Literal, Self
 
@@ -181,22 +180,10 @@ def row_holding(
         raise SourceError(source, str(error)) from None
 
 
-def read_csv_text(
-    text: str,
-    source: str,
-    export_format: ExportFormat = "auto",
-    columns: dict[str, str] | None = None,
-) -> tuple[list[Holding], datetime | None]:
-    """A CSV file's holdings, and the date it gives itself (a broker's export may)."""
-    export = read_export(text, source, export_format, columns)
-    if export is None:
-        return parse_csv(text, source), None
-    return export.holdings, export.as_of
-
-
 def parse_any_csv(text: str, source: str) -> list[Holding]:
     """A plain holdings file or a broker's export, whichever it is (``check``'s reader)."""
-    return read_csv_text(text, source)[0]
+    export = read_export(text, source, "auto", None)
+    return parse_csv(text, source) if export is None else export.holdings
 
 
 class CsvSource(ExportFileOptions):
@@ -219,5 +206,8 @@ class CsvSource(ExportFileOptions):
     def fetch(self) -> list[Holding]:
         source = self.describe()
         path = self.current_file()
-        holdings, dated = read_csv_text(read_text(path, source), source, self.format, self.columns)
-        return self.dated(holdings, path, dated)
+        text = read_text(path, source)
+        export = read_export(text, source, self.format, self.columns)
+        if export is None:
+            return self.delivered(parse_csv(text, source), path, None, classified=True)
+        return self.delivered(export.holdings, path, export.as_of, classified=False)

@@ -81,10 +81,12 @@ class ExportFileOptions(FileSourceOptions):
     def current_file(self) -> Path:
         return newest_match(self.path, self.describe())
 
-    def dated(self, holdings: list[Holding], path: Path, as_of: datetime | None) -> list[Holding]:
-        """The holdings with the date the file gives itself, if any; ``SourceError`` for a
-        file older than ``max_age``: a tick fails as if its source did, and the stale-data
-        alert follows as for any failing source."""
+    def delivered(
+        self, holdings: list[Holding], path: Path, as_of: datetime | None, *, classified: bool
+    ) -> list[Holding]:
+        """The holdings with the date the file gives itself, if any, and whether each came
+        with its class; ``SourceError`` for a file older than ``max_age``: a tick fails as
+        if its source did, and the stale-data alert follows as for any failing source."""
         if self.max_age is not None:
             dated = as_of or datetime.fromtimestamp(path.stat().st_mtime, UTC)
             if datetime.now(UTC) - dated > self.max_age:
@@ -93,7 +95,9 @@ class ExportFileOptions(FileSourceOptions):
                     f"the export is of {dated.isoformat(timespec='minutes')}, older than "
                     f"max_age ({self.max_age}); download a new one",
                 )
-        return holdings if as_of is None else Fetched(holdings, as_of)
+        if as_of is None and classified:
+            return holdings
+        return Fetched(holdings, as_of, classified=classified)
 
     def preflight(self) -> list[tuple[str, str]]:
         if not is_pattern(self.path):

@@ -152,6 +152,5 @@ class BeancountSource(ExportFileOptions):
         source = self.describe()
         path = self.current_file()
         ledger = load_ledger(path, source)
-        return self.dated(
-            ledger_holdings(ledger, self.prefix, self.account_depth, source), path, None
-        )
+        holdings = ledger_holdings(ledger, self.prefix, self.account_depth, source)
+        return self.delivered(holdings, path, None, classified=False)

@@ -112,4 +112,4 @@ class OfxSource(ExportFileOptions):
     def fetch(self) -> list[Holding]:
         path = self.current_file()
         holdings, as_of = parse_ofx(path, self.describe())
-        return self.dated(holdings, path, as_of)
+        return self.delivered(holdings, path, as_of, classified=False)

@@ -79,7 +79,12 @@ def read_export(
 
 def head_rows(text: str) -> list[list[str]]:
     """The CSV rows of the first lines, as far as they read (a quoted field may go on)."""
-    head = "\n".join(text.split("\n", TITLE_LINES)[:TITLE_LINES])
+    end = -1
+    for _ in range(TITLE_LINES):  # no split of the whole text: it may be half a million rows
+        end = text.find("\n", end + 1)
+        if end < 0:
+            break
+    head = text if end < 0 else text[:end]
     try:
         return list(csv.reader(io.StringIO(head, newline="")))
     except csv.Error:
