@@ -213,17 +213,17 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
     # A broker's export comes without classes: the entry's [classify] map gives them.
     classify = context.config.classifier.classify if needs_classes(fetched) else None
     reports: dict[str, AllocationReport] = {}
-    problems: list[str] = []
+    left_out: dict[str, str] = {}  # the accounts that could not be computed, and why
     for account, holdings in accounts.items():
         try:
             classified = holdings if classify is None else classify(holdings)
             reports[account_id(entry, account)] = allocator.report(classified)
         except InputError as error:
-            problems.append(f"{account_id(entry, account)}: {error}")
+            left_out[account_id(entry, account)] = str(error)
     if not reports:
-        return record_failure(context, "; ".join(problems), sessions)
+        return record_failure(context, reasons(left_out), sessions)
     return record_success(
-        context, reports, problems, taken_at, sessions, as_of(fetched), multi=None not in accounts
+        context, reports, left_out, taken_at, sessions, as_of(fetched), multi=None not in accounts
     )
 
 
@@ -257,7 +257,7 @@ def record_failure(
 def record_success(
     context: TickContext,
     reports: dict[str, AllocationReport],
-    problems: list[str],
+    left_out: dict[str, str],
     taken_at: datetime,
     sessions: sessionmaker[Session],
     holdings_as_of: datetime | None,
@@ -266,13 +266,13 @@ def record_success(
 ) -> TickOutcome:
     entry, notifier = context.entry, context.notifier
     policy = context.config.alerts
-    status: TickStatus = "partial" if problems else "ok"
+    status: TickStatus = "partial" if left_out else "ok"
     with write_transaction(sessions) as session:
-        context.finish(session, status, "; ".join(problems) or None, context.clock())
+        context.finish(session, status, reasons(left_out) or None, context.clock())
         if multi:
             ensure_portfolios(
                 session=session,
-                portfolios=[NewPortfolio(pid, pid, entry.id) for pid in reports],
+                portfolios=[NewPortfolio(pid, pid, entry.id) for pid in [*reports, *left_out]],
                 now=taken_at,
             )
         save_snapshots(
@@ -284,13 +284,18 @@ def record_success(
                 for pid, report in reports.items()
             ],
         )
-        ids = [entry.id, *reports] if multi else [entry.id]
+        ids = [entry.id, *reports, *left_out] if multi else [entry.id]
         previous = load_alert_states(session=session, portfolio_ids=ids, lock=True)
         decisions: dict[str, AlertDecision] = {}
         if multi:
             decisions[entry.id] = decide_source_recovery(previous[entry.id], policy)
         for pid, report in reports.items():
             decisions[pid] = decide(report, previous[pid], policy, taken_at)
+        # An account left out counts as its own source failing: stale data (naming why,
+        # its unclassified symbols say) after stale_after ticks, as for an entry's source.
+        for pid, reason in left_out.items():
+            failure = SourceFailure(reason)
+            decisions[pid] = decide_source_failure(failure, previous[pid], policy, taken_at)
         save_alert_states(
             session=session,
             states={pid: d.state for pid, d in decisions.items()},
@@ -312,9 +317,14 @@ def record_success(
         worst_drift=max(r.worst_drift for r in reports.values()),
         out_of_band=sum(r.needs_rebalancing for r in reports.values()),
         notifications=queued,
-        error="; ".join(problems) or None,
+        error=reasons(left_out) or None,
         duration_ms=elapsed_ms(context.started_at, context.clock()),
     )
+
+
+def reasons(left_out: dict[str, str]) -> str:
+    """``family/b: ...; family/c: ...``: why each account was left out."""
+    return "; ".join(f"{pid}: {reason}" for pid, reason in left_out.items())
 
 
 def elapsed_ms(start: datetime, end: datetime) -> int:
