@@ -182,3 +182,20 @@ def test_an_ibkr_asset_category_is_the_type_a_rule_can_match() -> None:
 
 def test_an_ibkr_statement_is_as_of_its_generation_time() -> None:
     assert as_of(CsvSource(path=IBKR).fetch()) == datetime(2026, 12, 3, 22, 5, 9, tzinfo=UTC)
+
+
+def test_columns_without_the_generic_format_are_refused_at_load() -> None:
+    with pytest.raises(ValidationError, match='columns is for format = "generic"'):
+        CsvSource(path=GENERIC, columns=GENERIC_COLUMNS)
+
+
+def test_a_generic_format_without_columns_is_refused_at_load() -> None:
+    with pytest.raises(ValidationError, match='format = "generic" needs a columns mapping'):
+        CsvSource(path=GENERIC, format="generic")
+
+
+def test_config_validate_warns_of_a_glob_that_matches_nothing(tmp_path: Path) -> None:
+    pattern = tmp_path / "Portfolio_Positions_*.csv"
+    assert CsvSource(path=pattern).preflight() == [("path", f"no file matches {pattern}")]
+    shutil.copy(FIDELITY, tmp_path / FIDELITY.name)
+    assert CsvSource(path=pattern).preflight() == []
