@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 
-from monitor.domain.holdings import Holding, weights_of, weights_text
+from monitor.domain.holdings import Holding, make_holding, weights_of, weights_text
 from monitor.domain.numbers import normalise_class
 from monitor.errors import InputError
 
@@ -57,6 +57,33 @@ class Rule:
 
     def matches(self, holding: Unclassified) -> bool:
         return self.pattern.search(holding.fact(self.fact)) is not None
+
+
+def make_position(
+    symbol: object,
+    asset_class: str,
+    *,
+    value: object = None,
+    quantity: object = None,
+    price: object = None,
+    account: str | None = None,
+    facts: Mapping[str, str] | None = None,
+    cash: bool = False,
+    where: str,
+) -> Holding:
+    """A holding whose figures ``make_holding`` checks; without ``asset_class`` (empty) an
+    ``Unclassified`` one, with what its source says of it (``facts``, ``cash``)."""
+    # Without a class of its own, any class does for the check: the figures are checked.
+    holding = make_holding(
+        symbol,
+        asset_class or CASH,
+        value=value,
+        quantity=quantity,
+        price=price,
+        account=account,
+        where=where,
+    )
+    return holding if asset_class else Unclassified(holding, facts or {}, cash=cash)
 
 
 class UnclassifiedError(InputError):

@@ -21,8 +21,8 @@ from beancount import loader
 from beancount.core import data, prices
 from pydantic import Field
 
-from monitor.domain.allocation import Holding, make_holding
-from monitor.domain.classify import Unclassified
+from monitor.domain.allocation import Holding
+from monitor.domain.classify import make_position
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import check_unique
 from monitor.sources.files import ExportFileOptions
@@ -119,27 +119,29 @@ def position(
 ) -> Holding:
     own_class = str(meta.get(CLASS_KEY, "")).strip()
     if commodity == ledger.currency:
-        holding = make_holding(
-            commodity, own_class or "cash", value=number, account=account, where=where
+        return make_position(
+            commodity,
+            own_class,
+            value=number,
+            account=account,
+            facts={"type": "cash"},
+            cash=True,
+            where=where,
         )
-        return holding if own_class else Unclassified(holding, {"type": "cash"}, cash=True)
     _, price = prices.get_latest_price(  # type: ignore[no-untyped-call]
         price_map, (commodity, ledger.currency)
     )
     if price is None:
         raise InputError(where, f"no price of {commodity} in {ledger.currency} in the ledger")
-    holding = make_holding(
+    return make_position(
         commodity,
-        own_class or "unclassified",
+        own_class,
         quantity=number,
         price=price,
         account=account,
+        facts={"type": str(meta.get("type", "")), "description": str(meta.get("name", ""))},
         where=where,
     )
-    if own_class:
-        return holding
-    facts = {"type": str(meta.get("type", "")), "description": str(meta.get("name", ""))}
-    return Unclassified(holding, facts, cash=False)
 
 
 class BeancountSource(ExportFileOptions):

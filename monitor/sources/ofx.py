@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from ofxtools.Parser import OFXTree
 
-from monitor.domain.allocation import Holding, make_holding
-from monitor.domain.classify import Unclassified
+from monitor.domain.allocation import Holding
+from monitor.domain.classify import make_position
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import check_unique
 from monitor.sources.files import ExportFileOptions
@@ -75,35 +75,40 @@ def position_holding(
     ticker = None if info is None else info.ticker
     symbol = str(ticker or position.secid.uniqueid)
     where = f"account {account}: {symbol}"
-    try:
-        holding = make_holding(
-            symbol,
-            "unclassified",
-            quantity=position.units,
-            price=position.unitprice,
-            account=account,
-            where=where,
-        )
-    except InputError as error:
-        raise SourceError(source, str(error)) from None
     facts = {
         "type": SECURITY_TYPES.get(type(security).__name__, ""),
         "description": "" if info is None else str(info.secname),
     }
-    return where, Unclassified(holding, facts, cash=False)
+    try:
+        holding = make_position(
+            symbol,
+            "",
+            quantity=position.units,
+            price=position.unitprice,
+            account=account,
+            facts=facts,
+            where=where,
+        )
+    except InputError as error:
+        raise SourceError(source, str(error)) from None
+    return where, holding
 
 
 def cash_holding(amount: Any, account: str, source: str) -> tuple[str, Holding]:
     where = f"account {account}: AVAILCASH"
     try:
-        holding = make_holding(
-            CASH_SYMBOL, "unclassified", value=amount, account=account, where=where
+        holding = make_position(
+            CASH_SYMBOL,
+            "",
+            value=amount,
+            account=account,
+            facts={"type": "cash", "description": "available cash"},
+            cash=True,
+            where=where,
         )
     except InputError as error:
         raise SourceError(source, str(error)) from None
-    return where, Unclassified(
-        holding, {"type": "cash", "description": "available cash"}, cash=True
-    )
+    return where, holding
 
 
 class OfxSource(ExportFileOptions):

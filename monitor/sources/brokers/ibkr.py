@@ -14,8 +14,8 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from monitor.domain.allocation import Holding, make_holding
-from monitor.domain.classify import Unclassified
+from monitor.domain.allocation import Holding
+from monitor.domain.classify import make_position
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import check_unique
 from monitor.sources.brokers.money import parse_amount
@@ -92,12 +92,16 @@ def position(preset: Preset, row: dict[str, str], where: str, source: str) -> Ho
 
 def cash(total: str, where: str, source: str) -> Holding:
     try:
-        holding = make_holding(
-            CASH_SYMBOL, "unclassified", value=parse_amount(total, f"{where}: total"), where=where
+        return make_position(
+            CASH_SYMBOL,
+            "",
+            value=parse_amount(total, f"{where}: total"),
+            facts={"type": "Cash", "description": "Ending Cash"},
+            cash=True,
+            where=where,
         )
     except InputError as error:
         raise SourceError(source, str(error)) from None
-    return Unclassified(holding, {"type": "Cash", "description": "Ending Cash"}, cash=True)
 
 
 IBKR = Preset(

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from monitor.domain.allocation import Holding, make_holding
-from monitor.domain.classify import Unclassified
+from monitor.domain.allocation import Holding
+from monitor.domain.classify import make_position
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import check_unique
 from monitor.sources.brokers.money import ABSENT, parse_amount
@@ -172,19 +172,6 @@ def holding_of(preset: Preset, row: Mapping[str, str], where: str) -> Holding:
     def amount(name: str | None, label: str) -> object:
         return None if name is None else parse_amount(text(name), f"{where}: {label}")
 
-    symbol = preset.symbol_of(text(columns.symbol))
-    own_class = text(columns.asset_class)
-    holding = make_holding(
-        symbol,
-        own_class or "unclassified",
-        value=amount(columns.value, "value"),
-        quantity=amount(columns.quantity, "quantity"),
-        price=amount(columns.price, "price"),
-        account=text(columns.account) or None,
-        where=where,
-    )
-    if own_class:
-        return holding
     facts = {
         name: "" if found.lower() in ABSENT else found
         for name, found in (
@@ -192,4 +179,14 @@ def holding_of(preset: Preset, row: Mapping[str, str], where: str) -> Holding:
             ("description", text(columns.description)),
         )
     }
-    return Unclassified(holding, facts, cash=preset.is_cash(row))
+    return make_position(
+        preset.symbol_of(text(columns.symbol)),
+        text(columns.asset_class),
+        value=amount(columns.value, "value"),
+        quantity=amount(columns.quantity, "quantity"),
+        price=amount(columns.price, "price"),
+        account=text(columns.account) or None,
+        facts=facts,
+        cash=preset.is_cash(row),
+        where=where,
+    )
