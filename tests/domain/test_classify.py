@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from monitor.domain.classify import Classifier, Unclassified, UnclassifiedError
+from monitor.domain.classify import Classifier, Unclassified, UnclassifiedError, make_position
 from monitor.domain.holdings import Holding
 from monitor.errors import InputError
 
@@ -93,3 +93,25 @@ def test_a_map_that_cannot_work_is_refused_naming_the_key(
     with pytest.raises(InputError) as raised:
         Classifier.of(symbols, rules)
     assert raised.value.field == field
+
+
+def test_a_position_with_its_own_class_is_a_plain_holding() -> None:
+    holding = make_position("VTI", "Stocks", value="100", where="line 2")
+    assert (type(holding), holding.asset_class) == (Holding, "stocks")
+
+
+def test_a_position_without_a_class_is_unclassified_with_what_its_source_says() -> None:
+    holding = make_position(
+        "SPAXX", "", value="5", facts={"description": "MONEY MARKET"}, cash=True, where="line 2"
+    )
+    assert isinstance(holding, Unclassified)
+    assert (holding.asset_class, holding.cash, holding.fact("description")) == (
+        "",
+        True,
+        "MONEY MARKET",
+    )
+
+
+def test_a_positions_figures_are_checked_as_any_holdings() -> None:
+    with pytest.raises(InputError, match="line 2: quantity: quantity and price go together"):
+        make_position("VTI", "", value=None, price="250", where="line 2")

@@ -60,3 +60,11 @@ def test_a_classes_file_that_is_missing_is_refused_at_load(tmp_path: Path) -> No
     (tmp_path / "classes.csv").unlink()
     with pytest.raises(ConfigError, match=r"classify\.file: cannot read"):
         load_settings(path)
+
+
+def test_a_portfolio_that_sets_no_fallback_keeps_the_top_level_one(tmp_path: Path) -> None:
+    config = CONFIG.replace("[classify]\n", '[classify]\nfallback = "other"\n').replace(
+        ', fallback = "other" }', " }"
+    )
+    classifier = load_settings(write(tmp_path, config)).entry_config("family").classifier
+    assert classifier.fallback == "other"
