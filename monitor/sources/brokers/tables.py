@@ -63,8 +63,8 @@ class Preset:
     is_cash: Callable[[Mapping[str, str]], bool] = lambda row: False
     as_of: Callable[[str], datetime | None] = lambda line: None
     symbol_of: Callable[[str], str] = str.strip
-    # An export of many tables (Interactive Brokers'): the first fields of its positions'
-    # header line, and how it is read instead of ``read_table``.
+    # An export of many tables (Interactive Brokers'): the first fields of the line that
+    # tells it (``Statement,Header``), and how it is read instead of ``read_table``.
     marker: tuple[str, ...] = ()
     read: Callable[[Preset, list[list[str]], str], Export] | None = None
 
