@@ -10,11 +10,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from monitor.domain.classify import Unclassified
 from monitor.errors import SourceError
 from monitor.sources.base import as_of
+from monitor.sources.brokers import read_export
 from monitor.sources.csv import CsvSource
 
 SAMPLES = Path(__file__).parents[2] / "fixtures" / "brokers"
@@ -199,3 +202,23 @@ def test_config_validate_warns_of_a_glob_that_matches_nothing(tmp_path: Path) ->
     assert CsvSource(path=pattern).preflight() == [("path", f"no file matches {pattern}")]
     shutil.copy(FIDELITY, tmp_path / FIDELITY.name)
     assert CsvSource(path=pattern).preflight() == []
+
+
+@given(
+    st.lists(
+        st.integers(min_value=0, max_value=10**13).map(lambda n: Decimal(n).scaleb(-2)),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_an_exports_values_are_read_to_the_cent_however_large(amounts: list[Decimal]) -> None:
+    """``$1,234,567.89`` in a quoted field, a trailing comma, a total row: each cent kept."""
+    lines = ['"Ticker","Market Value",']
+    lines += [f'"S{i}","${amount:,.2f}",' for i, amount in enumerate(amounts)]
+    lines.append(f'"Total","${sum(amounts):,.2f}",')
+    export = read_export(
+        "\n".join(lines), "x", "generic", {"symbol": "Ticker", "value": "Market Value"}
+    )
+    assert export is not None
+    assert [h.value for h in export.holdings] == amounts
+    assert export.skipped == [(len(amounts) + 2, "'Total' row")]
