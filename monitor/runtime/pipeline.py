@@ -36,6 +36,7 @@ from monitor.settings import EntryConfig, PortfolioSettings, Settings
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
+from monitor.store.silences import record_suppressed, tick_quiet
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 from monitor.store.ticks import claim_tick, finish_tick
 from monitor.store.transactions import write_transaction
@@ -281,8 +282,15 @@ def record_success(
         decisions: dict[str, AlertDecision] = {}
         if multi:
             decisions[entry.id] = decide_source_recovery(previous[entry.id], policy)
+        quiet = tick_quiet(session=session, entry_id=entry.id)
         for pid, report in reports.items():
-            decisions[pid] = decide(report, previous[pid], policy, taken_at)
+            decisions[pid] = decide(report, previous[pid], policy, taken_at, quiet(pid))
+        record_suppressed(
+            session=session,
+            tick_id=context.tick_id,
+            decided_at=taken_at,
+            held=[(pid, s) for pid, d in decisions.items() for s in d.suppressed],
+        )
         save_alert_states(
             session=session,
             states={pid: d.state for pid, d in decisions.items()},

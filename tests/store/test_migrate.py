@@ -158,7 +158,7 @@ def test_0002_drops_the_alert_state_columns_never_written_and_keeps_the_state(
             {"at": AT},
         )
     assert {"breaching", "worst_drift"} <= set(alert_state_columns(empty_engine))
-    upgrade(empty_engine)
+    upgrade(empty_engine, "0002")
     assert current_revision(empty_engine) == "0002"
     assert not {"breaching", "worst_drift"} & set(alert_state_columns(empty_engine))
     expected = AlertState(
