@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from monitor.cli import alerts, attribution, check, config, db, history, notify, run, serve
+from monitor.cli import (
+    alerts,
+    attribution,
+    check,
+    config,
+    db,
+    history,
+    notify,
+    run,
+    serve,
+    silences,
+)
 from monitor.cli.app import app
 
 __all__ = [
@@ -17,6 +28,7 @@ __all__ = [
     "notify",
     "run",
     "serve",
+    "silences",
 ]
 
 

@@ -33,8 +33,11 @@ class Matcher:
             raise InputError("portfolio", "name a portfolio, an account or a glob (clients/*)")
         if len(self.portfolio) > MAX_PATTERN:
             raise InputError("portfolio", f"longer than {MAX_PATTERN} characters")
-        if self.asset_class is not None and not self.asset_class.strip():
-            raise InputError("class", "empty; leave it out to match every class")
+        if self.asset_class is not None:
+            if not self.asset_class.strip():
+                raise InputError("class", "empty; leave it out to match every class")
+            # Class names compare trimmed and lower-case, as everywhere (normalise_class).
+            object.__setattr__(self, "asset_class", self.asset_class.strip().lower())
 
     def matches(self, portfolio_id: str) -> bool:
         return fnmatchcase(portfolio_id, self.portfolio)

@@ -7,11 +7,12 @@ read for the tick's portfolios only, the newest of each.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from operator import attrgetter
+from typing import Literal
 
 from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -22,8 +23,10 @@ from monitor.errors import ConflictError, InputError, NotFoundError
 from monitor.store import models
 from monitor.store.alert_states import load_alert_states
 from monitor.store.outbox import get_notification
+from monitor.store.portfolios import check_portfolio
 
 by_id = attrgetter("id")
+SilenceStatus = Literal["active", "pending", "expired"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +53,7 @@ class SilenceRecord:
     created_at: datetime
     expired_by: str | None
 
-    def status(self, now: datetime) -> str:
+    def status(self, now: datetime) -> SilenceStatus:
         if self.silence.active_at(now):
             return "active"
         return "pending" if now < self.silence.starts_at else "expired"
@@ -82,7 +85,13 @@ def silence_of(row: models.Silence) -> SilenceRecord:
     )
 
 
-def add_silence(*, session: Session, new: NewSilence, now: datetime) -> SilenceRecord:
+def add_silence(
+    *, session: Session, new: NewSilence, now: datetime, configured: Collection[str] = ()
+) -> SilenceRecord:
+    """Store a silence. A portfolio named without a glob must be known (a typo would
+    silence nothing): ``UnknownPortfolioError`` otherwise."""
+    if not any(char in new.matcher.portfolio for char in "*?["):
+        check_portfolio(session=session, portfolio_id=new.matcher.portfolio, configured=configured)
     row = models.Silence(
         portfolio=new.matcher.portfolio,
         asset_class=new.matcher.asset_class,
@@ -232,3 +241,10 @@ def tick_quiet(*, session: Session, entry_id: str) -> Callable[[str], Quiet]:
     silences = tick_silences(session=session)
     acknowledgements = tick_acknowledgements(session=session, entry_id=entry_id)
     return lambda pid: quiet_for(pid, silences, acknowledgements.get(pid))
+
+
+def list_acknowledgements(*, session: Session, limit: int = 100) -> list[Acknowledgement]:
+    """Acknowledgements, newest first."""
+    table = models.Acknowledgement
+    rows = session.scalars(select(table).order_by(table.id.desc()).limit(limit))
+    return [acknowledgement_of(row) for row in rows]
