@@ -14,8 +14,8 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Literal
 
-from sqlalchemy import ColumnElement, func, insert, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
 
 from monitor.domain.alerting import Suppressed
 from monitor.domain.silences import Acknowledgement, Matcher, Quiet, Silence, quiet_for
@@ -23,7 +23,7 @@ from monitor.errors import ConflictError, InputError, NotFoundError
 from monitor.store import models
 from monitor.store.alert_states import load_alert_states
 from monitor.store.outbox import get_notification
-from monitor.store.portfolios import check_portfolio
+from monitor.store.portfolios import check_portfolio, of_entry
 
 by_id = attrgetter("id")
 SilenceStatus = Literal["active", "pending", "expired"]
@@ -176,11 +176,6 @@ def acknowledgement_of(row: models.Acknowledgement) -> Acknowledgement:
         created_at=row.created_at,
         created_by=row.created_by,
     )
-
-
-def of_entry(column: InstrumentedAttribute[str], entry_id: str) -> ColumnElement[bool]:
-    """The entry itself, or one of its accounts (``clients/...``)."""
-    return (column == entry_id) | column.startswith(entry_id + "/", autoescape=True)
 
 
 def tick_acknowledgements(*, session: Session, entry_id: str) -> dict[str, Acknowledgement]:
