@@ -66,12 +66,16 @@ def changes_of(raw: dict[str, Any], where: str = "") -> PolicyChanges:
     """``raw`` checked; an ``InputError`` naming the key (``compare.threshold``), or with no
     ``where``, the option (``--threshold``)."""
     try:
-        return PolicyChanges.model_validate(raw)
+        changes = PolicyChanges.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
         key = ".".join(str(part) for part in first["loc"])
         named = f"{where}.{key}" if where else OPTIONS.get(key, "--" + key.replace("_", "-"))
         raise InputError(named, first["msg"]) from None
+    if changes.name is None:  # named by what it changes, as it was written
+        given = ", ".join(f"{key}={value}" for key, value in raw.items())
+        changes.name = given or "configured"
+    return changes
 
 
 def entry_of(settings: Settings, portfolio_id: str) -> str:
@@ -92,18 +96,15 @@ def policy_from(text: str, config: EntryConfig, where: str = "compare") -> Repla
     except tomllib.TOMLDecodeError as error:
         presets = ", ".join(PRESETS)
         raise InputError(where, f"neither a preset ({presets}) nor TOML: {error}") from None
-    changes = changes_of(raw, where)
-    return replay_policy(config, changes, changes.name or describe(changes))
+    return replay_policy(config, changes_of(raw, where))
 
 
-def describe(changes: PolicyChanges) -> str:
-    given = changes.model_dump(exclude_unset=True, exclude={"name"})
-    return ", ".join(f"{key}={value}" for key, value in given.items()) or "configured"
-
-
-def replay_policy(config: EntryConfig, changes: PolicyChanges, name: str) -> ReplayPolicy:
+def replay_policy(
+    config: EntryConfig, changes: PolicyChanges, name: str | None = None
+) -> ReplayPolicy:
     """The entry's policy with ``changes`` (the keys they set, a None included)."""
-    given = changes.model_fields_set
+    name = name or changes.name or "configured"
+    given = changes.model_fields_set - {"name"}
     drift_changes = {key: getattr(changes, key) for key in DRIFT_KEYS if key in given}
     alert_changes = {
         key: getattr(changes, key)

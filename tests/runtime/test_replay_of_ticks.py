@@ -12,7 +12,7 @@ from monitor.api.schemas.replay import run_replay
 from monitor.domain.history import Window
 from monitor.runtime.scheduler import Daemon
 from monitor.settings import Settings
-from monitor.settings.replay_policies import PolicyChanges
+from monitor.settings.replay_policies import changes_of
 from monitor.store.engine import session_factory
 from monitor.store.models import Notification
 from tests.fixtures.operations import (
@@ -41,7 +41,7 @@ def replayed(engine: Engine, settings: Settings, portfolio_id: str) -> list[tupl
             settings=settings,
             portfolio_id=portfolio_id,
             window=Window(None, None),
-            changes=PolicyChanges(),
+            changes=changes_of({}),
             compare=[],
         )
     [only] = found.replays

@@ -3,18 +3,23 @@ both edges run: read the history once, replay each policy over it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from monitor.api.fields import Number, Rounded
+from monitor.api.fields import BOUND, DURATION_PATTERN, Number, Rounded
+from monitor.domain.bands import DriftRule, RebalanceTo
 from monitor.domain.history import Window
+from monitor.domain.numbers import LIMIT
 from monitor.domain.replay import AccountReplay, ReplayedAlert, ReplayResult, replay
 from monitor.settings import Settings
 from monitor.settings.replay_policies import (
     PolicyChanges,
-    describe,
+    changes_of,
     entry_of,
     policy_from,
     replay_policy,
@@ -152,14 +157,17 @@ def run_replay(
     portfolio_id: str,
     window: Window,
     changes: PolicyChanges,
-    compare: list[str],
+    compare: Sequence[str | PolicyChanges],
 ) -> ReplayResponse:
     """The entry's policy with ``changes``, then each of ``compare``, over the same history.
     Reads the store; writes nothing."""
     config = settings.entry_config(entry_of(settings, portfolio_id))
-    first = replay_policy(config, changes, changes.name or describe(changes))
+    first = replay_policy(config, changes)
     policies = [first] + [
-        policy_from(text, config, f"compare[{index}]") for index, text in enumerate(compare)
+        policy_from(item, config, f"compare[{index}]")
+        if isinstance(item, str)
+        else replay_policy(config, item)
+        for index, item in enumerate(compare)
     ]
     history = replay_history(
         session=session,
@@ -174,3 +182,46 @@ def run_replay(
         until=window.until,
         replays=[replay_out(replay(history, config.targets, p)) for p in policies],
     )
+
+
+class PolicyIn(BaseModel):
+    """Keys of the portfolio's policy to change; those left out are its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(None, max_length=100, description="How the answer calls it")
+    threshold: Decimal | None = Field(None, gt=0, le=100, allow_inf_nan=False)
+    relative_threshold: Decimal | None = Field(None, gt=0, le=1, allow_inf_nan=False)
+    drift_rule: DriftRule | None = Field(None, description="hybrid needs a relative_threshold")
+    hybrid_floor: Decimal | None = Field(None, ge=0, le=100, allow_inf_nan=False)
+    rebalance_to: RebalanceTo | None = None
+    tolerance: Decimal | None = Field(None, ge=0, le=1, allow_inf_nan=False)
+    min_trade: Decimal | None = Field(None, ge=0, lt=LIMIT, allow_inf_nan=False)
+    cooldown: str | None = Field(
+        None, pattern=DURATION_PATTERN, description="24h, 7d, 30d; at most 100 years"
+    )
+    escalation_step: Decimal | None = Field(None, ge=0, le=100, allow_inf_nan=False)
+    send_resolved: bool | None = None
+
+    def changes(self, where: str) -> PolicyChanges:
+        return changes_of(self.model_dump(exclude_unset=True), where)
+
+
+Preset = Literal["5pp", "5/25", "hybrid", "band-edge"]
+
+
+class ReplayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    since: str | None = Field(None, json_schema_extra=BOUND, description="From (inclusive)")
+    until: str | None = Field(None, json_schema_extra=BOUND, description="Up to (exclusive)")
+    policy: PolicyIn = Field(default_factory=PolicyIn, description="The first policy")
+    compare: list[Preset | PolicyIn] = Field(
+        [], max_length=10, description="More policies, side by side: presets or changes"
+    )
+
+    def compared(self) -> list[str | PolicyChanges]:
+        return [
+            item if isinstance(item, str) else item.changes(f"compare[{index}]")
+            for index, item in enumerate(self.compare)
+        ]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
-from monitor.api.fields import Rounded
+from monitor.api.fields import DURATION_PATTERN, Rounded
 from monitor.domain.silences import Acknowledgement, Matcher
 from monitor.errors import InputError
 from monitor.settings.types import parse_duration
@@ -25,7 +25,7 @@ class SilenceIn(BaseModel):
     )
     duration: str = Field(
         alias="for",
-        pattern=r"^\s*\d+(\.\d+)?\s*[smhdw]\s*$",
+        pattern=DURATION_PATTERN,
         description="How long from now: 90m, 24h, 7d, 2w; more than nothing, at most 100 years",
     )
     comment: str = Field(pattern=NOT_BLANK, description="Why; shown with the silence")
