@@ -62,6 +62,7 @@ def replay_command(
     tolerance: str | None = typer.Option(None, help="band_edge: share of the band, 0 to 1."),
     cooldown: str | None = typer.Option(None, help="Between reminders: 24h, 7d, 30d."),
     escalation_step: str | None = typer.Option(None, help="Drift growth that escalates, pp."),
+    name: str | None = typer.Option(None, help="What to call this policy in the output."),
     compare: list[str] = typer.Option(
         [],
         "--compare",
@@ -87,6 +88,7 @@ def replay_command(
         "tolerance": tolerance,
         "cooldown": cooldown,
         "escalation_step": escalation_step,
+        "name": name,
     }
     changes = changes_of({key: value for key, value in given.items() if value is not None})
     with opened_session(settings) as session:

@@ -133,7 +133,7 @@ def silences_table(listed: list[SilenceOut], zone: ZoneInfo) -> Table:
         table.add_row(
             str(s.id),
             Text(s.portfolio),
-            Text(s.asset_class or "all"),
+            Text(s.asset_class or "every"),
             "all" if s.all else "reminders",
             s.status,
             local(s.ends_at, zone, seconds=False),
