@@ -39,6 +39,7 @@ from monitor.store.silences import (
     acknowledge,
     add_silence,
     expire_silence,
+    list_acknowledgements,
     list_silences,
     list_suppressed,
 )
@@ -110,7 +111,7 @@ def silences(
     ended: bool = typer.Option(False, "--ended", help="Expired silences too."),
     output: Format = FORMAT,
 ) -> None:
-    """Active and pending silences, soonest end first."""
+    """Active silences, soonest end first."""
     settings = state_of(ctx).settings
     now = datetime.now(UTC)
     with opened_session(settings) as session:
@@ -171,8 +172,8 @@ def ack(ctx: typer.Context, alert_id: int = ALERT_ID, output: Format = FORMAT) -
     with writing(settings) as session:
         made = acknowledge(session=session, alert_id=alert_id, now=datetime.now(UTC), by=cli_user())
     if output is Format.json:
-        shown = [acknowledgement_out(a).model_dump(mode="json") for a in made]
-        out.file.write(json.dumps(shown, indent=2) + "\n")
+        shown = [acknowledgement_out(a).model_dump() for a in made]
+        out.file.write(exact_json(shown, indent=2) + "\n")
         return
     names = ", ".join(a.portfolio_id for a in made)
     out.print(
@@ -180,6 +181,45 @@ def ack(ctx: typer.Context, alert_id: int = ALERT_ID, output: Format = FORMAT) -
         markup=False,
         soft_wrap=True,
     )
+
+
+@alerts_app.command("acks")
+def acks(
+    ctx: typer.Context,
+    limit: int = typer.Option(
+        50, "--limit", "-n", min=1, max=LARGEST_ID, help="At most this many."
+    ),
+    output: Format = FORMAT,
+) -> None:
+    """Acknowledgements, newest first, with the drift state each holds for."""
+    settings = state_of(ctx).settings
+    with opened_session(settings) as session:
+        listed = [
+            acknowledgement_out(a) for a in list_acknowledgements(session=session, limit=limit)
+        ]
+    if output is Format.json:
+        out.file.write(exact_json([a.model_dump() for a in listed], indent=2) + "\n")
+        return
+    if not listed:
+        out.print("No acknowledgements.", markup=False)
+        return
+    zone = ZoneInfo(settings.timezone)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("When", "Portfolio", "Alert", "By", "Holds while out of band"):
+        table.add_column(name, no_wrap=name != "Holds while out of band")
+    for a in listed:
+        since = local(a.drifted_since, zone, seconds=False)
+        held = (
+            f"since {since}: {', '.join(a.notified_classes)}, worst {a.notified_worst_drift:.2f} pp"
+        )
+        table.add_row(
+            local(a.created_at, zone, seconds=False),
+            Text(a.portfolio_id),
+            str(a.alert_id),
+            Text(a.created_by),
+            held,
+        )
+    out.print(table)
 
 
 @alerts_app.command("suppressed")

@@ -26,7 +26,7 @@ from monitor.store.outbox import get_notification
 from monitor.store.portfolios import check_portfolio, of_entry
 
 by_id = attrgetter("id")
-SilenceStatus = Literal["active", "pending", "expired"]
+SilenceStatus = Literal["active", "expired"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +54,8 @@ class SilenceRecord:
     expired_by: str | None
 
     def status(self, now: datetime) -> SilenceStatus:
-        if self.silence.active_at(now):
-            return "active"
-        return "pending" if now < self.silence.starts_at else "expired"
+        # Silences start when they are made: one not yet ended is active.
+        return "active" if self.silence.active_at(now) else "expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +107,7 @@ def add_silence(
 
 
 def list_silences(*, session: Session, now: datetime, ended: bool = False) -> list[SilenceRecord]:
-    """Active and pending silences, soonest end first; ``ended``: expired ones too."""
+    """Active silences, soonest end first; ``ended``: expired ones too."""
     query = select(models.Silence).order_by(models.Silence.ends_at, models.Silence.id)
     if not ended:
         query = query.where(models.Silence.ends_at > now)

@@ -106,3 +106,13 @@ def test_nothing_held_back_yet_says_so(ticked: None) -> None:
     result = run("alerts", "suppressed", "-p", "family")
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "Nothing was held back."
+
+
+def test_acknowledgements_are_listed_with_the_drift_they_hold_for(ticked: None) -> None:
+    assert run("alerts", "acks").stdout.strip() == "No acknowledgements."
+    assert run("alerts", "ack", "1").exit_code == 0
+    table = run("alerts", "acks")
+    assert table.exit_code == 0, table.output
+    assert "bonds, stocks, worst 10.00 pp" in table.stdout
+    [ack] = json.loads(run("alerts", "acks", "-f", "json").stdout)
+    assert (ack["portfolio_id"], ack["alert_id"], ack["notified_worst_drift"]) == ("family", 1, 10)

@@ -50,7 +50,7 @@ def silences(
     session: SessionDep,
     ended: Annotated[bool, Query(description="Expired silences too")] = False,
 ) -> SilencesResponse:
-    """Active and pending silences, soonest end first."""
+    """Active silences, soonest end first."""
     now = datetime.now(UTC)
     return SilencesResponse(
         silences=[silence_out(s, now) for s in list_silences(session=session, now=now, ended=ended)]
