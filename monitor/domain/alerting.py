@@ -177,10 +177,12 @@ def silenced(
     now: datetime,
     quiet: Quiet,
 ) -> AlertDecision:
-    """``decision`` with its drift notice held back if ``quiet`` says so. A held-back
-    notice leaves what was notified as it was (nothing was told), so the classes and the
-    growth stay news, and the cooldown runs from the last notice actually sent. A
-    reminder goes out at once when a silence has ended since that notice."""
+    """``decision`` with its drift notice held back if ``quiet`` says so.
+
+    A held-back notice is paced as a sent one (the cooldown runs from it), so a silence
+    records one per cooldown, not one per tick. A held-back reminder keeps the worst drift
+    last told as the baseline of growth (and of an acknowledgement). A reminder goes out
+    at once when a silence has ended since the last notice, held back or sent."""
     breaching = frozenset(c.asset_class for c in report.breaching)
     if not decision.notices:
         if (
@@ -204,13 +206,10 @@ def silenced(
     by = holding_back(quiet, previous, concerned, now, news=notice.kind in NEWS)
     if by is None:
         return decision
-    kept = replace(
-        decision.state,
-        notified_classes=previous.notified_classes,
-        notified_worst_drift=previous.notified_worst_drift,
-        last_notified_at=previous.last_notified_at,
-    )
-    return AlertDecision(kept, (), (Suppressed(notice, by),))
+    state = decision.state
+    if notice.kind == "reminder":
+        state = replace(state, notified_worst_drift=previous.notified_worst_drift)
+    return AlertDecision(state, (), (Suppressed(notice, by),))
 
 
 def holding_back(

@@ -76,7 +76,24 @@ def test_a_reminder_inside_a_silence_is_held_back_and_recorded() -> None:
     decision = decide(STOCKS_HIGH, state, POLICY, T0 + DAY, quiet(silence()))
     assert kinds(decision) == []
     assert held(decision) == [("reminder", "silence 1")]
-    assert decision.state.last_notified_at == T0 - 2 * DAY  # nothing was told
+    # Paced as if sent: the next one is due a cooldown later, not at the next tick.
+    assert decision.state.last_notified_at == T0 + DAY
+    assert decide(STOCKS_HIGH, decision.state, POLICY, T0 + DAY * 1.5, quiet(silence())) == (
+        AlertDecision(decision.state)
+    )
+    assert held(decide(STOCKS_HIGH, decision.state, POLICY, T0 + 2 * DAY, quiet(silence()))) == [
+        ("reminder", "silence 1")
+    ]
+
+
+def test_a_held_back_reminder_keeps_the_growth_measured_from_what_was_told() -> None:
+    state = drifted_at(T0 - 2 * DAY)  # told: worst drift 10
+    a_bit_higher = report("74", "16", "10")  # 14: grown 4
+    inside = decide(a_bit_higher, state, POLICY, T0 + DAY, quiet(silence()))
+    assert held(inside) == [("reminder", "silence 1")]
+    assert inside.state.notified_worst_drift == 10
+    grown = decide(STOCKS_HIGHER, inside.state, POLICY, T0 + DAY * 1.5, quiet(silence()))
+    assert kinds(grown) == ["escalated"]  # 16: grown 6 since the 10 told
 
 
 def test_an_escalation_breaks_through_a_silence() -> None:
@@ -86,13 +103,17 @@ def test_an_escalation_breaks_through_a_silence() -> None:
     assert decision.suppressed == ()
 
 
-def test_a_silence_for_all_holds_back_an_escalation_which_stays_news() -> None:
+def test_a_silence_for_all_holds_back_an_escalation_once_and_its_end_reminds() -> None:
     state = drifted_at(T0 - 2 * DAY)
-    inside = decide(CASH_TOO, state, POLICY, T0 + DAY, quiet(silence(all=True)))
+    muted = quiet(silence(all=True))
+    inside = decide(CASH_TOO, state, POLICY, T0 + DAY, muted)
     assert held(inside) == [("escalated", "silence 1")]
-    assert inside.state.notified_classes == {"stocks", "bonds"}
-    after = decide(CASH_TOO, inside.state, POLICY, T0 + 8 * DAY, quiet(silence(all=True)))
-    assert [(n.kind, n.new_classes) for n in after.notices] == [("escalated", ("cash",))]
+    assert decide(CASH_TOO, inside.state, POLICY, T0 + DAY * 1.5, muted).suppressed == ()
+    # Ended at day 7, within the cooldown of the escalation held back at day 6.5.
+    late = decide(CASH_TOO, inside.state, POLICY, T0 + DAY * 6.5, muted)
+    assert held(late) == [("reminder", "silence 1")]
+    after = decide(CASH_TOO, late.state, POLICY, T0 + DAY * 7.25, muted)
+    assert kinds(after) == ["reminder"]
 
 
 def test_a_first_alert_breaks_through_unless_the_silence_is_for_all() -> None:

@@ -60,6 +60,8 @@ def test_a_reminder_inside_a_silence_is_recorded_not_sent_and_one_goes_when_it_e
     silence(engine, "family", DAY0 + DAY / 2, 7)
     days.now = DAY0 + 2 * DAY
     daemon.tick(entry)
+    days.now += timedelta(hours=1)  # the next tick: the held-back reminder is paced
+    daemon.tick(entry)
     assert kinds(engine) == [("family", "drifted")]
     with session_factory(engine)() as session:
         held = list_suppressed(session=session, portfolio_id="family")
