@@ -11,8 +11,10 @@ from monitor.cli import (
     db,
     history,
     notify,
+    replay,
     run,
     serve,
+    silences,
 )
 from monitor.cli.app import app
 
@@ -27,8 +29,10 @@ __all__ = [
     "history",
     "main",
     "notify",
+    "replay",
     "run",
     "serve",
+    "silences",
 ]
 
 

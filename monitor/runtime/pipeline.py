@@ -37,6 +37,7 @@ from monitor.sources.base import as_of, needs_classes
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
+from monitor.store.silences import record_suppressed, tick_quiet
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 from monitor.store.ticks import claim_tick, finish_tick
 from monitor.store.transactions import write_transaction
@@ -289,13 +290,20 @@ def record_success(
         decisions: dict[str, AlertDecision] = {}
         if multi:
             decisions[entry.id] = decide_source_recovery(previous[entry.id], policy)
+        quiet = tick_quiet(session=session, entry_id=entry.id)
         for pid, report in reports.items():
-            decisions[pid] = decide(report, previous[pid], policy, taken_at)
+            decisions[pid] = decide(report, previous[pid], policy, taken_at, quiet(pid))
         # An account left out counts as its own source failing: stale data (naming why,
         # its unclassified symbols say) after stale_after ticks, as for an entry's source.
         for pid, reason in left_out.items():
             failure = SourceFailure(reason)
             decisions[pid] = decide_source_failure(failure, previous[pid], policy, taken_at)
+        record_suppressed(
+            session=session,
+            tick_id=context.tick_id,
+            decided_at=taken_at,
+            held=[(pid, s) for pid, d in decisions.items() for s in d.suppressed],
+        )
         save_alert_states(
             session=session,
             states={pid: d.state for pid, d in decisions.items()},

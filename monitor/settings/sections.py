@@ -205,6 +205,8 @@ class ApiSettings(Section):
     port: int = Field(8012, ge=0, le=65535)
     # A bearer token every route but /healthz requires; unset: no authentication.
     token: SecretStr | None = None
+    # Who the silences and acknowledgements made through the API are recorded as.
+    token_label: str = Field("api", min_length=1, max_length=200)
     max_body_bytes: int = Field(1_048_576, ge=1)  # larger request bodies get a 413
     max_query_bytes: int = Field(8192, ge=1)  # longer query strings get a 414
     cors_origins: list[str] = []  # browser origins allowed to call the API; none: CORS off

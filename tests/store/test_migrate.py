@@ -185,7 +185,7 @@ def test_0002_drops_the_alert_state_columns_never_written_and_keeps_the_state(
 
 def test_0004_adds_an_empty_as_of_to_the_snapshots_there_are(empty_engine: Engine) -> None:
     upgrade(empty_engine, "0002")
-    upgrade(empty_engine)
+    upgrade(empty_engine, "0004")
     assert current_revision(empty_engine) == "0004"
     columns = {c["name"]: c for c in inspect(empty_engine).get_columns("snapshots")}
     assert columns["as_of"]["nullable"]
