@@ -5,7 +5,7 @@ Snapshots written before have no base currency (NULL): they read as the configur
 Every new column is nullable, so the rows there are need no filling.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0005
 Create Date: 2026-12-03
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0002"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

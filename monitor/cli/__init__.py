@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from monitor.cli import alerts, attribution, check, config, db, history, notify, run, serve
+from monitor.cli import (
+    alerts,
+    attribution,
+    check,
+    classify,
+    config,
+    db,
+    history,
+    notify,
+    replay,
+    run,
+    serve,
+    silences,
+)
 from monitor.cli.app import app
 
 __all__ = [
@@ -10,13 +23,16 @@ __all__ = [
     "app",
     "attribution",
     "check",
+    "classify",
     "config",
     "db",
     "history",
     "main",
     "notify",
+    "replay",
     "run",
     "serve",
+    "silences",
 ]
 
 

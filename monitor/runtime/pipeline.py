@@ -36,9 +36,11 @@ from monitor.runtime.gc_pause import collection_paused
 from monitor.runtime.rates import tick_rates
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import EntryConfig, PortfolioSettings, Settings
+from monitor.sources.base import as_of, needs_classes
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
+from monitor.store.silences import record_suppressed, tick_quiet
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 from monitor.store.ticks import claim_tick, finish_tick
 from monitor.store.transactions import write_transaction
@@ -218,22 +220,25 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
     # One for all the accounts: their targets and policy are read once, not per account. The
     # policy holds the plan's minimum trade too (smaller breaches raise no alert).
     allocator = Allocator(config.targets, config.policy, config.currency_targets)
+    # A broker's export comes without classes: the entry's [classify] map gives them.
+    classify = config.classifier.classify if needs_classes(fetched) else None
     reports: dict[str, AllocationReport] = {}
-    problems: list[str] = []
+    left_out: dict[str, str] = {}  # the accounts that could not be computed, and why
     for account, holdings in accounts.items():
         try:
-            money = in_base(holdings, base, rates)
+            classified = holdings if classify is None else classify(holdings)
+            money = in_base(classified, base, rates)
             reports[account_id(entry, account)] = allocator.report(
                 money.holdings, base_currency=money.base_currency, fx_rates=money.rates
             )
         except MissingRateError as error:  # the tick's rates lack it: no account can use it
             return record_failure(context, str(error), sessions)
         except InputError as error:
-            problems.append(f"{account_id(entry, account)}: {error}")
+            left_out[account_id(entry, account)] = str(error)
     if not reports:
-        return record_failure(context, "; ".join(problems), sessions)
+        return record_failure(context, reasons(left_out), sessions)
     return record_success(
-        context, reports, problems, taken_at, sessions, multi=None not in accounts
+        context, reports, left_out, taken_at, sessions, as_of(fetched), multi=None not in accounts
     )
 
 
@@ -267,38 +272,53 @@ def record_failure(
 def record_success(
     context: TickContext,
     reports: dict[str, AllocationReport],
-    problems: list[str],
+    left_out: dict[str, str],
     taken_at: datetime,
     sessions: sessionmaker[Session],
+    holdings_as_of: datetime | None,
     *,
     multi: bool,
 ) -> TickOutcome:
     entry, notifier = context.entry, context.notifier
     policy = context.config.alerts
-    status: TickStatus = "partial" if problems else "ok"
+    status: TickStatus = "partial" if left_out else "ok"
     currencies = {report.base_currency for report in reports.values()}
     with write_transaction(sessions) as session:
-        context.finish(session, status, "; ".join(problems) or None, context.clock())
+        context.finish(session, status, reasons(left_out) or None, context.clock())
         if multi:
             ensure_portfolios(
                 session=session,
-                portfolios=[NewPortfolio(pid, pid, entry.id) for pid in reports],
+                portfolios=[NewPortfolio(pid, pid, entry.id) for pid in [*reports, *left_out]],
                 now=taken_at,
             )
         save_snapshots(
             session=session,
             snapshots=[
-                NewSnapshot(pid, context.tick_id, taken_at, report, entry.store_holdings)
+                NewSnapshot(
+                    pid, context.tick_id, taken_at, report, entry.store_holdings, holdings_as_of
+                )
                 for pid, report in reports.items()
             ],
         )
-        ids = [entry.id, *reports] if multi else [entry.id]
+        ids = [entry.id, *reports, *left_out] if multi else [entry.id]
         previous = load_alert_states(session=session, portfolio_ids=ids, lock=True)
         decisions: dict[str, AlertDecision] = {}
         if multi:
             decisions[entry.id] = decide_source_recovery(previous[entry.id], policy)
+        quiet = tick_quiet(session=session, entry_id=entry.id)
         for pid, report in reports.items():
-            decisions[pid] = decide(report, previous[pid], policy, taken_at)
+            decisions[pid] = decide(report, previous[pid], policy, taken_at, quiet(pid))
+        # An account left out counts as its own source failing: stale data (naming why,
+        # its unclassified symbols say) after stale_after ticks, as for an entry's source.
+        for pid, reason in left_out.items():
+            failure = SourceFailure(reason)
+            decisions[pid] = decide_source_failure(failure, previous[pid], policy, taken_at)
+        record_suppressed(
+            session=session,
+            tick_id=context.tick_id,
+            decided_at=taken_at,
+            held=[(pid, s) for pid, d in decisions.items() for s in d.suppressed],
+        )
         save_alert_states(
             session=session,
             states={pid: d.state for pid, d in decisions.items()},
@@ -321,10 +341,15 @@ def record_success(
         worst_drift=max(r.worst_drift for r in reports.values()),
         out_of_band=sum(r.needs_rebalancing for r in reports.values()),
         notifications=queued,
-        error="; ".join(problems) or None,
+        error=reasons(left_out) or None,
         duration_ms=elapsed_ms(context.started_at, context.clock()),
         currency=next(iter(currencies)),
     )
+
+
+def reasons(left_out: dict[str, str]) -> str:
+    """``family/b: ...; family/c: ...``: why each account was left out."""
+    return "; ".join(f"{pid}: {reason}" for pid, reason in left_out.items())
 
 
 def elapsed_ms(start: datetime, end: datetime) -> int:

@@ -2,11 +2,11 @@
 
 An entry's own keys win over the top-level ones: ``targets``, ``threshold``,
 ``relative_threshold``, ``drift_rule``, ``hybrid_floor`` and ``base_currency`` each whole,
-its ``plan`` and ``notify`` tables key by key over ``[plan]`` and ``[notify]``.
-``EntryConfig`` holds the outcome: the tick, its alerts and their plans, the notify
-routing, ``check --portfolio`` and the API's defaults read it (``Settings.entry_config``,
-``Settings.default_config``) and merge nothing again. An entry whose merged policy or plan
-cannot work is refused at load, naming it.
+its ``plan`` and ``notify`` tables key by key over ``[plan]`` and ``[notify]``, its
+``classify`` table added to ``[classify]``. ``EntryConfig`` holds the outcome: the tick, its
+alerts and their plans, the notify routing, ``check --portfolio`` and the API's defaults
+read it (``Settings.entry_config``, ``Settings.default_config``) and merge nothing again. An
+entry whose merged policy or plan cannot work is refused at load, naming it.
 """
 
 from __future__ import annotations
@@ -18,10 +18,17 @@ from typing import Any, Protocol
 
 from monitor.domain.alerting import AlertPolicy
 from monitor.domain.bands import DriftPolicy, DriftRule
+from monitor.domain.classify import Classifier
 from monitor.domain.plans import check_mode_amounts
 from monitor.domain.targets import Targets
 from monitor.errors import InputError
-from monitor.settings.sections import NotifySettings, PlanSettings, PortfolioSettings
+from monitor.settings.classes import resolve_classifier
+from monitor.settings.sections import (
+    ClassifySettings,
+    NotifySettings,
+    PlanSettings,
+    PortfolioSettings,
+)
 
 
 class TopLevel(Protocol):
@@ -35,6 +42,7 @@ class TopLevel(Protocol):
     plan: PlanSettings
     notify: NotifySettings
     base_currency: str | None
+    classify: ClassifySettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +57,7 @@ class EntryConfig:
     plan_configured: bool
     notify: NotifySettings  # its route and templates; relative paths are the file's folder's
     alerts: AlertPolicy  # cooldowns, escalation, the resolved notice, stale data
+    classifier: Classifier  # the class of each holding read without one
     base_currency: str | None = None  # None: single-currency mode
     currency_targets: dict[str, Decimal] | None = None  # {USD: 60, EUR: 40}
 
@@ -69,6 +78,12 @@ def resolve_entry(
         check_mode_amounts(plan.request())
     except InputError as error:
         raise ValueError(f"{where}plan.{error}") from None
+    try:
+        classifier = resolve_classifier(
+            settings.classify, None if portfolio is None else portfolio.classify, folder
+        )
+    except InputError as error:
+        raise ValueError(f"{where}{error}") from None
     notify = settings.notify if portfolio is None else settings.notify.overridden(portfolio.notify)
     if folder is not None:
         notify = notify.resolve_paths(folder)
@@ -86,6 +101,7 @@ def resolve_entry(
         alerts=alert_policy(notify),
         base_currency=base_currency,
         currency_targets=currency_targets,
+        classifier=classifier,
     )
 
 

@@ -21,6 +21,7 @@ from monitor.settings.entries import EntryConfig, resolve_entry
 from monitor.settings.env import EnvFileSecretsSource, MonitorEnvSource, TomlDataSource, config_file
 from monitor.settings.sections import (
     ApiSettings,
+    ClassifySettings,
     DatabaseSettings,
     FxSettings,
     HistorySettings,
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     # Unset: single-currency mode (holdings naming two currencies are refused).
     base_currency: CurrencyCode | None = None
     fx: FxSettings = FxSettings()
+    classify: ClassifySettings = ClassifySettings()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     portfolios: list[PortfolioSettings] = []

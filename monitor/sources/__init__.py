@@ -40,10 +40,12 @@ from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import SourceOptions
 from monitor.sources.command import CommandSource
-from monitor.sources.csv import CsvSource, parse_csv
+from monitor.sources.csv import CsvSource, parse_any_csv
 from monitor.sources.files import file_problem, read_text
 from monitor.sources.http import HttpSource
 from monitor.sources.json import JsonSource, parse_json_holdings
+from monitor.sources.ledger import BeancountSource
+from monitor.sources.ofx import OfxSource
 from monitor.sources.sql import SqlSource
 from monitor.sources.yaml import YamlSource, parse_yaml_holdings
 
@@ -57,6 +59,8 @@ BUILTIN_KINDS: tuple[type[SourceOptions], ...] = (
     HttpSource,
     SqlSource,
     CommandSource,
+    OfxSource,
+    BeancountSource,
 )
 
 
@@ -120,10 +124,18 @@ def source_kinds() -> Mapping[str, type[SourceOptions]]:
 
 
 HOLDINGS_FILE_PARSERS = {
-    ".csv": parse_csv,
+    ".csv": parse_any_csv,
     ".json": parse_json_holdings,
     ".yaml": parse_yaml_holdings,
     ".yml": parse_yaml_holdings,
+}
+
+
+# Statements and ledgers, read by their libraries from the file itself.
+STATEMENT_KINDS: dict[str, type[OfxSource | BeancountSource]] = {
+    ".ofx": OfxSource,
+    ".qfx": OfxSource,
+    ".beancount": BeancountSource,
 }
 
 
@@ -133,9 +145,15 @@ def read_holdings_file(path: Path) -> list[Holding]:
     problem = file_problem(path)
     if problem is not None:
         raise InputError("--holdings", problem)
+    kind = STATEMENT_KINDS.get(path.suffix.lower())
+    if kind is not None:
+        try:
+            return kind(path=path).fetch()
+        except SourceError as error:
+            raise InputError("--holdings", str(error)) from None
     parser = HOLDINGS_FILE_PARSERS.get(path.suffix.lower())
     if parser is None:
-        suffixes = list(HOLDINGS_FILE_PARSERS)
+        suffixes = [*HOLDINGS_FILE_PARSERS, *STATEMENT_KINDS]
         raise InputError(
             "--holdings",
             f"cannot tell the format of {path.name}; "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -10,6 +11,30 @@ from pydantic import BaseModel, ConfigDict
 
 from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
+
+
+class Fetched(list[Holding]):
+    """A fetch's holdings, with what their source says of them: the time they are of (a
+    broker export's own date), and whether some came without a class (which the entry's
+    ``[classify]`` map then gives: a plain source's every holding has its own)."""
+
+    def __init__(
+        self, holdings: Iterable[Holding], as_of: datetime | None, *, classified: bool
+    ) -> None:
+        super().__init__(holdings)
+        self.as_of = as_of
+        self.classified = classified
+
+
+def as_of(holdings: list[Holding]) -> datetime | None:
+    """The time a fetch's holdings are of, if their source said."""
+    return holdings.as_of if isinstance(holdings, Fetched) else None
+
+
+def needs_classes(holdings: list[Holding]) -> bool:
+    """Whether some of a fetch's holdings may lack a class; never for a plain source, so
+    that half a million holdings are not looked over each tick for none."""
+    return isinstance(holdings, Fetched) and not holdings.classified
 
 
 class SourceOptions(BaseModel):

@@ -2,7 +2,9 @@
 
 Columns: ``symbol,asset_class,value`` or ``symbol,asset_class,quantity,price``; an optional
 ``account`` column makes each account its own portfolio, an optional ``currency`` column
-names each holding's currency (empty: the portfolio's base currency).
+names each holding's currency (empty: the portfolio's base currency). A broker's position
+export is read by ``monitor.sources.brokers`` instead (its ``format``, or known by its
+header).
 
 An adviser's export can hold half a million rows, read every tick. A file whose every row is
 plain (the usual case) is read a batch of rows at a time, a column at a time, in loops that
@@ -18,12 +20,15 @@ import csv
 import io
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Self
+
+from pydantic import model_validator
 
 from monitor.domain.allocation import Holding
 from monitor.domain.numbers import CENT, LIMIT
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import check_unique, holding_from_row, missing_columns
+from monitor.sources.brokers import ExportFormat, generic, read_export
 from monitor.sources.csv_batches import (
     Columns,
     NotPlain,
@@ -34,7 +39,7 @@ from monitor.sources.csv_batches import (
     simple_lines,
     split_batches,
 )
-from monitor.sources.files import FileSourceOptions, read_text
+from monitor.sources.files import ExportFileOptions, read_text
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -188,8 +193,34 @@ def row_holding(
         raise SourceError(source, str(error)) from None
 
 
-class CsvSource(FileSourceOptions):
+def parse_any_csv(text: str, source: str) -> list[Holding]:
+    """A plain holdings file or a broker's export, whichever it is (``check``'s reader)."""
+    export = read_export(text, source, "auto", None)
+    return parse_csv(text, source) if export is None else export.holdings
+
+
+class CsvSource(ExportFileOptions):
     kind: Literal["csv"] = "csv"
+    # A broker's export ("fidelity", "schwab", "vanguard"), any table through ``columns``
+    # ("generic"), or "auto": a broker's export known by its header, else the plain columns.
+    format: ExportFormat = "auto"
+    columns: dict[str, str] | None = None  # generic: our name -> its column
+
+    @model_validator(mode="after")
+    def columns_fit_the_format(self) -> Self:
+        if self.format == "generic":
+            if self.columns is None:
+                raise ValueError('format = "generic" needs a columns mapping')
+            generic(self.columns)  # refuses a mapping that cannot work, naming it
+        elif self.columns is not None:
+            raise ValueError('columns is for format = "generic"')
+        return self
 
     def fetch(self) -> list[Holding]:
-        return parse_csv(read_text(self.path, self.describe()), self.describe())
+        source = self.describe()
+        path = self.current_file()
+        text = read_text(path, source)
+        export = read_export(text, source, self.format, self.columns)
+        if export is None:
+            return self.delivered(parse_csv(text, source), path, None, classified=True)
+        return self.delivered(export.holdings, path, export.as_of, classified=False)

@@ -117,6 +117,8 @@ class Snapshot(Base):
     # The currency its amounts are in; None: single-currency mode, or a snapshot written
     # before currencies (read as the configured base currency).
     base_currency: Mapped[str | None] = mapped_column(CURRENCY)
+    # The time the holdings are of, when their source says (a broker export's own date).
+    as_of: Mapped[datetime | None]
 
 
 class SnapshotClass(Base):
@@ -243,3 +245,51 @@ class NotificationAttempt(Base):
     target: Mapped[str]  # redacted: never a secret
     outcome: Mapped[str] = mapped_column(String(20))  # sent, failed
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Silence(Base):
+    """A user's "I know": reminders held back for matching portfolios until ``ends_at``."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A portfolio, an account or a glob over accounts (clients/*): no foreign key.
+    portfolio: Mapped[str] = mapped_column(PORTFOLIO_ID)
+    asset_class: Mapped[str | None] = mapped_column(CLASS_NAME)
+    all_notices: Mapped[bool] = mapped_column(Boolean)  # first alerts and escalations too
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]  # expiring early moves it to that moment
+    comment: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str]
+    created_at: Mapped[datetime]
+    expired_by: Mapped[str | None]
+
+
+class Acknowledgement(Base):
+    """An alert acknowledged: the portfolio's drift state then, which it holds while unchanged."""
+
+    __tablename__ = "acknowledgements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[str] = mapped_column(ForeignKey("portfolios.id"), index=True)
+    alert_id: Mapped[int]  # no foreign key: the notification may be pruned, the ack stays
+    drifted_since: Mapped[datetime]
+    notified_classes: Mapped[list[str]]
+    notified_worst_drift: Mapped[Decimal]
+    created_by: Mapped[str]
+    created_at: Mapped[datetime]
+
+
+class SuppressedNotice(Base):
+    """A notice a silence or an acknowledgement held back: the history shows it."""
+
+    __tablename__ = "suppressed_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[str] = mapped_column(ForeignKey("portfolios.id"), index=True)
+    tick_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticks.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)  # silence 3, acknowledgement of alert 42
+    decided_at: Mapped[datetime]

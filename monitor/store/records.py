@@ -84,6 +84,7 @@ class SnapshotRecord:
     base_currency: str | None = None
     fx_rates: tuple[Rate, ...] = ()  # the rates that converted its holdings
     currencies: tuple[CurrencyRecord, ...] = ()  # its currency exposure
+    as_of: datetime | None = None  # the time the holdings are of, if their source said
 
     def drift_of(self, asset_class: str) -> Decimal | None:
         return next((c.drift for c in self.classes if c.asset_class == asset_class), None)

@@ -40,6 +40,7 @@ class NewSnapshot(NamedTuple):
     taken_at: datetime
     report: AllocationReport
     store_holdings: bool = True
+    as_of: datetime | None = None  # the time the holdings are of, if their source said
 
 
 SNAPSHOT_COLUMNS = (
@@ -57,6 +58,7 @@ SNAPSHOT_COLUMNS = (
     "relative_threshold",
     "holdings_stored",
     "base_currency",
+    "as_of",
 )
 CLASS_COLUMNS = (
     "snapshot_id",
@@ -175,6 +177,7 @@ def snapshot_rows(
             money(report.policy.relative_threshold),
             new.store_holdings,
             report.base_currency,
+            None if new.as_of is None else moment(new.as_of),
         )
 
 

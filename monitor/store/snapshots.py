@@ -128,6 +128,7 @@ def records(
             base_currency=row.base_currency,
             fx_rates=tuple(rates.get(row.id, ())),
             currencies=tuple(currencies.get(row.id, ())),
+            as_of=row.as_of,
         )
         for row in rows
     ]

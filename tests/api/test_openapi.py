@@ -94,6 +94,8 @@ BEYOND_SCHEMA = (
     "currency targets need a base_currency",
     "no exchange rate for",  # a holding's currency that fx_rates cannot convert
     "a pair needs two different currencies",  # EUREUR
+    "is too long; at most 100 years",  # a silence's duration
+    "a silence must last some time",  # 0d
 )
 
 

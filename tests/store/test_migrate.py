@@ -187,8 +187,8 @@ def test_0002_drops_the_alert_state_columns_never_written_and_keeps_the_state(
 def test_0006_keeps_single_currency_snapshots_which_read_without_a_base_currency(
     empty_engine: Engine,
 ) -> None:
-    upgrade(empty_engine, "0002")
-    # A 0002 database holding a single-currency snapshot with a holding row.
+    upgrade(empty_engine, "0005")
+    # A 0005 database holding a single-currency snapshot with a holding row.
     with empty_engine.begin() as connection:
         connection.execute(
             text("INSERT INTO portfolios (id, name, created_at) VALUES ('family', 'F', :at)"),
@@ -224,9 +224,17 @@ def test_0006_keeps_single_currency_snapshots_which_read_without_a_base_currency
         None,
         None,
     )
-    downgrade(empty_engine, "0002")
+    downgrade(empty_engine, "0005")
     with empty_engine.connect() as connection:
         kept = connection.execute(text("SELECT symbol, value FROM snapshot_holdings")).one()
     assert (kept[0], Decimal(kept[1])) == ("VTI", Decimal(6000))
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_0004_adds_an_empty_as_of_to_the_snapshots_there_are(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0002")
+    upgrade(empty_engine, "0004")
+    assert current_revision(empty_engine) == "0004"
+    columns = {c["name"]: c for c in inspect(empty_engine).get_columns("snapshots")}
+    assert columns["as_of"]["nullable"]
