@@ -39,25 +39,28 @@ from typing import get_args
 from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import SourceOptions
-from monitor.sources.command import CommandSource
-from monitor.sources.csv import CsvSource, parse_csv
+from monitor.sources.csv import parse_csv
 from monitor.sources.files import file_problem, read_text
-from monitor.sources.http import HttpSource
-from monitor.sources.json import JsonSource, parse_json_holdings
-from monitor.sources.sql import SqlSource
-from monitor.sources.yaml import YamlSource, parse_yaml_holdings
+from monitor.sources.json import parse_json_holdings
+from monitor.sources.yaml import parse_yaml_holdings
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "allocation_monitor.sources"
-BUILTIN_KINDS: tuple[type[SourceOptions], ...] = (
-    CsvSource,
-    JsonSource,
-    YamlSource,
-    HttpSource,
-    SqlSource,
-    CommandSource,
-)
+
+
+def builtin_kinds() -> tuple[type[SourceOptions], ...]:
+    """The kinds the monitor ships, imported when a config first names a source: the SQL
+    kind brings SQLAlchemy and the HTTP kind httpx, which a command reading no configured
+    source (``check``, ``--help``) should not wait for."""
+    from monitor.sources.command import CommandSource
+    from monitor.sources.csv import CsvSource
+    from monitor.sources.http import HttpSource
+    from monitor.sources.json import JsonSource
+    from monitor.sources.sql import SqlSource
+    from monitor.sources.yaml import YamlSource
+
+    return (CsvSource, JsonSource, YamlSource, HttpSource, SqlSource, CommandSource)
 
 
 def kind_name(model: type[SourceOptions]) -> str | None:
@@ -100,7 +103,7 @@ def source_kinds() -> Mapping[str, type[SourceOptions]]:
     Scanned once per process: the scan reads every installed distribution's metadata, and
     settings are validated through it on every config load.
     """
-    kinds = {name: model for model in BUILTIN_KINDS if (name := kind_name(model))}
+    kinds = {name: model for model in builtin_kinds() if (name := kind_name(model))}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         plugin = load_plugin(entry)
         if plugin is None:

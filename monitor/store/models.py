@@ -34,9 +34,6 @@ NAMING_CONVENTION = {
 }
 
 PORTFOLIO_ID = String(200)
-# Ids are 64-bit integers in both databases: a larger one asked for is a usage error, not
-# the driver's overflow.
-LARGEST_ID = 2**63 - 1
 CLASS_NAME = String(100)
 
 
