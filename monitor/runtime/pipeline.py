@@ -10,11 +10,11 @@ its reason, in a transaction of its own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import groupby
+from itertools import chain, groupby
 from operator import attrgetter
 from typing import Literal
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.alerting import (
     AlertDecision,
+    AlertState,
     SourceFailure,
     decide,
     decide_source_failure,
@@ -29,15 +30,17 @@ from monitor.domain.alerting import (
 )
 from monitor.domain.allocation import AllocationReport, Allocator, Holding
 from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
+from monitor.notify.payloads import Digest
 from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import EntryConfig, PortfolioSettings, Settings
+from monitor.sources.base import NotStreamable
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
 from monitor.store.snapshots import NewSnapshot, save_snapshots
-from monitor.store.ticks import claim_tick, finish_tick
+from monitor.store.ticks import claim_tick, finish_tick, restate_tick
 from monitor.store.transactions import write_transaction
 
 log = logging.getLogger(__name__)
@@ -194,32 +197,85 @@ def internal_reason(error: Exception) -> str:
     return f"internal error: {type(error).__name__}" + (f": {line}" if line else "")
 
 
+ACCOUNTS_PER_BATCH = 200  # read, computed, written and decided together
+AccountBatch = list[tuple[str | None, list[Holding]]]
+
+
+class TickFailed(Exception):
+    """The tick cannot be recorded a success (its source failed while read, or no account
+    could be computed): its write rolls back, and the tick fails with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def source_batches(entry: PortfolioSettings, *, whole: bool) -> Iterator[list[Holding]]:
+    """The source's holdings, a batch at a time (``whole``: all at once, with ``fetch``).
+    A source raising anything but ``SourceError`` (a plugin's bug) fails the tick, with
+    the error as its reason: it must not leave the tick claimed but unended."""
+    source = entry.source
+    batches = iter([source.fetch()]) if whole else source.fetch_batches()
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (SourceError, NotStreamable):
+            raise
+        except Exception as error:
+            log.exception("source of %s raised unexpectedly", entry.id)
+            raise TickFailed(f"source error: {type(error).__name__}: {error}") from None
+        yield batch
+
+
+def account_batches(batches: Iterable[list[Holding]]) -> Iterator[AccountBatch]:
+    """Each account's holdings, ``ACCOUNTS_PER_BATCH`` accounts at a time, as the source's
+    batches come (an account's rows may go on from one to the next). ``NotStreamable`` for
+    an account whose rows come back after another's, or holdings with an account and
+    without mixed: ``split_accounts`` sorts those out of all the holdings at once."""
+    seen: set[str | None] = set()
+    group: AccountBatch = []
+    for batch in batches:
+        for account, run in groupby(batch, key=attrgetter("account")):
+            if group and group[-1][0] == account:
+                group[-1][1].extend(run)
+                continue
+            if account in seen or None in seen or (account is None and seen):
+                raise NotStreamable
+            if len(group) >= ACCOUNTS_PER_BATCH:  # every account of it is complete
+                yield group
+                group = []
+            seen.add(account)
+            group.append((account, list(run)))
+    if group:
+        yield group
+
+
+def whole_batches(entry: PortfolioSettings) -> Iterator[AccountBatch]:
+    """Every account's holdings, read at once, ``ACCOUNTS_PER_BATCH`` accounts at a time."""
+    [holdings] = source_batches(entry, whole=True)
+    accounts = split_accounts(holdings, entry.source.describe())
+    items = list(accounts.items())
+    for start in range(0, len(items), ACCOUNTS_PER_BATCH):
+        yield items[start : start + ACCOUNTS_PER_BATCH]
+
+
 def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> TickOutcome:
-    """Fetch, compute, then write it all; ``ClaimLostError`` if the claim was taken over."""
-    entry, clock = context.entry, context.clock
+    """Read, compute and write it all, a batch of accounts at a time in one transaction;
+    ``ClaimLostError`` if the claim was taken over."""
     try:
-        accounts = split_accounts(entry.source.fetch(), entry.source.describe())
+        try:
+            batches = account_batches(source_batches(context.entry, whole=False))
+            return record_batches(context, batches, sessions)
+        except NotStreamable:
+            # Not to be read a piece at a time after all (what was written rolled back):
+            # read whole, which names what is wrong, or joins an account's scattered rows.
+            return record_batches(context, whole_batches(context.entry), sessions)
     except SourceError as error:
         return record_failure(context, str(error), sessions)
-    except Exception as error:  # a plugin's bug must not leave the tick claimed but unended
-        log.exception("source of %s raised unexpectedly", entry.id)
-        return record_failure(context, f"source error: {type(error).__name__}: {error}", sessions)
-    taken_at = clock()
-    # One for all the accounts: their targets and policy are read once, not per account. The
-    # policy holds the plan's minimum trade too (smaller breaches raise no alert).
-    allocator = Allocator(context.config.targets, context.config.policy)
-    reports: dict[str, AllocationReport] = {}
-    problems: list[str] = []
-    for account, holdings in accounts.items():
-        try:
-            reports[account_id(entry, account)] = allocator.report(holdings)
-        except InputError as error:
-            problems.append(f"{account_id(entry, account)}: {error}")
-    if not reports:
-        return record_failure(context, "; ".join(problems), sessions)
-    return record_success(
-        context, reports, problems, taken_at, sessions, multi=None not in accounts
-    )
+    except TickFailed as failed:
+        return record_failure(context, failed.reason, sessions)
 
 
 def record_failure(
@@ -249,64 +305,166 @@ def record_failure(
     )
 
 
-def record_success(
-    context: TickContext,
-    reports: dict[str, AllocationReport],
-    problems: list[str],
-    taken_at: datetime,
-    sessions: sessionmaker[Session],
-    *,
-    multi: bool,
+@dataclass
+class TickTotals:
+    """What a tick's outcome says of all its accounts, summed batch after batch."""
+
+    accounts: int = 0
+    value: Decimal = Decimal(0)
+    worst_drift: Decimal | None = None
+    out_of_band: int = 0
+    notices: int = 0
+    queued: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, reports: dict[str, AllocationReport]) -> None:
+        self.accounts += len(reports)
+        self.value += sum((r.portfolio_value for r in reports.values()), Decimal(0))
+        worst = max((r.worst_drift for r in reports.values()), default=None)
+        if worst is not None and (self.worst_drift is None or worst > self.worst_drift):
+            self.worst_drift = worst
+        self.out_of_band += sum(r.needs_rebalancing for r in reports.values())
+
+
+def record_batches(
+    context: TickContext, batches: Iterator[AccountBatch], sessions: sessionmaker[Session]
 ) -> TickOutcome:
+    """Compute, write and decide each batch of accounts, all in one transaction: a crash
+    leaves all of the tick or none of it. ``TickFailed`` when no account can be computed."""
     entry, notifier = context.entry, context.notifier
-    policy = context.config.alerts
-    status: TickStatus = "partial" if problems else "ok"
+    # Before the transaction opens: a source read whole (most kinds) is read here, and one
+    # read a piece at a time gives its first piece.
+    first = next(batches, None)
+    if first is None:
+        raise TickFailed("")
+    multi = first[0][0] is not None
+    taken_at = context.clock()
+    # One for all the accounts: their targets and policy are read once, not per account. The
+    # policy holds the plan's minimum trade too (smaller breaches raise no alert).
+    allocator = Allocator(context.config.targets, context.config.policy)
+    totals = TickTotals()
     with write_transaction(sessions) as session:
-        context.finish(session, status, "; ".join(problems) or None, context.clock())
+        context.finish(session, "ok", None, context.clock())
+        # Nothing goes out without a route: no payload is rendered (a big digest takes time).
+        digest = notifier.digest(taken_at, multi=multi) if notifier.routed else None
         if multi:
-            ensure_portfolios(
-                session=session,
-                portfolios=[NewPortfolio(pid, pid, entry.id) for pid in reports],
-                now=taken_at,
-            )
-        save_snapshots(
-            session=session,
-            snapshots=[
-                NewSnapshot(pid, context.tick_id, taken_at, report, entry.store_holdings)
-                for pid, report in reports.items()
-            ],
-        )
-        ids = [entry.id, *reports] if multi else [entry.id]
-        previous = load_alert_states(session=session, portfolio_ids=ids, lock=True)
-        decisions: dict[str, AlertDecision] = {}
-        if multi:
-            decisions[entry.id] = decide_source_recovery(previous[entry.id], policy)
-        for pid, report in reports.items():
-            decisions[pid] = decide(report, previous[pid], policy, taken_at)
-        save_alert_states(
-            session=session,
-            states={pid: d.state for pid, d in decisions.items()},
-            previous=previous,
-            now=taken_at,
-        )
-        if notifier.routed:
-            notifications = notifier.of_decisions(reports, decisions, taken_at, multi=multi)
-            queued = notifier.enqueue(session, notifications, taken_at)
-        else:  # nothing goes out: no payload is rendered (a big digest takes time to)
-            queued = notifier.log_unsent(sum(len(d.notices) for d in decisions.values()))
-        pause_in_write(entry.id, context.scheduled_at)
+            previous = load_alert_states(session=session, portfolio_ids=[entry.id], lock=True)
+            recovery = decide_source_recovery(previous[entry.id], context.config.alerts)
+            decided = {entry.id: recovery}
+            record_decisions(context, session, {}, decided, previous, digest, totals, taken_at)
+        for batch in chain([first], batches):
+            reports = computed(context, allocator, batch, totals)
+            record_reports(context, session, reports, taken_at, digest, totals, multi=multi)
+        status = conclude(context, session, digest, totals, taken_at)
     return TickOutcome(
         entry.id,
         context.scheduled_at,
         status,
-        accounts=len(reports),
-        value=sum((r.portfolio_value for r in reports.values()), Decimal(0)),
-        worst_drift=max(r.worst_drift for r in reports.values()),
-        out_of_band=sum(r.needs_rebalancing for r in reports.values()),
-        notifications=queued,
-        error="; ".join(problems) or None,
+        accounts=totals.accounts,
+        value=totals.value,
+        worst_drift=totals.worst_drift,
+        out_of_band=totals.out_of_band,
+        notifications=totals.queued,
+        error="; ".join(totals.problems) or None,
         duration_ms=elapsed_ms(context.started_at, context.clock()),
     )
+
+
+def computed(
+    context: TickContext, allocator: Allocator, batch: AccountBatch, totals: TickTotals
+) -> dict[str, AllocationReport]:
+    """The reports of a batch's accounts; one that cannot be computed is left out, and its
+    problem kept in ``totals`` (the tick is partial)."""
+    reports: dict[str, AllocationReport] = {}
+    for account, holdings in batch:
+        try:
+            reports[account_id(context.entry, account)] = allocator.report(holdings)
+        except InputError as error:
+            totals.problems.append(f"{account_id(context.entry, account)}: {error}")
+    return reports
+
+
+def conclude(
+    context: TickContext,
+    session: Session,
+    digest: Digest | None,
+    totals: TickTotals,
+    taken_at: datetime,
+) -> TickStatus:
+    """The tick's status once every batch is written, and its digest queued; ``TickFailed``
+    if no account could be computed."""
+    notifier = context.notifier
+    if not totals.accounts:
+        raise TickFailed("; ".join(totals.problems))
+    status: TickStatus = "partial" if totals.problems else "ok"
+    if totals.problems:
+        error = "; ".join(totals.problems)
+        restate_tick(session=session, tick_id=context.tick_id, status=status, error=error)
+    if notifier.routed:
+        totals.queued += notifier.enqueue(session, notifier.of_digest(digest), taken_at)
+    else:
+        notifier.log_unsent(totals.notices)
+    pause_in_write(context.entry.id, context.scheduled_at)
+    return status
+
+
+def record_reports(
+    context: TickContext,
+    session: Session,
+    reports: dict[str, AllocationReport],
+    taken_at: datetime,
+    digest: Digest | None,
+    totals: TickTotals,
+    *,
+    multi: bool,
+) -> None:
+    """One batch of accounts: their snapshots, decisions and notifications."""
+    if not reports:
+        return
+    entry = context.entry
+    if multi:
+        ensure_portfolios(
+            session=session,
+            portfolios=[NewPortfolio(pid, pid, entry.id) for pid in reports],
+            now=taken_at,
+        )
+    save_snapshots(
+        session=session,
+        snapshots=[
+            NewSnapshot(pid, context.tick_id, taken_at, report, entry.store_holdings)
+            for pid, report in reports.items()
+        ],
+    )
+    previous = load_alert_states(session=session, portfolio_ids=list(reports), lock=True)
+    policy = context.config.alerts
+    decisions = {pid: decide(r, previous[pid], policy, taken_at) for pid, r in reports.items()}
+    record_decisions(context, session, reports, decisions, previous, digest, totals, taken_at)
+    totals.add(reports)
+
+
+def record_decisions(
+    context: TickContext,
+    session: Session,
+    reports: dict[str, AllocationReport],
+    decisions: dict[str, AlertDecision],
+    previous: dict[str, AlertState],
+    digest: Digest | None,
+    totals: TickTotals,
+    taken_at: datetime,
+) -> None:
+    """Save the decisions' states, and queue their notices (or count them, unrouted)."""
+    notifier = context.notifier
+    save_alert_states(
+        session=session,
+        states={pid: d.state for pid, d in decisions.items()},
+        previous=previous,
+        now=taken_at,
+    )
+    if notifier.routed:
+        notifications = notifier.of_decisions(reports, decisions, taken_at, digest=digest)
+        totals.queued += notifier.enqueue(session, notifications, taken_at)
+    else:
+        totals.notices += sum(len(d.notices) for d in decisions.values())
 
 
 def elapsed_ms(start: datetime, end: datetime) -> int:

@@ -17,12 +17,13 @@ import csv
 import io
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from monitor.domain.allocation import Holding
 from monitor.domain.numbers import CENT, LIMIT
 from monitor.errors import InputError, SourceError
-from monitor.sources.base import check_unique, holding_from_row, missing_columns
+from monitor.sources.base import NotStreamable, check_unique, holding_from_row, missing_columns
 from monitor.sources.csv_batches import (
     Columns,
     NotPlain,
@@ -31,8 +32,9 @@ from monitor.sources.csv_batches import (
     reader_batches,
     simple_lines,
     split_batches,
+    split_rows,
 )
-from monitor.sources.files import FileSourceOptions, read_text
+from monitor.sources.files import FileSourceOptions, read_text, reading
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -176,8 +178,52 @@ def row_holding(
         raise SourceError(source, str(error)) from None
 
 
+CHUNK_BYTES = 1 << 18  # of a file read a piece at a time: about 7,000 rows of an export
+
+
+def plain_chunks(path: Path, source: str) -> Iterator[list[Holding]]:
+    """The holdings of a file of plain rows, a piece of the file at a time, so that an
+    export of any size is read in the same memory; ``NotStreamable`` (at once, or after
+    some pieces) for a file that is anything else, or whose accounts' rows are not each
+    together, as ``parse_csv`` has to read it."""
+    with reading(source), path.open(encoding="utf-8-sig", newline="") as file:
+        first = file.readline()
+        if not simple_text(first):
+            raise NotStreamable
+        _, header = open_csv(first, source)
+        columns = Columns.of(header)
+        seen = SeenSymbols()
+        given = False
+        while lines := file.readlines(CHUNK_BYTES):
+            if not simple_text(text := "".join(lines)):
+                raise NotStreamable
+            try:
+                for fields in split_rows(text.split("\n"), len(header)):
+                    holdings = plain_batch(fields, columns, seen)
+                    # Accounts come one after another: only the last may go on. One that
+                    # comes back is caught by the tick (which reads the file whole then).
+                    seen.keep_last([h.account for h in holdings[-1:]])
+                    given = True
+                    yield holdings
+            except NotPlain:
+                raise NotStreamable from None
+        if not given:
+            raise NotStreamable  # no holdings: parse_csv says so
+
+
+def simple_text(text: str) -> bool:
+    """Lines that ``str.split`` reads as ``csv.reader`` would (see ``simple_lines``)."""
+    limit = csv.field_size_limit()
+    if '"' in text or "\r" in text or "\x00" in text:
+        return False
+    return len(text) <= limit or max(map(len, text.split("\n"))) <= limit
+
+
 class CsvSource(FileSourceOptions):
     kind: Literal["csv"] = "csv"
 
     def fetch(self) -> list[Holding]:
         return parse_csv(read_text(self.path, self.describe()), self.describe())
+
+    def fetch_batches(self) -> Iterator[list[Holding]]:
+        return plain_chunks(self.path, self.describe())

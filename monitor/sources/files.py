@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
 
@@ -11,8 +13,15 @@ from monitor.sources.base import SourceOptions, resolve_path
 
 
 def read_text(path: Path, source: str) -> str:
-    try:
+    with reading(source):
         return path.read_text(encoding="utf-8-sig")
+
+
+@contextmanager
+def reading(source: str) -> Iterator[None]:
+    """A file's failure to open or be read, as the ``SourceError`` that says it plainly."""
+    try:
+        yield
     except FileNotFoundError:
         raise SourceError(source, "file not found") from None
     except IsADirectoryError:
