@@ -46,7 +46,7 @@ TARGETS = {name: float(percent) for name, percent in DEFAULT_TARGETS.items()}
 COLUMNS = {
     "snapshots": "id portfolio_id tick_id taken_at portfolio_value holdings_value "
     "unallocated_value total_drift worst_drift needs_rebalancing threshold "
-    "relative_threshold holdings_stored",
+    "relative_threshold holdings_stored class_drifts",
     "snapshot_classes": "snapshot_id asset_class position current_value current_percent "
     "target_percent target_value difference drift breach",
     "snapshot_holdings": "snapshot_id asset_class symbol value quantity price",
@@ -135,6 +135,7 @@ def stored_rows(market: Market, first_id: int, days: range, sqlite: bool) -> Ite
                     "5",
                     None,
                     1 if sqlite else True,
+                    "{" + ",".join(f'"{c}":{drifts[c]:.10f}' for c in CLASSES) + "}",
                 )
             )
             for position, c in enumerate(CLASSES):
@@ -215,11 +216,8 @@ def median_ms(query: Callable[[], object], runs: int) -> float:
 
 
 DRIFT_ROWS = (
-    "SELECT s.id, s.taken_at, s.total_drift, s.worst_drift, s.needs_rebalancing, "
-    "c.asset_class, c.drift FROM snapshots s "
-    "LEFT JOIN snapshot_classes c ON c.snapshot_id = s.id "
-    "WHERE s.portfolio_id = {mark} AND s.taken_at >= {mark} "
-    "ORDER BY s.taken_at, s.id, c.position"
+    "SELECT id, taken_at, total_drift, worst_drift, needs_rebalancing, class_drifts "
+    "FROM snapshots WHERE portfolio_id = {mark} AND taken_at >= {mark} ORDER BY taken_at, id"
 )
 
 

@@ -132,6 +132,9 @@ def child_tick(config: Path, day: int, profile: bool) -> dict[str, Any]:
     }
 
 
+CLASS_DRIFTS = json.dumps(dict.fromkeys(CLASSES, "1.2345678"), separators=(",", ":"))
+
+
 def floor_rows(accounts: int, holdings: int, sqlite: bool) -> dict[str, list[tuple[Any, ...]]]:
     """Rows as the store keeps them (decimals as text on SQLite), made before the clock."""
     taken = SLOT.replace(tzinfo=None) if sqlite else SLOT
@@ -141,7 +144,7 @@ def floor_rows(accounts: int, holdings: int, sqlite: bool) -> dict[str, list[tup
         snapshots.append(
             (snapshot_id, f"{ENTRY}/acct-{account:05d}", 1, taken)
             + ("123456.7800000000",) * 3
-            + ("12.3400000000", "5.6700000000", True, "5", None, True)
+            + ("12.3400000000", "5.6700000000", True, "5", None, True, CLASS_DRIFTS)
         )
         for position, name in enumerate(CLASSES):
             classes.append(
@@ -166,7 +169,7 @@ def floor_rows(accounts: int, holdings: int, sqlite: bool) -> dict[str, list[tup
 INSERTS = {
     "snapshots": "INSERT INTO snapshots (id, portfolio_id, tick_id, taken_at, portfolio_value, "
     "holdings_value, unallocated_value, total_drift, worst_drift, needs_rebalancing, "
-    "threshold, relative_threshold, holdings_stored) VALUES ({})",
+    "threshold, relative_threshold, holdings_stored, class_drifts) VALUES ({})",
     "snapshot_classes": "INSERT INTO snapshot_classes (snapshot_id, asset_class, position, "
     "current_value, current_percent, target_percent, target_value, difference, drift, breach) "
     "VALUES ({})",
@@ -273,7 +276,7 @@ def measure(
 
 
 FLOOR_SCRIPT = """
-import csv, sqlite3, sys
+import csv, json, sqlite3, sys
 from itertools import groupby
 
 # A plain script: parse the CSV, sum each account's classes, insert as many rows as a tick
@@ -293,14 +296,15 @@ with open(holdings, newline="") as file:
             sums[asset_class] = sums.get(asset_class, 0.0) + value
             rows.append((number, asset_class, symbol, str(value), quantity, price))
         total = sum(sums.values())
-        snapshots.append((number, account, "2026-01-05 18:00:00", str(total)))
+        drifts = json.dumps({name: str(v / total) for name, v in sums.items()})
+        snapshots.append((number, account, "2026-01-05 18:00:00", str(total), drifts))
         classes += [(number, name, i, str(v)) for i, (name, v) in enumerate(sums.items())]
         if number % 1000 == 0 or len(rows) > 50000:
             connection.executemany("INSERT INTO snapshots (id, portfolio_id, tick_id, taken_at, "
                 "portfolio_value, holdings_value, unallocated_value, total_drift, worst_drift, "
-                "needs_rebalancing, threshold, holdings_stored) "
-                "VALUES (?, ?, 1, ?, ?, ?, 0, 0, 0, 0, 5, 1)",
-                [(i, a, t, v, v) for i, a, t, v in snapshots])
+                "needs_rebalancing, threshold, holdings_stored, class_drifts) "
+                "VALUES (?, ?, 1, ?, ?, ?, 0, 0, 0, 0, 5, 1, ?)",
+                [(i, a, t, v, v, d) for i, a, t, v, d in snapshots])
             connection.executemany("INSERT INTO snapshot_classes (snapshot_id, asset_class, "
                 "position, current_value, current_percent, target_percent, target_value, "
                 "difference, drift) VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0)", classes)
@@ -309,8 +313,9 @@ with open(holdings, newline="") as file:
             snapshots, classes, rows = [], [], []
 connection.executemany("INSERT INTO snapshots (id, portfolio_id, tick_id, taken_at, "
     "portfolio_value, holdings_value, unallocated_value, total_drift, worst_drift, "
-    "needs_rebalancing, threshold, holdings_stored) VALUES (?, ?, 1, ?, ?, ?, 0, 0, 0, 0, 5, 1)",
-    [(i, a, t, v, v) for i, a, t, v in snapshots])
+    "needs_rebalancing, threshold, holdings_stored, class_drifts) "
+    "VALUES (?, ?, 1, ?, ?, ?, 0, 0, 0, 0, 5, 1, ?)",
+    [(i, a, t, v, v, d) for i, a, t, v, d in snapshots])
 connection.executemany("INSERT INTO snapshot_classes (snapshot_id, asset_class, position, "
     "current_value, current_percent, target_percent, target_value, difference, drift) "
     "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0)", classes)

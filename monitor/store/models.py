@@ -110,6 +110,9 @@ class Snapshot(Base):
     # False when the portfolio's config says not to keep holdings: then no holding rows is
     # "not recorded", not "held nothing", and attribution cannot look inside the classes.
     holdings_stored: Mapped[bool] = mapped_column(Boolean)
+    # Each class's drift, compact (monitor.store.class_drifts): a drift history reads this
+    # row alone, not the snapshot's class rows.
+    class_drifts: Mapped[str] = mapped_column(Text)
 
 
 class SnapshotClass(Base):

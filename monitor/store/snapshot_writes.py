@@ -25,6 +25,7 @@ from monitor.store.bulk import (
     insert_rows,
     stored_values,
 )
+from monitor.store.class_drifts import class_drifts_text
 from monitor.store.models import Snapshot, SnapshotClass, SnapshotHolding
 
 
@@ -50,6 +51,7 @@ SNAPSHOT_COLUMNS = (
     "threshold",
     "relative_threshold",
     "holdings_stored",
+    "class_drifts",
 )
 CLASS_COLUMNS = (
     "snapshot_id",
@@ -131,6 +133,7 @@ def snapshot_rows(
             money(report.policy.threshold),
             money(report.policy.relative_threshold),
             new.store_holdings,
+            class_drifts_text(report.classes),
         )
 
 
