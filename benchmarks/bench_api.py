@@ -4,7 +4,9 @@ Serves the project's app and, as the floor, a bare FastAPI app whose handlers ta
 request (the seed's body for ``/calculate``, the same query for ``/targets``) and answer a
 small fixed JSON. Each is served in turn by the same uvicorn settings (one process, one
 worker, no access log) and loaded by the same tool, ``wrk`` (8 connections, 2 threads),
-in one run. Prints requests/s of each endpoint and its share of the bare handler's.
+in one run. Prints requests/s of each endpoint and its share of the bare handler's; then
+the CPU a request costs in each app alone (its ASGI interface called in this process, no
+server), which the machine's other load changes least.
 
     .venv/bin/python benchmarks/bench_api.py [--seconds 10]
     .venv/bin/python benchmarks/bench_api.py --profile    # pyinstrument of /calculate
@@ -13,6 +15,7 @@ in one run. Prints requests/s of each endpoint and its share of the bare handler
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import re
 import shutil
@@ -21,7 +24,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,32 +42,38 @@ SEED_BODY = {
 TARGETS_QUERY = "/api/v1/allocation/targets?portfolio_value=183535.63"
 CALCULATE = "/api/v1/allocation/calculate"
 
-# The servers, each run as ``python -c SERVER kind port``: the same uvicorn settings.
-SERVER = """
-import sys
-from decimal import Decimal
-from typing import Any
 
-import uvicorn
-from fastapi import FastAPI
+def make_app(kind: str) -> Any:
+    """The project's app, or the bare one: handlers taking the same request and answering a
+    small fixed JSON."""
+    from fastapi import FastAPI
 
-kind, port = sys.argv[1], int(sys.argv[2])
-if kind == "bare":
+    if kind == "project":
+        from monitor.api.app import create_app
+        from monitor.settings import load_settings
+
+        return create_app(load_settings(None))
     app = FastAPI()
 
-    @app.post("/api/v1/allocation/calculate")
+    @app.post(CALCULATE)
     def calculate(body: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}
 
     @app.get("/api/v1/allocation/targets")
     def targets(portfolio_value: Decimal) -> dict[str, Any]:
         return {"ok": True}
-else:
-    from monitor.api.app import create_app
-    from monitor.settings import load_settings
 
-    app = create_app(load_settings(None))
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return app
+
+
+# Each server is run as ``python -c SERVER kind port``: the same uvicorn settings.
+SERVER = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+import uvicorn
+from benchmarks.bench_api import make_app
+uvicorn.run(make_app(sys.argv[1]), host="{HOST}", port=int(sys.argv[2]), log_level="warning",
+            access_log=False)
 """
 
 
@@ -113,55 +123,80 @@ def serve_and_load(kind: str, seconds: int, script: Path) -> dict[str, float]:
         server.wait()
 
 
-def profile_calculate(requests: int) -> None:
-    """pyinstrument of ``requests`` /calculate requests through the app's ASGI interface, in
-    this process and thread (no server, no client: what the app itself spends)."""
-    import asyncio
-
-    from pyinstrument import Profiler
-
-    from monitor.api.app import create_app
-    from monitor.settings import load_settings
-
-    app = create_app(load_settings(None))
-    body = json.dumps(SEED_BODY).encode()
+def asgi_call(app: Any, method: str, target: str, body: bytes) -> Callable[[], Any]:
+    """One request through ``app``'s ASGI interface in this process (no server, no client),
+    as a coroutine function; it checks the answer is a 200."""
+    path, _, query = target.partition("?")
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},
         "http_version": "1.1",
-        "method": "POST",
+        "method": method,
         "scheme": "http",
-        "path": CALCULATE,
-        "raw_path": CALCULATE.encode(),
-        "query_string": b"",
-        "headers": [(b"content-type", b"application/json"), (b"host", b"bench")],
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"host", b"bench"),
+        ],
         "client": (HOST, 1),
         "server": (HOST, 80),
     }
 
-    async def one() -> int:
-        status = 0
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": body, "more_body": False}
 
-        async def receive() -> dict[str, object]:
-            return {"type": "http.request", "body": body, "more_body": False}
+    async def send(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start" and message["status"] != 200:
+            raise SystemExit(f"{target} answered {message['status']}")
 
-        async def send(message: MutableMapping[str, Any]) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-
+    async def call() -> None:
         await app(dict(scope), receive, send)
-        return status
+
+    return call
+
+
+REQUESTS = {
+    "/calculate": ("POST", CALCULATE, json.dumps(SEED_BODY).encode()),
+    "/targets": ("GET", TARGETS_QUERY, b""),
+}
+
+
+def cpu_per_request(kind: str, requests: int) -> dict[str, float]:
+    """Microseconds of CPU (this process's, worker threads included) per request through
+    the app alone: what another process's load on the machine changes least."""
+    app = make_app(kind)
+
+    async def measure() -> dict[str, float]:
+        spent = {}
+        for endpoint, (method, target, body) in REQUESTS.items():
+            call = asgi_call(app, method, target, body)
+            await call()
+            started = time.process_time()
+            for _ in range(requests):
+                await call()
+            spent[endpoint] = (time.process_time() - started) / requests * 1e6
+        return spent
+
+    return asyncio.run(measure())
+
+
+def profile_calculate(requests: int) -> None:
+    """pyinstrument of /calculate through the app in this thread (the allocation routes
+    run on the event loop; a route handed to a worker thread would not show)."""
+    from pyinstrument import Profiler
+
+    method, target, body = REQUESTS["/calculate"]
+    call = asgi_call(make_app("project"), method, target, body)
 
     async def many() -> None:
-        assert await one() == 200
+        await call()
         profiler = Profiler(interval=0.0001, async_mode="enabled")
-        started = time.perf_counter()
         with profiler:
             for _ in range(requests):
-                await one()
-        took = time.perf_counter() - started
-        print(f"{requests / took:.0f} requests/s through the app alone (profiled)")
+                await call()
         print(profiler.output_text(unicode=False, color=False, show_all=False))
 
     asyncio.run(many())
@@ -191,6 +226,12 @@ def main() -> None:
     for endpoint, floor in bare.items():
         ours = project[endpoint]
         print(f"{endpoint:12} {floor:11.0f} {ours:14.0f} {ours / floor:6.0%}")
+    cpu = {kind: cpu_per_request(kind, 3000) for kind in ("bare", "project")}
+    print("CPU per request through the app alone (in this process, no server), microseconds")
+    print(f"{'endpoint':12} {'bare':>11} {'project':>14} {'ratio':>6}")
+    for endpoint, floor in cpu["bare"].items():
+        ours = cpu["project"][endpoint]
+        print(f"{endpoint:12} {floor:11.0f} {ours:14.0f} {ours / floor:5.2f}x")
 
 
 if __name__ == "__main__":

@@ -20,8 +20,7 @@ from pydantic import (
 
 from monitor.domain.bands import DEFAULT_TOLERANCE, DriftRule, RebalanceTo
 from monitor.domain.plans import PlanMode, PlanRequest, PlanTrade
-from monitor.settings.schedules import Schedule
-from monitor.settings.types import Duration, TargetsSetting, check_retention
+from monitor.settings.types import Duration, Schedule, TargetsSetting, check_retention
 from monitor.sources import SourceOptions, source_kinds
 
 
