@@ -19,7 +19,7 @@ from monitor.runtime.pipeline import run_tick
 from monitor.settings import PortfolioSettings, Settings
 from monitor.sources import SourceError, SourceOptions
 from monitor.store.models import Notification, Portfolio
-from monitor.store.snapshots import latest_snapshot
+from monitor.store.snapshots import NewSnapshot, latest_snapshot, save_snapshots
 from tests.runtime.test_pipeline import SLOT, World, clock_at
 
 FIVE_ACCOUNTS = "account,symbol,asset_class,value\n" + "".join(
@@ -54,6 +54,26 @@ def test_a_tick_of_more_accounts_than_a_batch_writes_every_account(world: World)
         ("VTI", Decimal(1000)),
         ("BND", Decimal(400)),
     }
+
+
+@pytest.mark.usefixtures("small_batches")
+def test_a_tick_writes_its_snapshots_a_batch_of_accounts_at_a_time(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[list[str]] = []
+
+    def recording(*, session: Session, snapshots: list[NewSnapshot]) -> list[int]:
+        written.append([s.portfolio_id for s in snapshots])
+        return save_snapshots(session=session, snapshots=snapshots)
+
+    monkeypatch.setattr(monitor.runtime.pipeline, "save_snapshots", recording)
+    world.csv_portfolio("clients", FIVE_ACCOUNTS)
+    assert world.tick("clients").accounts == 5
+    assert written == [
+        ["clients/a-0", "clients/a-1"],
+        ["clients/a-2", "clients/a-3"],
+        ["clients/a-4"],
+    ]
 
 
 @pytest.mark.usefixtures("small_batches")
