@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from monitor.api.errors import install_error_handlers
 from monitor.api.openapi import install_openapi
-from monitor.api.routes import alerts, allocation, health, history
+from monitor.api.routes import alerts, allocation, health, history, replay, silences
 from monitor.api.routes.health import Scheduler
 from monitor.api.security import install_security
 from monitor.runtime.metrics import metrics_registry
@@ -50,4 +50,6 @@ def create_app(
     app.include_router(allocation.router)
     app.include_router(history.router)
     app.include_router(alerts.router)
+    app.include_router(silences.router)
+    app.include_router(replay.router)
     return app

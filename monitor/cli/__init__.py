@@ -8,7 +8,20 @@ otherwise wait for all of it (``tests/cli/test_startup.py`` holds this).
 
 from __future__ import annotations
 
-from monitor.cli import alerts, attribution, check, config, db, history, notify, run, serve
+from monitor.cli import (
+    alerts,
+    attribution,
+    check,
+    classify,
+    config,
+    db,
+    history,
+    notify,
+    replay,
+    run,
+    serve,
+    silences,
+)
 from monitor.cli.app import app
 
 __all__ = [
@@ -16,13 +29,16 @@ __all__ = [
     "app",
     "attribution",
     "check",
+    "classify",
     "config",
     "db",
     "history",
     "main",
     "notify",
+    "replay",
     "run",
     "serve",
+    "silences",
 ]
 
 

@@ -60,7 +60,8 @@ def check(
         ...,
         "--holdings",
         "-H",
-        help="Holdings file: .json (the seed's shape), .yaml / .yml or .csv.",
+        help="Holdings file: .json (the seed's shape), .yaml / .yml, .csv (or a broker's "
+        "export), .ofx / .qfx or .beancount.",
     ),
     portfolio_value: str | None = typer.Option(
         None,
@@ -144,7 +145,7 @@ def check(
     from monitor.sources import read_holdings_file
 
     config = configured(state_of(ctx).settings, portfolio)
-    held = one_account(read_holdings_file(holdings), account, holdings)
+    held = config.classifier.classify(one_account(read_holdings_file(holdings), account, holdings))
     goal = config.targets if targets is None else targets_option(targets)
     policy = policy_from_options(
         config.policy,

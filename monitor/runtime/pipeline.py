@@ -29,16 +29,18 @@ from monitor.domain.alerting import (
     decide_source_recovery,
 )
 from monitor.domain.allocation import AllocationReport, Allocator, Holding
+from monitor.domain.silences import Quiet
 from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
 from monitor.notify.payloads import Digest
 from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import EntryConfig, PortfolioSettings, Settings
-from monitor.sources.base import NotStreamable
+from monitor.sources.base import NotStreamable, as_of, needs_classes
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
+from monitor.store.silences import record_suppressed, tick_quiet
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 from monitor.store.ticks import claim_tick, finish_tick, restate_tick
 from monitor.store.transactions import write_transaction
@@ -210,10 +212,23 @@ class TickFailed(Exception):
         self.reason = reason
 
 
-def source_batches(entry: PortfolioSettings, *, whole: bool) -> Iterator[list[Holding]]:
-    """The source's holdings, a batch at a time (``whole``: all at once, with ``fetch``).
-    A source raising anything but ``SourceError`` (a plugin's bug) fails the tick, with
-    the error as its reason: it must not leave the tick claimed but unended."""
+@dataclass
+class SourceNotes:
+    """What the source says of its holdings as they come: the time they are of (a broker
+    export's own date), and whether some came without a class (the entry's [classify] map
+    then gives them theirs)."""
+
+    as_of: datetime | None = None
+    unclassified: bool = False
+
+
+def source_batches(
+    entry: PortfolioSettings, notes: SourceNotes, *, whole: bool
+) -> Iterator[list[Holding]]:
+    """The source's holdings, a batch at a time (``whole``: all at once, with ``fetch``),
+    each noted in ``notes`` before it is given. A source raising anything but
+    ``SourceError`` (a plugin's bug) fails the tick, with the error as its reason: it must
+    not leave the tick claimed but unended."""
     source = entry.source
     batches = iter([source.fetch()]) if whole else source.fetch_batches()
     while True:
@@ -226,6 +241,8 @@ def source_batches(entry: PortfolioSettings, *, whole: bool) -> Iterator[list[Ho
         except Exception as error:
             log.exception("source of %s raised unexpectedly", entry.id)
             raise TickFailed(f"source error: {type(error).__name__}: {error}") from None
+        notes.as_of = as_of(batch) or notes.as_of
+        notes.unclassified = notes.unclassified or needs_classes(batch)
         yield batch
 
 
@@ -252,9 +269,9 @@ def account_batches(batches: Iterable[list[Holding]]) -> Iterator[AccountBatch]:
         yield group
 
 
-def whole_batches(entry: PortfolioSettings) -> Iterator[AccountBatch]:
+def whole_batches(entry: PortfolioSettings, notes: SourceNotes) -> Iterator[AccountBatch]:
     """Every account's holdings, read at once, ``ACCOUNTS_PER_BATCH`` accounts at a time."""
-    [holdings] = source_batches(entry, whole=True)
+    [holdings] = source_batches(entry, notes, whole=True)
     accounts = split_accounts(holdings, entry.source.describe())
     items = list(accounts.items())
     for start in range(0, len(items), ACCOUNTS_PER_BATCH):
@@ -266,12 +283,15 @@ def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> T
     ``ClaimLostError`` if the claim was taken over."""
     try:
         try:
-            batches = account_batches(source_batches(context.entry, whole=False))
-            return record_batches(context, batches, sessions)
+            notes = SourceNotes()
+            batches = account_batches(source_batches(context.entry, notes, whole=False))
+            return record_batches(context, batches, notes, sessions)
         except NotStreamable:
             # Not to be read a piece at a time after all (what was written rolled back):
             # read whole, which names what is wrong, or joins an account's scattered rows.
-            return record_batches(context, whole_batches(context.entry), sessions)
+            notes = SourceNotes()
+            batches = whole_batches(context.entry, notes)
+            return record_batches(context, batches, notes, sessions)
     except SourceError as error:
         return record_failure(context, str(error), sessions)
     except TickFailed as failed:
@@ -315,7 +335,7 @@ class TickTotals:
     out_of_band: int = 0
     notices: int = 0
     queued: int = 0
-    problems: list[str] = field(default_factory=list)
+    left_out: dict[str, str] = field(default_factory=dict)  # accounts not computed, why
 
     def add(self, reports: dict[str, AllocationReport]) -> None:
         self.accounts += len(reports)
@@ -327,7 +347,10 @@ class TickTotals:
 
 
 def record_batches(
-    context: TickContext, batches: Iterator[AccountBatch], sessions: sessionmaker[Session]
+    context: TickContext,
+    batches: Iterator[AccountBatch],
+    notes: SourceNotes,
+    sessions: sessionmaker[Session],
 ) -> TickOutcome:
     """Compute, write and decide each batch of accounts, all in one transaction: a crash
     leaves all of the tick or none of it. ``TickFailed`` when no account can be computed."""
@@ -345,6 +368,7 @@ def record_batches(
     totals = TickTotals()
     with write_transaction(sessions) as session:
         context.finish(session, "ok", None, context.clock())
+        quiet = tick_quiet(session=session, entry_id=entry.id)
         # Nothing goes out without a route: no payload is rendered (a big digest takes time).
         digest = notifier.digest(taken_at, multi=multi) if notifier.routed else None
         if multi:
@@ -353,8 +377,9 @@ def record_batches(
             decided = {entry.id: recovery}
             record_decisions(context, session, {}, decided, previous, digest, totals, taken_at)
         for batch in chain([first], batches):
-            reports = computed(context, allocator, batch, totals)
-            record_reports(context, session, reports, taken_at, digest, totals, multi=multi)
+            reports, left_out = computed(context, allocator, batch, notes)
+            record = BatchRecord(reports, left_out, notes.as_of, quiet, digest, multi)
+            record_reports(context, session, record, taken_at, totals)
         status = conclude(context, session, digest, totals, taken_at)
     return TickOutcome(
         entry.id,
@@ -365,23 +390,28 @@ def record_batches(
         worst_drift=totals.worst_drift,
         out_of_band=totals.out_of_band,
         notifications=totals.queued,
-        error="; ".join(totals.problems) or None,
+        error=reasons(totals.left_out) or None,
         duration_ms=elapsed_ms(context.started_at, context.clock()),
     )
 
 
 def computed(
-    context: TickContext, allocator: Allocator, batch: AccountBatch, totals: TickTotals
-) -> dict[str, AllocationReport]:
-    """The reports of a batch's accounts; one that cannot be computed is left out, and its
-    problem kept in ``totals`` (the tick is partial)."""
+    context: TickContext, allocator: Allocator, batch: AccountBatch, notes: SourceNotes
+) -> tuple[dict[str, AllocationReport], dict[str, str]]:
+    """The reports of a batch's accounts, and the accounts that cannot be computed, with
+    why (the tick is then partial)."""
+    # A broker's export comes without classes: the entry's [classify] map gives them.
+    classify = context.config.classifier.classify if notes.unclassified else None
     reports: dict[str, AllocationReport] = {}
+    left_out: dict[str, str] = {}
     for account, holdings in batch:
+        pid = account_id(context.entry, account)
         try:
-            reports[account_id(context.entry, account)] = allocator.report(holdings)
+            classified = holdings if classify is None else classify(holdings)
+            reports[pid] = allocator.report(classified)
         except InputError as error:
-            totals.problems.append(f"{account_id(context.entry, account)}: {error}")
-    return reports
+            left_out[pid] = str(error)
+    return reports, left_out
 
 
 def conclude(
@@ -395,10 +425,10 @@ def conclude(
     if no account could be computed."""
     notifier = context.notifier
     if not totals.accounts:
-        raise TickFailed("; ".join(totals.problems))
-    status: TickStatus = "partial" if totals.problems else "ok"
-    if totals.problems:
-        error = "; ".join(totals.problems)
+        raise TickFailed(reasons(totals.left_out))
+    status: TickStatus = "partial" if totals.left_out else "ok"
+    if totals.left_out:
+        error = reasons(totals.left_out)
         restate_tick(session=session, tick_id=context.tick_id, status=status, error=error)
     if notifier.routed:
         totals.queued += notifier.enqueue(session, notifier.of_digest(digest), taken_at)
@@ -408,37 +438,57 @@ def conclude(
     return status
 
 
+@dataclass
+class BatchRecord:
+    """A batch of accounts as computed, and what its record needs of the tick."""
+
+    reports: dict[str, AllocationReport]
+    left_out: dict[str, str]  # the accounts that could not be computed, and why
+    as_of: datetime | None  # the time the holdings are of, if their source said
+    quiet: Callable[[str], Quiet]  # a portfolio's silences and acknowledgement
+    digest: Digest | None
+    multi: bool
+
+
 def record_reports(
     context: TickContext,
     session: Session,
-    reports: dict[str, AllocationReport],
+    batch: BatchRecord,
     taken_at: datetime,
-    digest: Digest | None,
     totals: TickTotals,
-    *,
-    multi: bool,
 ) -> None:
     """One batch of accounts: their snapshots, decisions and notifications."""
-    if not reports:
+    reports, left_out = batch.reports, batch.left_out
+    totals.left_out.update(left_out)
+    if not reports and not left_out:
         return
     entry = context.entry
-    if multi:
+    if batch.multi:
         ensure_portfolios(
             session=session,
-            portfolios=[NewPortfolio(pid, pid, entry.id) for pid in reports],
+            portfolios=[NewPortfolio(pid, pid, entry.id) for pid in [*reports, *left_out]],
             now=taken_at,
         )
     save_snapshots(
         session=session,
         snapshots=[
-            NewSnapshot(pid, context.tick_id, taken_at, report, entry.store_holdings)
+            NewSnapshot(pid, context.tick_id, taken_at, report, entry.store_holdings, batch.as_of)
             for pid, report in reports.items()
         ],
     )
-    previous = load_alert_states(session=session, portfolio_ids=list(reports), lock=True)
+    ids = [*reports, *left_out]
+    previous = load_alert_states(session=session, portfolio_ids=ids, lock=True)
     policy = context.config.alerts
-    decisions = {pid: decide(r, previous[pid], policy, taken_at) for pid, r in reports.items()}
-    record_decisions(context, session, reports, decisions, previous, digest, totals, taken_at)
+    decisions = {
+        pid: decide(r, previous[pid], policy, taken_at, batch.quiet(pid))
+        for pid, r in reports.items()
+    }
+    # An account left out counts as its own source failing: stale data (naming why,
+    # its unclassified symbols say) after stale_after ticks, as for an entry's source.
+    for pid, reason in left_out.items():
+        failure = SourceFailure(reason)
+        decisions[pid] = decide_source_failure(failure, previous[pid], policy, taken_at)
+    record_decisions(context, session, reports, decisions, previous, batch.digest, totals, taken_at)
     totals.add(reports)
 
 
@@ -452,8 +502,15 @@ def record_decisions(
     totals: TickTotals,
     taken_at: datetime,
 ) -> None:
-    """Save the decisions' states, and queue their notices (or count them, unrouted)."""
+    """Save the decisions' states, record what silences held back, and queue their notices
+    (or count them, unrouted)."""
     notifier = context.notifier
+    record_suppressed(
+        session=session,
+        tick_id=context.tick_id,
+        decided_at=taken_at,
+        held=[(pid, s) for pid, d in decisions.items() for s in d.suppressed],
+    )
     save_alert_states(
         session=session,
         states={pid: d.state for pid, d in decisions.items()},
@@ -465,6 +522,11 @@ def record_decisions(
         totals.queued += notifier.enqueue(session, notifications, taken_at)
     else:
         totals.notices += sum(len(d.notices) for d in decisions.values())
+
+
+def reasons(left_out: dict[str, str]) -> str:
+    """``family/b: ...; family/c: ...``: why each account was left out."""
+    return "; ".join(f"{pid}: {reason}" for pid, reason in left_out.items())
 
 
 def elapsed_ms(start: datetime, end: datetime) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -16,6 +17,30 @@ class NotStreamable(Exception):  # not an error: a request to read otherwise
     """What ``fetch_batches`` raises, before or after giving batches, when the source is
     not one it can read a batch at a time after all: the reader then reads it whole with
     ``fetch``, which names anything wrong with it."""
+
+
+class Fetched(list[Holding]):
+    """A fetch's holdings, with what their source says of them: the time they are of (a
+    broker export's own date), and whether some came without a class (which the entry's
+    ``[classify]`` map then gives: a plain source's every holding has its own)."""
+
+    def __init__(
+        self, holdings: Iterable[Holding], as_of: datetime | None, *, classified: bool
+    ) -> None:
+        super().__init__(holdings)
+        self.as_of = as_of
+        self.classified = classified
+
+
+def as_of(holdings: list[Holding]) -> datetime | None:
+    """The time a fetch's holdings are of, if their source said."""
+    return holdings.as_of if isinstance(holdings, Fetched) else None
+
+
+def needs_classes(holdings: list[Holding]) -> bool:
+    """Whether some of a fetch's holdings may lack a class; never for a plain source, so
+    that half a million holdings are not looked over each tick for none."""
+    return isinstance(holdings, Fetched) and not holdings.classified
 
 
 class SourceOptions(BaseModel):

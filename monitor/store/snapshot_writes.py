@@ -35,6 +35,7 @@ class NewSnapshot(NamedTuple):
     taken_at: datetime
     report: AllocationReport
     store_holdings: bool = True
+    as_of: datetime | None = None  # the time the holdings are of, if their source said
 
 
 SNAPSHOT_COLUMNS = (
@@ -52,6 +53,7 @@ SNAPSHOT_COLUMNS = (
     "relative_threshold",
     "holdings_stored",
     "class_drifts",
+    "as_of",
 )
 CLASS_COLUMNS = (
     "snapshot_id",
@@ -134,6 +136,7 @@ def snapshot_rows(
             money(report.policy.relative_threshold),
             new.store_holdings,
             class_drifts_text(report.classes),
+            None if new.as_of is None else moment(new.as_of),
         )
 
 

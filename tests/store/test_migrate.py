@@ -218,3 +218,11 @@ def test_0003_fills_each_snapshots_class_drifts_from_its_class_rows(empty_engine
     assert "class_drifts" not in {c["name"] for c in inspect(empty_engine).get_columns("snapshots")}
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_0004_adds_an_empty_as_of_to_the_snapshots_there_are(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0002")
+    upgrade(empty_engine, "0004")
+    assert current_revision(empty_engine) == "0004"
+    columns = {c["name"]: c for c in inspect(empty_engine).get_columns("snapshots")}
+    assert columns["as_of"]["nullable"]
