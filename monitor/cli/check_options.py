@@ -12,19 +12,18 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.domain.allocation import DriftPolicy, Holding, Targets, parse_targets, to_decimal
-from monitor.domain.fx import RateTable
 from monitor.domain.numbers import currency_code
 from monitor.domain.plans import PlanRequest
 from monitor.errors import InputError, SourceError
-from monitor.runtime.rates import tick_rates
-from monitor.settings import PlanSettings
-from monitor.settings.sections import FxSettings
-from monitor.sources.csv import CsvSource
-from monitor.sources.files import file_problem
-from monitor.sources.fx import RatesFormat, fetch_rates
+
+if TYPE_CHECKING:
+    from monitor.domain.fx import RateTable
+    from monitor.settings import PlanSettings
+    from monitor.settings.sections import FxSettings
+    from monitor.sources.fx import RatesFormat
 
 ACCOUNTS_LISTED = 5  # named in the error when a file holds several
 
@@ -83,6 +82,12 @@ def check_rates(
 ) -> RateTable | None:
     """The rates to convert with: the ``--fx-rates`` file's (in ``fx.format``, or the ECB's
     if it looks like it), else the configured source's when a holding needs one."""
+    # Read only by a check that converts: a source's kinds are not loaded otherwise.
+    from monitor.runtime.rates import tick_rates
+    from monitor.sources.csv import CsvSource
+    from monitor.sources.files import file_problem
+    from monitor.sources.fx import fetch_rates
+
     try:
         if path is not None:
             problem = file_problem(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
@@ -15,13 +16,14 @@ from rich.table import Table
 from rich.text import Text
 
 from monitor.api.exact_json import exact_json
-from monitor.api.schemas.replay import ReplayOut, ReplayResponse, run_replay
 from monitor.cli.alerts import local
 from monitor.cli.app import app, out, state_of
-from monitor.cli.store_access import opened_session
 from monitor.domain.history import parse_window
 from monitor.domain.numbers import round2
 from monitor.settings.replay_policies import PRESETS, changes_of
+
+if TYPE_CHECKING:  # what running the command takes is imported in its body (see __init__)
+    from monitor.api.schemas.replay import ReplayOut, ReplayResponse
 
 
 class ReplayFormat(StrEnum):
@@ -90,6 +92,9 @@ def replay_command(
         "escalation_step": escalation_step,
         "name": name,
     }
+    from monitor.api.schemas.replay import run_replay
+    from monitor.cli.store_access import opened_session
+
     changes = changes_of({key: value for key, value in given.items() if value is not None})
     with opened_session(settings) as session:
         found = run_replay(

@@ -11,39 +11,24 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
 from rich import box
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy.orm import Session
 
 from monitor.api.exact_json import exact_json
-from monitor.api.schemas.silences import (
-    SilenceOut,
-    acknowledgement_out,
-    new_silence,
-    silence_out,
-    suppressed_out,
-)
 from monitor.cli.alerts import ALERT_ID, FORMAT, Format, alerts_app, local
 from monitor.cli.app import out, state_of
-from monitor.cli.store_access import opened_engine, opened_session
-from monitor.settings import Settings
-from monitor.store.engine import session_factory
-from monitor.store.migrate import require_current
-from monitor.store.models import LARGEST_ID
-from monitor.store.portfolios import check_portfolio
-from monitor.store.silences import (
-    acknowledge,
-    add_silence,
-    expire_silence,
-    list_acknowledgements,
-    list_silences,
-    list_suppressed,
-)
-from monitor.store.transactions import write_transaction
+from monitor.store.limits import LARGEST_ID
+
+if TYPE_CHECKING:  # what running a command takes is imported in its body (see __init__)
+    from sqlalchemy.orm import Session
+
+    from monitor.api.schemas.silences import SilenceOut
+    from monitor.settings import Settings
 
 
 def cli_user() -> str:
@@ -55,6 +40,11 @@ def cli_user() -> str:
 
 @contextmanager
 def writing(settings: Settings) -> Iterator[Session]:
+    from monitor.cli.store_access import opened_engine
+    from monitor.store.engine import session_factory
+    from monitor.store.migrate import require_current
+    from monitor.store.transactions import write_transaction
+
     with opened_engine(settings) as engine:
         require_current(engine)
         with write_transaction(session_factory(engine)) as session:
@@ -78,6 +68,9 @@ def silence(
     """Hold back reminders for the matching portfolios for a while. Escalations still go
     (unless --all); a resolved notice always goes; when the silence ends and the portfolio
     is still out of band, one reminder goes at once."""
+    from monitor.api.schemas.silences import new_silence, silence_out
+    from monitor.store.silences import add_silence
+
     settings = state_of(ctx).settings
     now = datetime.now(UTC)
     new = new_silence(
@@ -112,6 +105,10 @@ def silences(
     output: Format = FORMAT,
 ) -> None:
     """Active silences, soonest end first."""
+    from monitor.api.schemas.silences import silence_out
+    from monitor.cli.store_access import opened_session
+    from monitor.store.silences import list_silences
+
     settings = state_of(ctx).settings
     now = datetime.now(UTC)
     with opened_session(settings) as session:
@@ -153,6 +150,8 @@ def expire(
 ) -> None:
     """End a silence now. If its portfolios are still out of band, a reminder goes at the
     next tick."""
+    from monitor.store.silences import expire_silence
+
     settings = state_of(ctx).settings
     with writing(settings) as session:
         record = expire_silence(
@@ -168,6 +167,9 @@ def ack(ctx: typer.Context, alert_id: int = ALERT_ID, output: Format = FORMAT) -
     """Acknowledge an alert: seen, being handled. Each portfolio it names that is out of
     band gets no reminders until its drift state changes (a new class, the drift growing
     by the escalation step, or back in band)."""
+    from monitor.api.schemas.silences import acknowledgement_out
+    from monitor.store.silences import acknowledge
+
     settings = state_of(ctx).settings
     with writing(settings) as session:
         made = acknowledge(session=session, alert_id=alert_id, now=datetime.now(UTC), by=cli_user())
@@ -192,6 +194,10 @@ def acks(
     output: Format = FORMAT,
 ) -> None:
     """Acknowledgements, newest first, with the drift state each holds for."""
+    from monitor.api.schemas.silences import acknowledgement_out
+    from monitor.cli.store_access import opened_session
+    from monitor.store.silences import list_acknowledgements
+
     settings = state_of(ctx).settings
     with opened_session(settings) as session:
         listed = [
@@ -234,6 +240,11 @@ def suppressed(
     output: Format = FORMAT,
 ) -> None:
     """Notices a silence or an acknowledgement held back, newest first."""
+    from monitor.api.schemas.silences import suppressed_out
+    from monitor.cli.store_access import opened_session
+    from monitor.store.portfolios import check_portfolio
+    from monitor.store.silences import list_suppressed
+
     settings = state_of(ctx).settings
     with opened_session(settings) as session:
         if portfolio is not None:

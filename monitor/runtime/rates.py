@@ -39,3 +39,18 @@ def tick_rates(
         if reason is not None:
             raise SourceError(f"fx {fx.source.describe()}", reason)
     return rates
+
+
+class TickRates:
+    """A tick's rates, fetched once, when the first holdings in a currency other than the
+    base come (a tick reads its accounts batch by batch), then kept for the rest."""
+
+    def __init__(self, fx: FxSettings, base: str | None, now: datetime) -> None:
+        self.fx, self.base, self.now = fx, base, now
+        self.table: RateTable | None = None
+
+    def of(self, holdings: Iterable[Holding]) -> RateTable | None:
+        """The rates to convert ``holdings`` with; None while none has needed any."""
+        if self.table is None:
+            self.table = tick_rates(self.fx, holdings, self.base, self.now)
+        return self.table

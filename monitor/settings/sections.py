@@ -21,11 +21,11 @@ from pydantic import (
 
 from monitor.domain.bands import DEFAULT_TOLERANCE, DriftRule, RebalanceTo
 from monitor.domain.plans import PlanMode, PlanRequest, PlanTrade
-from monitor.settings.schedules import Schedule
 from monitor.settings.types import (
     CurrencyCode,
     CurrencyTargetsSetting,
     Duration,
+    Schedule,
     TargetsSetting,
     check_retention,
 )

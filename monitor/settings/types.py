@@ -10,7 +10,14 @@ from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, PlainSerializer, PlainValidator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    PlainValidator,
+    model_validator,
+)
 
 from monitor.domain.allocation import parse_targets
 from monitor.domain.exposure import parse_currency_targets
@@ -99,3 +106,40 @@ def check_retention(age: timedelta) -> timedelta:
     if age < SHORTEST_RETENTION:
         raise ValueError(f"must be at least 1d, got {age}")
     return age
+
+
+class Schedule(BaseModel):
+    """When a portfolio ticks: ``cron`` (5 fields) or ``every`` (a duration), in a timezone.
+
+    An ``every`` of whole days ticks at midnight in the timezone; a shorter one on slots
+    anchored in UTC, so it takes no timezone of its own.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    cron: str | None = None
+    every: Duration | None = None
+    timezone: Timezone | None = None  # defaults to the top-level timezone
+
+    @model_validator(mode="after")
+    def one_trigger(self) -> Schedule:
+        if (self.cron is None) == (self.every is None):
+            raise ValueError("a schedule takes exactly one of cron or every")
+        if self.every is not None and self.every < timedelta(seconds=1):
+            raise ValueError("every must be at least 1s")
+        if self.every is not None and self.timezone is not None and self.every % DAY:
+            # Shorter intervals run on slots anchored in UTC; a zone would change nothing.
+            raise ValueError(
+                "a timezone applies to cron, or to every of whole days (1d, 7d, 2w: midnight "
+                "there); remove timezone, or write the times of day as cron"
+            )
+        if self.cron is not None:
+            # Imported here: APScheduler is for the daemon; a command without a cron
+            # schedule (``check``) need not load it.
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(self.cron, timezone=self.timezone or "UTC")
+            except ValueError as error:
+                raise ValueError(f"invalid cron expression {self.cron!r}: {error}") from None
+        return self

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
@@ -11,6 +11,12 @@ from pydantic import BaseModel, ConfigDict
 
 from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
+
+
+class NotStreamable(Exception):  # not an error: a request to read otherwise
+    """What ``fetch_batches`` raises, before or after giving batches, when the source is
+    not one it can read a batch at a time after all: the reader then reads it whole with
+    ``fetch``, which names anything wrong with it."""
 
 
 class Fetched(list[Holding]):
@@ -51,6 +57,12 @@ class SourceOptions(BaseModel):
     def fetch(self) -> list[Holding]:
         """Every holding, each with its ``account`` when the source covers many accounts."""
         raise NotImplementedError
+
+    def fetch_batches(self) -> Iterator[list[Holding]]:
+        """The holdings ``fetch`` gives, in its order, a batch at a time: a kind that can
+        read a source of many accounts piece by piece overrides it, so that a tick need not
+        hold them all at once. By default, all of them as one batch."""
+        yield self.fetch()
 
     def fetch_text(self) -> str:
         """The text a fetch reads (a file, a response's body, a program's stdout), for what

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
@@ -15,8 +17,15 @@ from monitor.sources.base import Fetched, SourceOptions, resolve_path
 
 
 def read_text(path: Path, source: str) -> str:
-    try:
+    with reading(source):
         return path.read_text(encoding="utf-8-sig")
+
+
+@contextmanager
+def reading(source: str) -> Iterator[None]:
+    """A file's failure to open or be read, as the ``SourceError`` that says it plainly."""
+    try:
+        yield
     except FileNotFoundError:
         raise SourceError(source, "file not found") from None
     except IsADirectoryError:

@@ -34,9 +34,6 @@ NAMING_CONVENTION = {
 }
 
 PORTFOLIO_ID = String(200)
-# Ids are 64-bit integers in both databases: a larger one asked for is a usage error, not
-# the driver's overflow.
-LARGEST_ID = 2**63 - 1
 CLASS_NAME = String(100)
 CURRENCY = String(3)
 
@@ -117,6 +114,9 @@ class Snapshot(Base):
     # The currency its amounts are in; None: single-currency mode, or a snapshot written
     # before currencies (read as the configured base currency).
     base_currency: Mapped[str | None] = mapped_column(CURRENCY)
+    # Each class's drift, compact (monitor.store.class_drifts): a drift history reads this
+    # row alone, not the snapshot's class rows.
+    class_drifts: Mapped[str] = mapped_column(Text)
     # The time the holdings are of, when their source says (a broker export's own date).
     as_of: Mapped[datetime | None]
 

@@ -25,6 +25,7 @@ from monitor.store.bulk import (
     insert_rows,
     stored_values,
 )
+from monitor.store.class_drifts import class_drifts_text
 from monitor.store.models import (
     Snapshot,
     SnapshotClass,
@@ -58,6 +59,7 @@ SNAPSHOT_COLUMNS = (
     "relative_threshold",
     "holdings_stored",
     "base_currency",
+    "class_drifts",
     "as_of",
 )
 CLASS_COLUMNS = (
@@ -177,6 +179,7 @@ def snapshot_rows(
             money(report.policy.relative_threshold),
             new.store_holdings,
             report.base_currency,
+            class_drifts_text(report.classes),
             None if new.as_of is None else moment(new.as_of),
         )
 

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from monitor.domain.targets import Targets
 from monitor.settings import Settings, load_settings
-from monitor.sources import BUILTIN_KINDS, SourceOptions
+from monitor.sources import SourceOptions, builtin_kinds
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "config" / "allocation-monitor.toml"
@@ -172,7 +172,9 @@ def test_each_setting_heading_is_anchored_at_its_own_path() -> None:
     assert {key: anchor for key, anchor in reference_headings().items() if key != anchor} == {}
 
 
-@pytest.mark.parametrize("kind", BUILTIN_KINDS, ids=lambda kind: kind.model_fields["kind"].default)
+@pytest.mark.parametrize(
+    "kind", builtin_kinds(), ids=lambda kind: kind.model_fields["kind"].default
+)
 def test_every_option_of_every_source_kind_is_on_the_sources_page(
     kind: type[SourceOptions],
 ) -> None:

@@ -6,10 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+import monitor.runtime.pipeline
+import monitor.runtime.rates
+import monitor.sources.csv
+from monitor.domain.fx import RateTable
 from monitor.notify.drain import drain_outbox
 from monitor.runtime.scheduler import describe_outcome
 from monitor.settings import Settings, load_settings
@@ -175,3 +180,65 @@ def test_without_an_fx_source_a_holding_to_convert_fails_the_tick_naming_the_pai
         "failed",
         "fx: no exchange rate for EURUSD: no [fx] source is set to give it",
     )
+
+
+# Three accounts in two currencies, read two rows a piece and computed two accounts a batch.
+STREAMED_CSV = "account,symbol,asset_class,value,currency\n" + "".join(
+    f"a-{n},VTI,stocks,6000,USD\na-{n},BUND,bonds,4000,{('usd', 'EUR', '')[n]}\n" for n in range(3)
+)
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Small pieces and batches, the file never read whole; the list of rate fetches."""
+    monkeypatch.setattr(monitor.runtime.pipeline, "ACCOUNTS_PER_BATCH", 2)
+    monkeypatch.setattr(monitor.sources.csv, "CHUNK_BYTES", 40)
+
+    def not_whole(*_: object) -> None:
+        raise AssertionError("the file was read whole")
+
+    monkeypatch.setattr(monitor.runtime.pipeline, "whole_batches", not_whole)
+    fetches: list[object] = []
+    fetch_rates = monitor.runtime.rates.fetch_rates
+
+    def counted(*args: Any) -> RateTable:
+        fetches.append(args)
+        return fetch_rates(*args)
+
+    monkeypatch.setattr(monitor.runtime.rates, "fetch_rates", counted)
+    return fetches
+
+
+def test_a_streamed_tick_converts_each_account_with_rates_fetched_once(
+    world: CurrencyWorld, streamed: list[object]
+) -> None:
+    world.csv_portfolio("clients", STREAMED_CSV)
+    outcome = world.tick("clients")
+    assert (outcome.status, outcome.accounts, outcome.currency) == ("ok", 3, "USD")
+    assert outcome.value == Decimal(20000) + Decimal("10336.8")
+    assert len(streamed) == 1
+    held: dict[int, list[tuple[str, str | None, Decimal, Decimal | None]]] = {}
+    for n in range(3):
+        with world.sessions() as session:
+            snapshot = latest_snapshot(session=session, portfolio_id=f"clients/a-{n}")
+        assert snapshot is not None and snapshot.holdings is not None
+        held[n] = sorted((h.symbol, h.currency, h.value, h.native_value) for h in snapshot.holdings)
+    assert held[1] == [
+        ("BUND", "EUR", Decimal("4336.8"), Decimal(4000)),
+        ("VTI", "USD", Decimal(6000), None),
+    ]
+    assert [currency for _, currency, _, _ in held[0]] == ["USD", "USD"]
+    assert [currency for _, currency, _, _ in held[2]] == [None, "USD"]
+
+
+def test_a_missing_rate_in_a_later_batch_fails_the_whole_streamed_tick(
+    world: CurrencyWorld, streamed: list[object]
+) -> None:
+    # a-0 and a-1 are converted and written before a-2, in the second batch, is read.
+    world.csv_portfolio(
+        "clients", STREAMED_CSV.replace("a-2,BUND,bonds,4000,", "a-2,BUND,bonds,4000,JPY")
+    )
+    outcome = world.tick("clients")
+    assert outcome.status == "failed"
+    assert outcome.error is not None and "no exchange rate for JPYUSD" in outcome.error
+    assert world.snapshot_count() == 0

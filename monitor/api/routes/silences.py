@@ -24,7 +24,7 @@ from monitor.api.schemas.silences import (
     silence_out,
     suppressed_out,
 )
-from monitor.store.models import LARGEST_ID
+from monitor.store.limits import LARGEST_ID
 from monitor.store.portfolios import check_portfolio
 from monitor.store.silences import (
     acknowledge,
