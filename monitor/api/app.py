@@ -9,9 +9,10 @@ from sqlalchemy import Engine
 
 from monitor.api.errors import install_error_handlers
 from monitor.api.openapi import install_openapi
-from monitor.api.routes import alerts, allocation, health, history
+from monitor.api.routes import alerts, allocation, health, history, overview, portfolio
 from monitor.api.routes.health import Scheduler
 from monitor.api.security import install_security
+from monitor.dashboard import install_dashboard
 from monitor.runtime.metrics import metrics_registry
 from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
@@ -50,4 +51,7 @@ def create_app(
     app.include_router(allocation.router)
     app.include_router(history.router)
     app.include_router(alerts.router)
+    app.include_router(overview.router)
+    app.include_router(portfolio.router)
+    install_dashboard(app)
     return app

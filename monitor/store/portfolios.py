@@ -70,3 +70,9 @@ def check_portfolio(
         return
     stored = session.scalars(select(Portfolio.id)).all()
     raise UnknownPortfolioError(portfolio_id, sorted({*stored, *configured}))
+
+
+def entry_of(*, session: Session, portfolio_id: str) -> str:
+    """The config entry a portfolio belongs to: an account's parent, else itself."""
+    parent = session.scalar(select(Portfolio.parent_id).where(Portfolio.id == portfolio_id))
+    return parent or portfolio_id

@@ -1,0 +1,180 @@
+"""The overview: one row per portfolio or account, searched, filtered, sorted and paged.
+
+The JSON route and the dashboard's first page both answer with ``overview``, so the page
+never shows other numbers than the API. All rows are read (one query, see
+``store/latest.py``) and sorted here, since exact decimals cannot be sorted in SQL on
+SQLite; only the page's rows then look up their last alert.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from monitor.api.schemas.overview import (
+    ROW_STATES,
+    EntryOut,
+    LastAlertOut,
+    OverviewResponse,
+    OverviewRowOut,
+    RowState,
+    SortKey,
+    SortOrder,
+)
+from monitor.settings import Settings
+from monitor.store.latest import (
+    EntryHealth,
+    LastAlert,
+    LatestRow,
+    entry_health,
+    last_alerts,
+    latest_rows,
+)
+
+PER_PAGE = 100
+MAX_PER_PAGE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class OverviewQuery:
+    sort: SortKey = "worst_drift"
+    order: SortOrder = "desc"
+    search: str = ""
+    out_of_band_only: bool = False
+    page: int = 1
+    per_page: int = PER_PAGE
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    latest: LatestRow
+    entry_id: str
+    state: RowState
+    health: EntryHealth | None
+
+
+def state_of(row: LatestRow, health: EntryHealth | None) -> RowState:
+    """Stale once the stale notice went out, failing from the first failed read on; else
+    what the latest snapshot says."""
+    if health is not None and health.source_state == "failing":
+        return "stale"
+    if health is not None and health.consecutive_failures > 0:
+        return "source_failing"
+    if row.taken_at is None:
+        return "no_data"
+    return "drifted" if row.drift_state == "drifted" or row.needs_rebalancing else "in_band"
+
+
+def rows_of(
+    latest: Sequence[LatestRow], configured: Sequence[str], health_of: Mapping[str, EntryHealth]
+) -> list[Row]:
+    """The stored rows, and a row for each configured entry not stored yet."""
+    stored = {row.portfolio_id for row in latest} | {row.parent_id for row in latest}
+    missing = [
+        LatestRow(entry, entry, None, None, None, None, None, 0, None)
+        for entry in configured
+        if entry not in stored
+    ]
+    rows = []
+    for row in [*latest, *missing]:
+        entry = row.parent_id or row.portfolio_id
+        health = health_of.get(entry)
+        rows.append(Row(row, entry, state_of(row, health), health))
+    return rows
+
+
+def none_last(value: Any) -> tuple[bool, Any]:
+    return (value is None, value)
+
+
+SORT_KEYS: Mapping[SortKey, Callable[[Row], Any]] = {
+    "portfolio": lambda r: r.latest.portfolio_id,
+    "value": lambda r: r.latest.portfolio_value,
+    "worst_drift": lambda r: r.latest.worst_drift,
+    "out_of_band": lambda r: r.latest.classes_out_of_band,
+    "state": lambda r: ROW_STATES.index(r.state),
+    "tick_at": lambda r: None if r.health is None else r.health.tick_at,
+}
+
+
+def sorted_rows(rows: list[Row], sort: SortKey, order: SortOrder) -> list[Row]:
+    """Sorted by ``sort`` (rows without a value last, whatever the order), then by id."""
+    key = SORT_KEYS[sort]
+    by_id = sorted(rows, key=lambda r: r.latest.portfolio_id)
+    present = [r for r in by_id if key(r) is not None]
+    absent = [r for r in by_id if key(r) is None]
+    return [*sorted(present, key=key, reverse=order == "desc"), *absent]
+
+
+def matches(row: Row, search: str, out_of_band_only: bool) -> bool:
+    if out_of_band_only and row.state != "drifted":
+        return False
+    needle = search.strip().lower()
+    return (
+        not needle
+        or needle in row.latest.portfolio_id.lower()
+        or needle in (row.latest.name.lower())
+    )
+
+
+def entries_of(rows: Sequence[Row]) -> list[EntryOut]:
+    counts: dict[str, Counter[str]] = {}
+    for row in rows:
+        counts.setdefault(row.entry_id, Counter())[row.state] += 1
+    return [
+        EntryOut(entry_id=entry, accounts=sum(states.values()), states=dict(states))
+        for entry, states in sorted(counts.items())
+    ]
+
+
+def row_out(row: Row, alert: LastAlertOut | None) -> OverviewRowOut:
+    health = row.health
+    return OverviewRowOut(
+        portfolio_id=row.latest.portfolio_id,
+        name=row.latest.name,
+        entry_id=row.entry_id,
+        value=row.latest.portfolio_value,
+        worst_drift=row.latest.worst_drift,
+        classes_out_of_band=row.latest.classes_out_of_band,
+        state=row.state,
+        taken_at=row.latest.taken_at,
+        tick_at=None if health is None else health.tick_at,
+        tick_status=None if health is None else health.tick_status,
+        last_alert=alert,
+    )
+
+
+def overview(*, session: Session, settings: Settings, query: OverviewQuery) -> OverviewResponse:
+    latest = latest_rows(session=session)
+    entries = sorted({r.parent_id or r.portfolio_id for r in latest} | set(settings.portfolio_ids))
+    rows = rows_of(latest, settings.portfolio_ids, entry_health(session=session, entry_ids=entries))
+    kept = [r for r in rows if matches(r, query.search, query.out_of_band_only)]
+    ordered = sorted_rows(kept, query.sort, query.order)
+    pages = max(1, math.ceil(len(ordered) / query.per_page))
+    page = min(query.page, pages)
+    shown = ordered[(page - 1) * query.per_page : page * query.per_page]
+    alerts = last_alerts(session=session, portfolio_ids=[r.latest.portfolio_id for r in shown])
+    return OverviewResponse(
+        total=len(rows),
+        matched=len(ordered),
+        page=page,
+        per_page=query.per_page,
+        pages=pages,
+        sort=query.sort,
+        order=query.order,
+        rows=[row_out(r, alert_out(alerts.get(r.latest.portfolio_id))) for r in shown],
+        entries=entries_of(rows),
+    )
+
+
+def alert_out(alert: LastAlert | None) -> LastAlertOut | None:
+    if alert is None:
+        return None
+    return LastAlertOut(
+        id=alert.id, kind=alert.kind, status=alert.status, created_at=alert.created_at
+    )
