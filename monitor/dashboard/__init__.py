@@ -7,13 +7,15 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from monitor.dashboard.pages import router
+from monitor.dashboard import auth, pages
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install_dashboard(app: FastAPI) -> None:
-    """The pages at ``/``, ``/portfolios/...`` and ``/alerts``; their CSS and JS (uPlot
-    vendored, no CDN) under ``/static``."""
-    app.include_router(router)
+    """The pages at ``/``, ``/portfolios/...`` and ``/alerts``, the login form at ``/login``
+    (when ``api.token`` is set); their CSS and JS (uPlot vendored, no CDN) under
+    ``/static``."""
+    app.include_router(auth.router)
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from monitor.api.current import current, current_plan
@@ -32,50 +29,18 @@ from monitor.api.schemas.alerts import AlertStatus, alert_detail, alert_out
 from monitor.api.schemas.current import CurrentResponse
 from monitor.api.schemas.history import attribution_response, snapshot_out
 from monitor.api.schemas.plans import plan_out
+from monitor.dashboard.views import page
 from monitor.domain.attribution import attribute
-from monitor.domain.numbers import money_text, round2
 from monitor.errors import MonitorError
 from monitor.notify.routing import notify_for_route, render_for
 from monitor.settings import Settings
 from monitor.store.outbox import OutboxItem, attempts_of, get_notification, list_notifications
 from monitor.store.snapshots import attribution_window, latest_snapshot
 
-HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=HERE / "templates")
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 RANGES = {"30d": timedelta(days=30), "1y": timedelta(days=365), "all": None}
 ALERTS_SHOWN = 50
-
-
-def local(moment: datetime | None, zone: str) -> str:
-    """A time as the configured timezone reads it: ``2024-03-01 13:00 CET``."""
-    if moment is None:
-        return ""
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M %Z")
-
-
-def money(value: Any) -> str:
-    return "" if value is None else money_text(value)
-
-
-def pct(value: Any) -> str:
-    return "" if value is None else f"{round2(value):.2f}"
-
-
-templates.env.filters.update(money=money, pct=pct, quote=lambda v: quote(v, safe="/"))
-
-
-def page(request: Request, name: str, settings: Settings, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request,
-        name,
-        {
-            "zone": settings.timezone,
-            "local": lambda moment: local(moment, settings.timezone),
-            **context,
-        },
-    )
 
 
 @router.get("/")
