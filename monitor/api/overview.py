@@ -158,7 +158,10 @@ def overview(*, session: Session, settings: Settings, query: OverviewQuery) -> O
     pages = max(1, math.ceil(len(ordered) / query.per_page))
     page = min(query.page, pages)
     shown = ordered[(page - 1) * query.per_page : page * query.per_page]
-    alerts = last_alerts(session=session, portfolio_ids=[r.latest.portfolio_id for r in shown])
+    # An account's alerts go out in its entry's digest: without one of its own, that is its
+    # last alert.
+    wanted = {r.latest.portfolio_id for r in shown} | {r.entry_id for r in shown}
+    alerts = last_alerts(session=session, portfolio_ids=sorted(wanted))
     return OverviewResponse(
         total=len(rows),
         matched=len(ordered),
@@ -167,7 +170,10 @@ def overview(*, session: Session, settings: Settings, query: OverviewQuery) -> O
         pages=pages,
         sort=query.sort,
         order=query.order,
-        rows=[row_out(r, alert_out(alerts.get(r.latest.portfolio_id))) for r in shown],
+        rows=[
+            row_out(r, alert_out(alerts.get(r.latest.portfolio_id) or alerts.get(r.entry_id)))
+            for r in shown
+        ],
         entries=entries_of(rows),
     )
 
