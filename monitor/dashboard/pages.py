@@ -67,7 +67,9 @@ def bar_scale(classes: CurrentResponse) -> float:
 def message_text(item: OutboxItem, settings: Settings) -> str:
     """The message as it reads (or read) when sent, or why it cannot be rendered."""
     try:
-        return render_for(item.payload, notify_for_route(settings, item.route)).body_text
+        notify = notify_for_route(settings, item.route)
+        public_url = settings.api.public_url
+        return render_for(item.payload, notify, alert_id=item.id, public_url=public_url).body_text
     except MonitorError as error:
         return f"(cannot be rendered: {error})"
 
