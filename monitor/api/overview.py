@@ -103,12 +103,14 @@ SORT_KEYS: Mapping[SortKey, Callable[[Row], Any]] = {
 
 
 def sorted_rows(rows: list[Row], sort: SortKey, order: SortOrder) -> list[Row]:
-    """Sorted by ``sort`` (rows without a value last, whatever the order), then by id."""
+    """Sorted by ``sort`` (rows without a value last, whatever the order), then by id
+    (``rows`` come in id order, and sorting is stable)."""
     key = SORT_KEYS[sort]
-    by_id = sorted(rows, key=lambda r: r.latest.portfolio_id)
-    present = [r for r in by_id if key(r) is not None]
-    absent = [r for r in by_id if key(r) is None]
-    return [*sorted(present, key=key, reverse=order == "desc"), *absent]
+    keyed = [(key(r), r) for r in rows]
+    present = [pair for pair in keyed if pair[0] is not None]
+    # Stable, reversed too: equal keys keep their id order.
+    present.sort(key=lambda pair: pair[0], reverse=order == "desc")
+    return [r for _, r in present] + [r for k, r in keyed if k is None]
 
 
 def matches(row: Row, search: str, out_of_band_only: bool) -> bool:
@@ -123,12 +125,13 @@ def matches(row: Row, search: str, out_of_band_only: bool) -> bool:
 
 
 def entries_of(rows: Sequence[Row]) -> list[EntryOut]:
-    counts: dict[str, Counter[str]] = {}
-    for row in rows:
-        counts.setdefault(row.entry_id, Counter())[row.state] += 1
+    counted = Counter((row.entry_id, row.state) for row in rows)
+    states: dict[str, dict[str, int]] = {}
+    for (entry, state), count in sorted(counted.items()):
+        states.setdefault(entry, {})[state] = count
     return [
-        EntryOut(entry_id=entry, accounts=sum(states.values()), states=dict(states))
-        for entry, states in sorted(counts.items())
+        EntryOut(entry_id=entry, accounts=sum(found.values()), states=found)
+        for entry, found in states.items()
     ]
 
 

@@ -103,8 +103,9 @@ def latest_rows(*, session: Session) -> list[LatestRow]:
             classes_out_of_band=breaches or 0,
             drift_state=state,
         )
+        # Through the connection: a Core statement, without the ORM's per-row loading.
         for id_, name, parent, taken_at, value, worst, rebalance, breaches, state in (
-            session.execute(query)
+            session.connection().execute(query)
         )
     ]
 
