@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from monitor.api.app import create_app
+from monitor.domain.allocation import DriftPolicy, compute_allocation, make_holding
+from monitor.domain.targets import parse_targets
 from monitor.settings import Settings
-from tests.fixtures.snapshots import StoredHistory
+from monitor.store.portfolios import NewPortfolio, ensure_portfolios
+from monitor.store.snapshots import NewSnapshot, save_snapshots
+from tests.builders import TREE
+from tests.fixtures.snapshots import MARCH, StoredHistory
 
 FAMILY = "/api/v1/portfolios/family"
 
@@ -60,3 +67,26 @@ def test_ticks_of_a_portfolio_without_failures_are_none(client: TestClient) -> N
 
 def test_an_account_answers_for_its_entrys_ticks(client: TestClient) -> None:
     assert client.get("/api/v1/portfolios/clients/acct-17/ticks").json()["entry_id"] == "clients"
+
+
+def test_sub_classes_of_a_target_tree_are_one_level_deeper(
+    engine: Engine, session: Session
+) -> None:
+    targets = parse_targets(TREE)
+    holdings = [
+        make_holding("VTI", "stocks/us", value="5000", where="VTI"),
+        make_holding("VXUS", "stocks/intl", value="1000", where="VXUS"),
+        make_holding("BND", "bonds", value="4000", where="BND"),
+    ]
+    ensure_portfolios(session=session, portfolios=[NewPortfolio("tree", "Tree")], now=MARCH)
+    report = compute_allocation(holdings, targets, DriftPolicy(threshold=Decimal(5)))
+    save_snapshots(session=session, snapshots=[NewSnapshot("tree", None, MARCH, report)])
+    session.commit()
+    with TestClient(create_app(Settings(targets=TREE), engine=engine)) as client:
+        body = client.get("/api/v1/portfolios/tree/current").json()
+    assert [(c["asset_class"], c["depth"]) for c in body["classes"]] == [
+        ("stocks", 0),
+        ("stocks/us", 1),
+        ("stocks/intl", 1),
+        ("bonds", 0),
+    ]
