@@ -29,9 +29,9 @@ from monitor.api.schemas.alerts import AlertStatus, alert_detail, alert_out
 from monitor.api.schemas.current import CurrentResponse
 from monitor.api.schemas.history import attribution_response, snapshot_out
 from monitor.api.schemas.plans import plan_out
-from monitor.dashboard.views import page
+from monitor.dashboard.views import missing, page
 from monitor.domain.attribution import attribute
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, NotFoundError, UnknownPortfolioError
 from monitor.notify.routing import notify_for_route, render_for
 from monitor.settings import Settings
 from monitor.store.outbox import OutboxItem, attempts_of, get_notification, list_notifications
@@ -102,12 +102,15 @@ def portfolio_page(
     portfolio_id: str,
     session: SessionDep,
     settings: SettingsDep,
-    range: Annotated[str, Query(pattern="^(30d|1y|all)$")] = "1y",
+    shown: Annotated[str, Query(alias="range", pattern="^(30d|1y|all)$")] = "1y",
     since: Annotated[str | None, Query(max_length=40)] = None,
     until: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
-    known(session, settings, portfolio_id)
-    span = RANGES[range]
+    try:
+        known(session, settings, portfolio_id)
+    except UnknownPortfolioError as error:
+        return missing(request, settings, error)
+    span = RANGES[shown]
     start = None if span is None else datetime.now(UTC) - span
     window = "" if start is None else "?" + urlencode({"since": start.isoformat()})
     api = f"/api/v1/portfolios/{quote(portfolio_id, safe='/')}"
@@ -128,7 +131,7 @@ def portfolio_page(
         snapshot=None if snapshot is None else snapshot_out(snapshot),
         classes=classes,
         scale=None if classes is None else bar_scale(classes),
-        range=range,
+        range=shown,
         ranges=list(RANGES),
         drift_url=f"{api}/drift-history{window}",
         ticks_url=f"{api}/ticks{window}",
@@ -152,7 +155,10 @@ def alerts_page(
     status: Annotated[AlertStatus | None, Query()] = None,
 ) -> HTMLResponse:
     if portfolio:
-        known(session, settings, portfolio)
+        try:
+            known(session, settings, portfolio)
+        except UnknownPortfolioError as error:
+            return missing(request, settings, error)
     items = list_notifications(
         session=session, portfolio_id=portfolio or None, status=status, limit=100
     )
@@ -171,6 +177,9 @@ def alerts_page(
 def alert_page(
     request: Request, alert_id: AlertId, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
-    item = get_notification(session=session, notification_id=alert_id)
+    try:
+        item = get_notification(session=session, notification_id=alert_id)
+    except NotFoundError as error:
+        return missing(request, settings, error)
     detail = alert_detail(item, attempts_of(session=session, notification_id=alert_id))
     return page(request, "alert.html", settings, alert=detail, text=message_text(item, settings))

@@ -38,7 +38,9 @@ def pct(value: Any) -> str:
 templates.env.filters.update(money=money, pct=pct, quote=lambda v: quote(v, safe="/"))
 
 
-def page(request: Request, name: str, settings: Settings, **context: Any) -> HTMLResponse:
+def page(
+    request: Request, name: str, settings: Settings, *, status_code: int = 200, **context: Any
+) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         name,
@@ -47,4 +49,11 @@ def page(request: Request, name: str, settings: Settings, **context: Any) -> HTM
             "local": lambda moment: local(moment, settings.timezone),
             **context,
         },
+        status_code=status_code,
     )
+
+
+def missing(request: Request, settings: Settings, error: LookupError) -> HTMLResponse:
+    """A 404 a person reads: what is missing (an unknown portfolio's message names the
+    known ones), and the way back."""
+    return page(request, "missing.html", settings, status_code=404, message=str(error))

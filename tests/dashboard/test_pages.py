@@ -54,8 +54,19 @@ def test_a_portfolio_page_names_why_it_has_no_plan(client: TestClient) -> None:
     assert "keeps no holdings" in page
 
 
-def test_an_unknown_portfolio_page_is_a_404(client: TestClient) -> None:
-    assert client.get("/portfolios/nobody").status_code == 404
+def test_an_unknown_portfolio_page_is_a_404_page_naming_the_known_ones(
+    client: TestClient,
+) -> None:
+    response = client.get("/portfolios/nobody")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "nobody" in response.text
+    assert "family" in response.text
+
+
+def test_an_unknown_alert_page_is_a_404_page(client: TestClient) -> None:
+    response = client.get("/alerts/999")
+    assert (response.status_code, "no notification with id 999" in response.text) == (404, True)
 
 
 def test_the_alerts_page_renders_without_alerts(client: TestClient) -> None:
@@ -67,3 +78,12 @@ def test_the_alerts_page_renders_without_alerts(client: TestClient) -> None:
 def test_static_files_are_served(client: TestClient) -> None:
     assert client.get("/static/vendor/uplot/uPlot.iife.min.js").status_code == 200
     assert client.get("/static/dashboard.css").status_code == 200
+
+
+def test_an_entry_with_accounts_links_to_its_accounts_in_the_overview(client: TestClient) -> None:
+    page = client.get("/portfolios/clients").text
+    assert 'href="/?q=clients%2F"' in page
+
+
+def test_a_range_other_than_30d_1y_or_all_is_a_422(client: TestClient) -> None:
+    assert client.get("/portfolios/family", params={"range": "2w"}).status_code == 422
