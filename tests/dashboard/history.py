@@ -2,7 +2,8 @@
 ``family`` (with failed ticks among them), before the daemon under test adds its own ticks.
 
 ``family`` holds VTI (stocks), BND (bonds) and GLD (gold) against 60 / 30 / 10, prices
-walking from a fixed seed; three ticks in its last 30 days failed.
+walking from a fixed seed; three ticks in its last 30 days failed, and their stale-data
+alert is dead (its webhook refused it), as is the recovery's.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 from monitor.domain.allocation import DriftPolicy, compute_allocation, make_holding
 from monitor.store.engine import make_engine
 from monitor.store.migrate import upgrade
-from monitor.store.models import Tick
+from monitor.store.models import Notification, Tick
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
 from monitor.store.snapshots import NewSnapshot, save_snapshots
 
@@ -67,6 +68,34 @@ def failed_ticks(end: datetime) -> list[Tick]:
     ]
 
 
+def dead_alerts(end: datetime) -> list[Notification]:
+    """The stale-data alert of the failed ticks and the recovery after, both dead."""
+    made = []
+    for kind, days, extra in (
+        ("stale", FAILED_DAYS_AGO[0], {"failures": 3, "error": "holdings.csv: no such file"}),
+        ("recovered", FAILED_DAYS_AGO[0] - 1, {"failures": 3}),
+    ):
+        at = end - timedelta(days=days)
+        payload = {"kind": kind, "portfolio_id": "family", "portfolio_name": "Family"}
+        payload |= {"taken_at": at.isoformat(), "timezone": "Europe/Paris", **extra}
+        made.append(
+            Notification(
+                portfolio_id="family",
+                kind=kind,
+                route="family",
+                title=f"family: {kind}",
+                payload=payload,
+                status="dead",
+                attempts=5,
+                next_attempt_at=at,
+                last_error="webhook: HTTP 500",
+                delivered_targets=[],
+                created_at=at,
+            )
+        )
+    return made
+
+
 def write_history(database: Path, end: datetime | None = None) -> None:
     """Migrate ``database`` and store the history above, ending a day before ``end``."""
     end = end or datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
@@ -78,7 +107,7 @@ def write_history(database: Path, end: datetime | None = None) -> None:
                 session=session, portfolios=[NewPortfolio("family", "Family")], now=end
             )
             save_snapshots(session=session, snapshots=snapshots(end))
-            session.add_all(failed_ticks(end))
+            session.add_all([*failed_ticks(end), *dead_alerts(end)])
             session.commit()
     finally:
         engine.dispose()

@@ -135,7 +135,7 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
         return len(rows) == ACCOUNTS + 1 and all(r["tick_status"] == "ok" for r in rows)
 
     wait_until(ticked, "both entries ticked", process=daemon)
-    webhook.wait_for(2)  # family's alert and the clients' digest, sent
+    webhook.wait_for(2)  # family's alert and the clients' digest, sent (the dead ones stay)
     yield found
     daemon.stop()
     webhook.stop()
@@ -352,6 +352,21 @@ def test_a_digest_opens_its_list_of_accounts(page: Watched, dashboard: Dashboard
     screenshot(page.page, "alert")
     page.page.goto(dashboard.base + "/alerts")
     screenshot(page.page, "alerts")
+
+
+def test_filtering_alerts_by_state_lists_what_the_api_lists(
+    page: Watched, dashboard: Dashboard
+) -> None:
+    page.page.goto(dashboard.base + "/alerts")
+    page.page.select_option("select[name=status]", "dead")
+    page.page.click("form.filters button[type=submit]")
+    page.page.wait_for_url("**status=dead**")
+    shown = page.page.eval_on_selector_all(
+        "#alerts tbody tr[data-alert]", "rs => rs.map(r => Number(r.dataset.alert))"
+    )
+    dead = dashboard.api("/api/v1/alerts", status="dead")["alerts"]
+    assert shown == [a["id"] for a in dead]
+    assert len(shown) == 2
 
 
 def test_without_signing_in_a_page_asks_for_the_token(browser: Any, dashboard: Dashboard) -> None:
