@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, outerjoin, select, true
 from sqlalchemy.orm import Session
 
 from monitor.store.models import AlertState, Notification, Portfolio, Snapshot, SnapshotClass, Tick
@@ -58,18 +59,30 @@ class LastAlert:
 def latest_rows(*, session: Session) -> list[LatestRow]:
     """Every stored portfolio that holds snapshots itself (an entry with accounts does not:
     its accounts do), with its latest snapshot, ordered by id."""
-    latest = (
-        select(Snapshot.id)
+    newest = (
+        select(Snapshot)
         .where(Snapshot.portfolio_id == Portfolio.id)
         .order_by(Snapshot.taken_at.desc(), Snapshot.id.desc())
         .limit(1)
         .correlate(Portfolio)
-        .scalar_subquery()
     )
+    snapshot: Any
+    if session.get_bind().dialect.name == "postgresql":
+        # PostgreSQL seeks the index once per portfolio only through a LATERAL join; with
+        # the subquery as the join's condition it tries it against every snapshot.
+        snapshot = newest.lateral("latest")
+        joined = outerjoin(Portfolio, snapshot, true())
+    else:  # SQLite has no LATERAL, and seeks the index once per portfolio as it is
+        snapshot = Snapshot.__table__
+        joined = outerjoin(
+            Portfolio,
+            snapshot,
+            snapshot.c.id == newest.with_only_columns(Snapshot.id).scalar_subquery(),
+        )
     out_of_band = (
         select(func.count())
-        .where(SnapshotClass.snapshot_id == Snapshot.id, SnapshotClass.breach.is_not(None))
-        .correlate(Snapshot)
+        .where(SnapshotClass.snapshot_id == snapshot.c.id, SnapshotClass.breach.is_not(None))
+        .correlate(snapshot)
         .scalar_subquery()
     )
     parents = select(Portfolio.parent_id).where(Portfolio.parent_id.is_not(None)).distinct()
@@ -78,16 +91,14 @@ def latest_rows(*, session: Session) -> list[LatestRow]:
             Portfolio.id,
             Portfolio.name,
             Portfolio.parent_id,
-            Snapshot.taken_at,
-            Snapshot.portfolio_value,
-            Snapshot.worst_drift,
-            Snapshot.needs_rebalancing,
+            snapshot.c.taken_at,
+            snapshot.c.portfolio_value,
+            snapshot.c.worst_drift,
+            snapshot.c.needs_rebalancing,
             out_of_band,
             AlertState.drift_state,
         )
-        .select_from(Portfolio)
-        .outerjoin(Snapshot, Snapshot.id == latest)
-        .outerjoin(AlertState, AlertState.portfolio_id == Portfolio.id)
+        .select_from(joined.outerjoin(AlertState, AlertState.portfolio_id == Portfolio.id))
         .where(Portfolio.id.not_in(parents))
         .order_by(Portfolio.id)
     )
