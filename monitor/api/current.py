@@ -50,7 +50,10 @@ def depth_of(targets: Targets, name: str) -> int:
 def current(*, session: Session, settings: Settings, portfolio_id: str) -> CurrentResponse:
     """The latest snapshot's classes, each with the band the entry's policy gives it."""
     config = config_of(session, settings, portfolio_id)
-    snapshot = latest_of(session, portfolio_id)
+    return classes_now(latest_of(session, portfolio_id), config)
+
+
+def classes_now(snapshot: SnapshotRecord, config: EntryConfig) -> CurrentResponse:
     classes = []
     for c in snapshot.classes:
         spec = config.targets.spec(c.asset_class)
@@ -71,7 +74,7 @@ def current(*, session: Session, settings: Settings, portfolio_id: str) -> Curre
             )
         )
     return CurrentResponse(
-        portfolio_id=portfolio_id,
+        portfolio_id=snapshot.portfolio_id,
         snapshot_id=snapshot.id,
         taken_at=snapshot.taken_at,
         portfolio_value=snapshot.portfolio_value,
@@ -82,10 +85,13 @@ def current(*, session: Session, settings: Settings, portfolio_id: str) -> Curre
 def current_plan(*, session: Session, settings: Settings, portfolio_id: str) -> RebalancingPlan:
     """The entry's configured plan for the latest snapshot's holdings."""
     config = config_of(session, settings, portfolio_id)
-    snapshot = latest_of(session, portfolio_id)
+    return plan_now(latest_of(session, portfolio_id), config)
+
+
+def plan_now(snapshot: SnapshotRecord, config: EntryConfig) -> RebalancingPlan:
     if snapshot.holdings is None:
         raise NotFoundError(
-            f"portfolio {portfolio_id!r} keeps no holdings (store_holdings is off): "
+            f"portfolio {snapshot.portfolio_id!r} keeps no holdings (store_holdings is off): "
             "a plan needs them"
         )
     holdings = [

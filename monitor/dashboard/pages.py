@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
-from monitor.api.current import current, current_plan
+from monitor.api.current import classes_now, config_of, plan_now
 from monitor.api.deps import SessionDep, SettingsDep
 from monitor.api.overview import overview
 from monitor.api.routes.alerts import AlertId
@@ -33,8 +33,9 @@ from monitor.dashboard.views import missing, page
 from monitor.domain.attribution import attribute
 from monitor.errors import MonitorError, NotFoundError, UnknownPortfolioError
 from monitor.notify.routing import notify_for_route, render_for
-from monitor.settings import Settings
+from monitor.settings import EntryConfig, Settings
 from monitor.store.outbox import OutboxItem, attempts_of, get_notification, list_notifications
+from monitor.store.records import SnapshotRecord
 from monitor.store.snapshots import attribution_window, latest_snapshot
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
@@ -88,10 +89,9 @@ def attribution_of(
     return attribution_response(portfolio_id, result, first.id, last.id), None
 
 
-def plan_of(session: Session, settings: Settings, portfolio_id: str) -> tuple[Any, str | None]:
+def plan_of(snapshot: SnapshotRecord, config: EntryConfig) -> tuple[Any, str | None]:
     try:
-        found = current_plan(session=session, settings=settings, portfolio_id=portfolio_id)
-        return plan_out(found), None
+        return plan_out(plan_now(snapshot, config)), None
     except MonitorError as error:
         return None, str(error)
 
@@ -107,7 +107,7 @@ def portfolio_page(
     until: Annotated[str | None, Query(max_length=40)] = None,
 ) -> HTMLResponse:
     try:
-        known(session, settings, portfolio_id)
+        config = config_of(session, settings, portfolio_id)
     except UnknownPortfolioError as error:
         return missing(request, settings, error)
     span = RANGES[shown]
@@ -115,13 +115,9 @@ def portfolio_page(
     window = "" if start is None else "?" + urlencode({"since": start.isoformat()})
     api = f"/api/v1/portfolios/{quote(portfolio_id, safe='/')}"
     snapshot = latest_snapshot(session=session, portfolio_id=portfolio_id)
-    classes = (
-        None
-        if snapshot is None
-        else current(session=session, settings=settings, portfolio_id=portfolio_id)
-    )
+    classes = None if snapshot is None else classes_now(snapshot, config)
+    plan, plan_error = (None, None) if snapshot is None else plan_of(snapshot, config)
     attribution, attribution_error = attribution_of(session, portfolio_id, since, until)
-    plan, plan_error = plan_of(session, settings, portfolio_id)
     alerts = list_notifications(session=session, portfolio_id=portfolio_id, limit=ALERTS_SHOWN)
     return page(
         request,
