@@ -31,6 +31,7 @@ from monitor.store.latest import (
     EntryHealth,
     LastAlert,
     LatestRow,
+    breach_counts,
     entry_health,
     last_alerts,
     latest_rows,
@@ -65,7 +66,7 @@ def state_of(row: LatestRow, health: EntryHealth | None) -> RowState:
         return "stale"
     if health is not None and health.consecutive_failures > 0:
         return "source_failing"
-    if row.taken_at is None:
+    if row.snapshot_id is None:
         return "no_data"
     return "drifted" if row.drift_state == "drifted" or row.needs_rebalancing else "in_band"
 
@@ -76,7 +77,7 @@ def rows_of(
     """The stored rows, and a row for each configured entry not stored yet."""
     stored = {row.portfolio_id for row in latest} | {row.parent_id for row in latest}
     missing = [
-        LatestRow(entry, entry, None, None, None, None, None, 0, None)
+        LatestRow(entry, entry, None, None, None, None, None, None, None)
         for entry in configured
         if entry not in stored
     ]
@@ -92,20 +93,28 @@ def none_last(value: Any) -> tuple[bool, Any]:
     return (value is None, value)
 
 
-SORT_KEYS: Mapping[SortKey, Callable[[Row], Any]] = {
+SORT_KEYS: Mapping[str, Callable[[Row], Any]] = {
     "portfolio": lambda r: r.latest.portfolio_id,
     "value": lambda r: r.latest.portfolio_value,
     "worst_drift": lambda r: r.latest.worst_drift,
-    "out_of_band": lambda r: r.latest.classes_out_of_band,
     "state": lambda r: ROW_STATES.index(r.state),
     "tick_at": lambda r: None if r.health is None else r.health.tick_at,
 }
 
 
-def sorted_rows(rows: list[Row], sort: SortKey, order: SortOrder) -> list[Row]:
-    """Sorted by ``sort`` (rows without a value last, whatever the order), then by id
+def sort_key(sort: SortKey, breaches: Mapping[int, int]) -> Callable[[Row], Any]:
+    """What rows sort by; classes out of band are counted in ``breaches`` (snapshot id ->
+    count, a snapshot without any missing)."""
+    if sort == "out_of_band":
+        return lambda r: (
+            None if r.latest.snapshot_id is None else breaches.get(r.latest.snapshot_id, 0)
+        )
+    return SORT_KEYS[sort]
+
+
+def sorted_rows(rows: list[Row], key: Callable[[Row], Any], order: SortOrder) -> list[Row]:
+    """Sorted by ``key`` (rows without a value last, whatever the order), then by id
     (``rows`` come in id order, and sorting is stable)."""
-    key = SORT_KEYS[sort]
     keyed = [(key(r), r) for r in rows]
     present = [pair for pair in keyed if pair[0] is not None]
     # Stable, reversed too: equal keys keep their id order.
@@ -135,15 +144,16 @@ def entries_of(rows: Sequence[Row]) -> list[EntryOut]:
     ]
 
 
-def row_out(row: Row, alert: LastAlertOut | None) -> OverviewRowOut:
+def row_out(row: Row, breaches: Mapping[int, int], alert: LastAlertOut | None) -> OverviewRowOut:
     health = row.health
+    snapshot = row.latest.snapshot_id
     return OverviewRowOut(
         portfolio_id=row.latest.portfolio_id,
         name=row.latest.name,
         entry_id=row.entry_id,
         value=row.latest.portfolio_value,
         worst_drift=row.latest.worst_drift,
-        classes_out_of_band=row.latest.classes_out_of_band,
+        classes_out_of_band=0 if snapshot is None else breaches.get(snapshot, 0),
         state=row.state,
         taken_at=row.latest.taken_at,
         tick_at=None if health is None else health.tick_at,
@@ -157,10 +167,15 @@ def overview(*, session: Session, settings: Settings, query: OverviewQuery) -> O
     entries = sorted({r.parent_id or r.portfolio_id for r in latest} | set(settings.portfolio_ids))
     rows = rows_of(latest, settings.portfolio_ids, entry_health(session=session, entry_ids=entries))
     kept = [r for r in rows if matches(r, query.search, query.out_of_band_only)]
-    ordered = sorted_rows(kept, query.sort, query.order)
+    # Classes out of band are counted for the page alone, unless the rows sort by them.
+    by_breaches = query.sort == "out_of_band"
+    breaches = breaches_of(session, kept) if by_breaches else {}
+    ordered = sorted_rows(kept, sort_key(query.sort, breaches), query.order)
     pages = max(1, math.ceil(len(ordered) / query.per_page))
     page = min(query.page, pages)
     shown = ordered[(page - 1) * query.per_page : page * query.per_page]
+    if not by_breaches:
+        breaches = breaches_of(session, shown)
     # An account's alerts go out in its entry's digest: without one of its own, that is its
     # last alert.
     wanted = {r.latest.portfolio_id for r in shown} | {r.entry_id for r in shown}
@@ -174,11 +189,18 @@ def overview(*, session: Session, settings: Settings, query: OverviewQuery) -> O
         sort=query.sort,
         order=query.order,
         rows=[
-            row_out(r, alert_out(alerts.get(r.latest.portfolio_id) or alerts.get(r.entry_id)))
+            row_out(
+                r, breaches, alert_out(alerts.get(r.latest.portfolio_id) or alerts.get(r.entry_id))
+            )
             for r in shown
         ],
         entries=entries_of(rows),
     )
+
+
+def breaches_of(session: Session, rows: Sequence[Row]) -> dict[int, int]:
+    ids = [r.latest.snapshot_id for r in rows if r.latest.snapshot_id is not None]
+    return breach_counts(session=session, snapshot_ids=ids)
 
 
 def alert_out(alert: LastAlert | None) -> LastAlertOut | None:

@@ -3,8 +3,9 @@
 Each portfolio's latest snapshot is found by a correlated ``LIMIT 1`` that walks the
 ``(portfolio_id, taken_at, id)`` index backwards: one index seek per portfolio, whatever the
 length of its history, so 10,000 accounts cost 10,000 seeks rather than a scan of every
-snapshot. Its classes out of band are counted the same way, on the classes' primary key.
-Values stay ``Decimal`` (text on SQLite): sorting by them happens in Python, not in SQL.
+snapshot. Classes out of band are counted apart (``breach_counts``), for the snapshots
+asked: a page's, unless the rows are sorted by them. Values stay ``Decimal`` (text on
+SQLite): sorting by them happens in Python, not in SQL.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, outerjoin, select, true
 from sqlalchemy.orm import Session
 
+from monitor.store.batches import batches
 from monitor.store.models import AlertState, Notification, Portfolio, Snapshot, SnapshotClass, Tick
 
 
@@ -29,11 +31,11 @@ class LatestRow:
     portfolio_id: str
     name: str
     parent_id: str | None
+    snapshot_id: int | None
     taken_at: datetime | None
     portfolio_value: Decimal | None
     worst_drift: Decimal | None
     needs_rebalancing: bool | None
-    classes_out_of_band: int
     drift_state: str | None  # the alert policy's: in_band, drifted; None before a tick
 
 
@@ -79,23 +81,17 @@ def latest_rows(*, session: Session) -> list[LatestRow]:
             snapshot,
             snapshot.c.id == newest.with_only_columns(Snapshot.id).scalar_subquery(),
         )
-    out_of_band = (
-        select(func.count())
-        .where(SnapshotClass.snapshot_id == snapshot.c.id, SnapshotClass.breach.is_not(None))
-        .correlate(snapshot)
-        .scalar_subquery()
-    )
     parents = select(Portfolio.parent_id).where(Portfolio.parent_id.is_not(None)).distinct()
     query = (
         select(
             Portfolio.id,
             Portfolio.name,
             Portfolio.parent_id,
+            snapshot.c.id,
             snapshot.c.taken_at,
             snapshot.c.portfolio_value,
             snapshot.c.worst_drift,
             snapshot.c.needs_rebalancing,
-            out_of_band,
             AlertState.drift_state,
         )
         .select_from(joined.outerjoin(AlertState, AlertState.portfolio_id == Portfolio.id))
@@ -107,18 +103,31 @@ def latest_rows(*, session: Session) -> list[LatestRow]:
             portfolio_id=id_,
             name=name,
             parent_id=parent,
+            snapshot_id=snapshot_id,
             taken_at=taken_at,
             portfolio_value=value,
             worst_drift=worst,
             needs_rebalancing=None if rebalance is None else bool(rebalance),
-            classes_out_of_band=breaches or 0,
             drift_state=state,
         )
         # Through the connection: a Core statement, without the ORM's per-row loading.
-        for id_, name, parent, taken_at, value, worst, rebalance, breaches, state in (
+        for id_, name, parent, snapshot_id, taken_at, value, worst, rebalance, state in (
             session.connection().execute(query)
         )
     ]
+
+
+def breach_counts(*, session: Session, snapshot_ids: Sequence[int]) -> dict[int, int]:
+    """Snapshot id -> how many of its classes are out of band (none: not in the answer)."""
+    found: dict[int, int] = {}
+    for part in batches(snapshot_ids):
+        query = (
+            select(SnapshotClass.snapshot_id, func.count())
+            .where(SnapshotClass.snapshot_id.in_(part), SnapshotClass.breach.is_not(None))
+            .group_by(SnapshotClass.snapshot_id)
+        )
+        found.update((snapshot, count) for snapshot, count in session.connection().execute(query))
+    return found
 
 
 def entry_health(*, session: Session, entry_ids: Sequence[str]) -> dict[str, EntryHealth]:

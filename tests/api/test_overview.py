@@ -82,3 +82,12 @@ def test_pages_hold_per_page_rows(client: TestClient) -> None:
 
 def test_an_unknown_sort_key_is_a_422(client: TestClient) -> None:
     assert client.get(OVERVIEW, params={"sort": "colour"}).status_code == 422
+
+
+def test_sorting_by_classes_out_of_band_counts_every_row(client: TestClient) -> None:
+    params = {"sort": "out_of_band", "order": "asc", "per_page": "1"}
+    body = client.get(OVERVIEW, params=params).json()
+    assert [(r["portfolio_id"], r["classes_out_of_band"]) for r in body["rows"]] == [("steady", 0)]
+    params["page"] = "3"
+    [last] = client.get(OVERVIEW, params=params).json()["rows"]
+    assert last["classes_out_of_band"] == 2

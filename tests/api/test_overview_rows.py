@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from monitor.api.overview import Row, sorted_rows, state_of
+from monitor.api.overview import Row, sort_key, sorted_rows, state_of
 from monitor.store.latest import EntryHealth, LatestRow
 
 NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
@@ -15,7 +15,8 @@ def latest(id_: str, value: str | None = "100", drift_state: str = "in_band") ->
     number = None if value is None else Decimal(value)
     taken_at = None if value is None else NOW
     rebalance = None if value is None else drift_state == "drifted"
-    return LatestRow(id_, id_, None, taken_at, number, number, rebalance, 0, drift_state)
+    snapshot_id = None if value is None else 1
+    return LatestRow(id_, id_, None, snapshot_id, taken_at, number, number, rebalance, drift_state)
 
 
 def health(failures: int = 0, source: str = "ok") -> EntryHealth:
@@ -49,11 +50,20 @@ def row(id_: str, value: str | None) -> Row:
 
 def test_rows_without_a_value_come_last_in_either_order() -> None:
     rows = [row("a", None), row("b", "5"), row("c", "7")]
-    assert [r.entry_id for r in sorted_rows(rows, "value", "asc")] == ["b", "c", "a"]
-    assert [r.entry_id for r in sorted_rows(rows, "value", "desc")] == ["c", "b", "a"]
+    assert [r.entry_id for r in sorted_rows(rows, sort_key("value", {}), "asc")] == ["b", "c", "a"]
+    assert [r.entry_id for r in sorted_rows(rows, sort_key("value", {}), "desc")] == ["c", "b", "a"]
 
 
 def test_equal_values_keep_id_order_in_either_order() -> None:
     rows = [row("a", "5"), row("b", "5"), row("c", "9")]
-    assert [r.entry_id for r in sorted_rows(rows, "value", "desc")] == ["c", "a", "b"]
-    assert [r.entry_id for r in sorted_rows(rows, "value", "asc")] == ["a", "b", "c"]
+    assert [r.entry_id for r in sorted_rows(rows, sort_key("value", {}), "desc")] == ["c", "a", "b"]
+    assert [r.entry_id for r in sorted_rows(rows, sort_key("value", {}), "asc")] == ["a", "b", "c"]
+
+
+def test_rows_sort_by_their_count_of_classes_out_of_band() -> None:
+    rows = [row("a", "5"), row("b", "5"), row("c", None)]
+    rows[1] = Row(
+        LatestRow("b", "b", None, 2, NOW, Decimal(5), Decimal(5), True, None), "b", "drifted", None
+    )
+    ordered = sorted_rows(rows, sort_key("out_of_band", {2: 3}), "desc")
+    assert [r.entry_id for r in ordered] == ["b", "a", "c"]

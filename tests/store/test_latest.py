@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
-from monitor.store.latest import entry_health, last_alerts, latest_rows
+from monitor.store.latest import breach_counts, entry_health, last_alerts, latest_rows
 from monitor.store.models import Tick
 from monitor.store.outbox import NewNotification, enqueue_notifications
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
@@ -20,7 +20,10 @@ def test_each_portfolio_has_its_latest_snapshot_and_entries_of_accounts_none(
     assert sorted(rows) == ["clients/acct-17", "family"]
     family = rows["family"]
     assert (family.taken_at, family.portfolio_value) == (MARCH, 45800)
-    assert (family.classes_out_of_band, family.needs_rebalancing) == (2, True)
+    assert family.needs_rebalancing
+    assert family.snapshot_id is not None
+    counts = breach_counts(session=session, snapshot_ids=[family.snapshot_id])
+    assert counts == {family.snapshot_id: 2}
     assert rows["clients/acct-17"].parent_id == "clients"
 
 
@@ -29,7 +32,7 @@ def test_a_portfolio_without_snapshots_has_a_row_without_figures(
 ) -> None:
     ensure_portfolios(session=session, portfolios=[NewPortfolio("new", "New")], now=MARCH)
     [row] = [r for r in latest_rows(session=session) if r.portfolio_id == "new"]
-    assert (row.taken_at, row.portfolio_value, row.classes_out_of_band) == (None, None, 0)
+    assert (row.snapshot_id, row.taken_at, row.portfolio_value) == (None, None, None)
 
 
 def test_an_entrys_health_is_its_latest_scheduled_tick(
