@@ -89,10 +89,6 @@ def rows_of(
     return rows
 
 
-def none_last(value: Any) -> tuple[bool, Any]:
-    return (value is None, value)
-
-
 SORT_KEYS: Mapping[str, Callable[[Row], Any]] = {
     "portfolio": lambda r: r.latest.portfolio_id,
     "value": lambda r: r.latest.portfolio_value,
