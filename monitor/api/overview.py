@@ -12,6 +12,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ from monitor.store.latest import (
     entry_health,
     last_alerts,
     latest_rows,
+    taken_times,
 )
 
 PER_PAGE = 100
@@ -77,7 +79,7 @@ def rows_of(
     """The stored rows, and a row for each configured entry not stored yet."""
     stored = {row.portfolio_id for row in latest} | {row.parent_id for row in latest}
     missing = [
-        LatestRow(entry, entry, None, None, None, None, None, None, None)
+        LatestRow(entry, entry, None, None, None, None, None, None)
         for entry in configured
         if entry not in stored
     ]
@@ -140,7 +142,23 @@ def entries_of(rows: Sequence[Row]) -> list[EntryOut]:
     ]
 
 
-def row_out(row: Row, breaches: Mapping[int, int], alert: LastAlertOut | None) -> OverviewRowOut:
+@dataclass(frozen=True, slots=True)
+class PageFacts:
+    """What is looked up for the page's rows alone: snapshot id -> classes out of band,
+    and -> when it was taken; portfolio id -> its last alert."""
+
+    breaches: Mapping[int, int]
+    taken: Mapping[int, datetime]
+    alerts: Mapping[str, LastAlert]
+
+    def alert_of(self, row: Row) -> LastAlertOut | None:
+        # An account's alerts go out in its entry's digest: without one of its own, that
+        # is its last alert.
+        found = self.alerts.get(row.latest.portfolio_id) or self.alerts.get(row.entry_id)
+        return None if found is None else LastAlertOut.model_validate(found, from_attributes=True)
+
+
+def row_out(row: Row, facts: PageFacts) -> OverviewRowOut:
     health = row.health
     snapshot = row.latest.snapshot_id
     return OverviewRowOut(
@@ -149,12 +167,12 @@ def row_out(row: Row, breaches: Mapping[int, int], alert: LastAlertOut | None) -
         entry_id=row.entry_id,
         value=row.latest.portfolio_value,
         worst_drift=row.latest.worst_drift,
-        classes_out_of_band=0 if snapshot is None else breaches.get(snapshot, 0),
+        classes_out_of_band=0 if snapshot is None else facts.breaches.get(snapshot, 0),
         state=row.state,
-        taken_at=row.latest.taken_at,
+        taken_at=None if snapshot is None else facts.taken[snapshot],
         tick_at=None if health is None else health.tick_at,
         tick_status=None if health is None else health.tick_status,
-        last_alert=alert,
+        last_alert=facts.alert_of(row),
     )
 
 
@@ -170,12 +188,13 @@ def overview(*, session: Session, settings: Settings, query: OverviewQuery) -> O
     pages = max(1, math.ceil(len(ordered) / query.per_page))
     page = min(query.page, pages)
     shown = ordered[(page - 1) * query.per_page : page * query.per_page]
-    if not by_breaches:
-        breaches = breaches_of(session, shown)
-    # An account's alerts go out in its entry's digest: without one of its own, that is its
-    # last alert.
-    wanted = {r.latest.portfolio_id for r in shown} | {r.entry_id for r in shown}
-    alerts = last_alerts(session=session, portfolio_ids=sorted(wanted))
+    snapshots = [r.latest.snapshot_id for r in shown if r.latest.snapshot_id is not None]
+    portfolios = {r.latest.portfolio_id for r in shown} | {r.entry_id for r in shown}
+    facts = PageFacts(
+        breaches=breaches if by_breaches else breaches_of(session, shown),
+        taken=taken_times(session=session, snapshot_ids=snapshots),
+        alerts=last_alerts(session=session, portfolio_ids=sorted(portfolios)),
+    )
     return OverviewResponse(
         total=len(rows),
         matched=len(ordered),
@@ -184,12 +203,7 @@ def overview(*, session: Session, settings: Settings, query: OverviewQuery) -> O
         pages=pages,
         sort=query.sort,
         order=query.order,
-        rows=[
-            row_out(
-                r, breaches, alert_out(alerts.get(r.latest.portfolio_id) or alerts.get(r.entry_id))
-            )
-            for r in shown
-        ],
+        rows=[row_out(r, facts) for r in shown],
         entries=entries_of(rows),
     )
 
@@ -197,11 +211,3 @@ def overview(*, session: Session, settings: Settings, query: OverviewQuery) -> O
 def breaches_of(session: Session, rows: Sequence[Row]) -> dict[int, int]:
     ids = [r.latest.snapshot_id for r in rows if r.latest.snapshot_id is not None]
     return breach_counts(session=session, snapshot_ids=ids)
-
-
-def alert_out(alert: LastAlert | None) -> LastAlertOut | None:
-    if alert is None:
-        return None
-    return LastAlertOut(
-        id=alert.id, kind=alert.kind, status=alert.status, created_at=alert.created_at
-    )

@@ -4,7 +4,8 @@ Each portfolio's latest snapshot is found by a correlated ``LIMIT 1`` that walks
 ``(portfolio_id, taken_at, id)`` index backwards: one index seek per portfolio, whatever the
 length of its history, so 10,000 accounts cost 10,000 seeks rather than a scan of every
 snapshot. Classes out of band are counted apart (``breach_counts``), for the snapshots
-asked: a page's, unless the rows are sorted by them. Values stay ``Decimal`` (text on
+asked: a page's, unless the rows are sorted by them; so are the times the snapshots were
+taken (``taken_times``), a page's, not converted for every row. Values stay ``Decimal`` (text on
 SQLite): sorting by them happens in Python, not in SQL.
 """
 
@@ -32,7 +33,6 @@ class LatestRow:
     name: str
     parent_id: str | None
     snapshot_id: int | None
-    taken_at: datetime | None
     portfolio_value: Decimal | None
     worst_drift: Decimal | None
     needs_rebalancing: bool | None
@@ -88,7 +88,6 @@ def latest_rows(*, session: Session) -> list[LatestRow]:
             Portfolio.name,
             Portfolio.parent_id,
             snapshot.c.id,
-            snapshot.c.taken_at,
             snapshot.c.portfolio_value,
             snapshot.c.worst_drift,
             snapshot.c.needs_rebalancing,
@@ -104,14 +103,13 @@ def latest_rows(*, session: Session) -> list[LatestRow]:
             name=name,
             parent_id=parent,
             snapshot_id=snapshot_id,
-            taken_at=taken_at,
             portfolio_value=value,
             worst_drift=worst,
             needs_rebalancing=None if rebalance is None else bool(rebalance),
             drift_state=state,
         )
         # Through the connection: a Core statement, without the ORM's per-row loading.
-        for id_, name, parent, snapshot_id, taken_at, value, worst, rebalance, state in (
+        for id_, name, parent, snapshot_id, value, worst, rebalance, state in (
             session.connection().execute(query)
         )
     ]
@@ -127,6 +125,15 @@ def breach_counts(*, session: Session, snapshot_ids: Sequence[int]) -> dict[int,
             .group_by(SnapshotClass.snapshot_id)
         )
         found.update((snapshot, count) for snapshot, count in session.connection().execute(query))
+    return found
+
+
+def taken_times(*, session: Session, snapshot_ids: Sequence[int]) -> dict[int, datetime]:
+    """Snapshot id -> when it was taken."""
+    found: dict[int, datetime] = {}
+    for part in batches(snapshot_ids):
+        query = select(Snapshot.id, Snapshot.taken_at).where(Snapshot.id.in_(part))
+        found.update((snapshot, at) for snapshot, at in session.connection().execute(query))
     return found
 
 

@@ -13,10 +13,9 @@ NOW = datetime(2024, 3, 1, 12, tzinfo=UTC)
 
 def latest(id_: str, value: str | None = "100", drift_state: str = "in_band") -> LatestRow:
     number = None if value is None else Decimal(value)
-    taken_at = None if value is None else NOW
     rebalance = None if value is None else drift_state == "drifted"
     snapshot_id = None if value is None else 1
-    return LatestRow(id_, id_, None, snapshot_id, taken_at, number, number, rebalance, drift_state)
+    return LatestRow(id_, id_, None, snapshot_id, number, number, rebalance, drift_state)
 
 
 def health(failures: int = 0, source: str = "ok") -> EntryHealth:
@@ -62,8 +61,7 @@ def test_equal_values_keep_id_order_in_either_order() -> None:
 
 def test_rows_sort_by_their_count_of_classes_out_of_band() -> None:
     rows = [row("a", "5"), row("b", "5"), row("c", None)]
-    rows[1] = Row(
-        LatestRow("b", "b", None, 2, NOW, Decimal(5), Decimal(5), True, None), "b", "drifted", None
-    )
+    drifted = LatestRow("b", "b", None, 2, Decimal(5), Decimal(5), True, "drifted")
+    rows[1] = Row(drifted, "b", "drifted", None)
     ordered = sorted_rows(rows, sort_key("out_of_band", {2: 3}), "desc")
     assert [r.entry_id for r in ordered] == ["b", "a", "c"]
