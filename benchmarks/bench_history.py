@@ -46,7 +46,7 @@ TARGETS = {name: float(percent) for name, percent in DEFAULT_TARGETS.items()}
 COLUMNS = {
     "snapshots": "id portfolio_id tick_id taken_at portfolio_value holdings_value "
     "unallocated_value total_drift worst_drift needs_rebalancing threshold "
-    "relative_threshold holdings_stored",
+    "relative_threshold holdings_stored class_drifts",
     "snapshot_classes": "snapshot_id asset_class position current_value current_percent "
     "target_percent target_value difference drift breach",
     "snapshot_holdings": "snapshot_id asset_class symbol value quantity price",
@@ -135,6 +135,7 @@ def stored_rows(market: Market, first_id: int, days: range, sqlite: bool) -> Ite
                     "5",
                     None,
                     1 if sqlite else True,
+                    "{" + ",".join(f'"{c}":{drifts[c]:.10f}' for c in CLASSES) + "}",
                 )
             )
             for position, c in enumerate(CLASSES):
@@ -215,6 +216,14 @@ def median_ms(query: Callable[[], object], runs: int) -> float:
 
 
 DRIFT_ROWS = (
+    "SELECT id, taken_at, total_drift, worst_drift, needs_rebalancing, class_drifts "
+    "FROM snapshots WHERE portfolio_id = {mark} AND taken_at >= {mark} ORDER BY taken_at, id"
+)
+
+
+# What the drift history read before snapshots kept their class drifts (migration 0003): a
+# row per class, joined. Its raw rows alone took longer than the whole query takes now.
+JOINED_DRIFT_ROWS = (
     "SELECT s.id, s.taken_at, s.total_drift, s.worst_drift, s.needs_rebalancing, "
     "c.asset_class, c.drift FROM snapshots s "
     "LEFT JOIN snapshot_classes c ON c.snapshot_id = s.id "
@@ -223,10 +232,10 @@ DRIFT_ROWS = (
 )
 
 
-def raw_drift_rows(engine: Engine) -> Callable[[str, datetime], object]:
+def raw_drift_rows(engine: Engine, query: str = DRIFT_ROWS) -> Callable[[str, datetime], object]:
     """The drift history's rows fetched with the driver alone: no conversion, no points."""
     raw = engine.raw_connection()
-    sql = DRIFT_ROWS.format(mark="?" if engine.dialect.name == "sqlite" else "%s")
+    sql = query.format(mark="?" if engine.dialect.name == "sqlite" else "%s")
     cursor = raw.cursor()
     sqlite = engine.dialect.name == "sqlite"
 
@@ -290,6 +299,8 @@ def measure(engine: Engine, portfolios: int, days: int) -> None:
         ),
         "drift history, last 365 days": median_ms(lambda: fetch(rng.choice(ids), last_year), 100),
     }
+    joined = raw_drift_rows(engine, JOINED_DRIFT_ROWS)
+    joined_ms = median_ms(lambda: joined(rng.choice(ids), START - timedelta(days=1)), 30)
     print(f"  {'primary-key lookup (floor)':38} {floor:9.3f} ms")
     for name, ms in figures.items():
         line = f"  {name:38} {ms:9.3f} ms  {ms / floor:8.1f} x floor"
@@ -298,6 +309,7 @@ def measure(engine: Engine, portfolios: int, days: int) -> None:
                 f"  {ms / raw_floors[name]:5.1f} x its rows fetched raw ({raw_floors[name]:.3f} ms)"
             )
         print(line)
+    print(f"  {'raw rows of the old join, all days':38} {joined_ms:9.3f} ms")
 
 
 def main() -> None:

@@ -26,6 +26,8 @@ import os
 import pstats
 import random
 import resource
+import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -130,6 +132,9 @@ def child_tick(config: Path, day: int, profile: bool) -> dict[str, Any]:
     }
 
 
+CLASS_DRIFTS = json.dumps(dict.fromkeys(CLASSES, "1.2345678"), separators=(",", ":"))
+
+
 def floor_rows(accounts: int, holdings: int, sqlite: bool) -> dict[str, list[tuple[Any, ...]]]:
     """Rows as the store keeps them (decimals as text on SQLite), made before the clock."""
     taken = SLOT.replace(tzinfo=None) if sqlite else SLOT
@@ -139,7 +144,7 @@ def floor_rows(accounts: int, holdings: int, sqlite: bool) -> dict[str, list[tup
         snapshots.append(
             (snapshot_id, f"{ENTRY}/acct-{account:05d}", 1, taken)
             + ("123456.7800000000",) * 3
-            + ("12.3400000000", "5.6700000000", True, "5", None, True)
+            + ("12.3400000000", "5.6700000000", True, "5", None, True, CLASS_DRIFTS)
         )
         for position, name in enumerate(CLASSES):
             classes.append(
@@ -164,7 +169,7 @@ def floor_rows(accounts: int, holdings: int, sqlite: bool) -> dict[str, list[tup
 INSERTS = {
     "snapshots": "INSERT INTO snapshots (id, portfolio_id, tick_id, taken_at, portfolio_value, "
     "holdings_value, unallocated_value, total_drift, worst_drift, needs_rebalancing, "
-    "threshold, relative_threshold, holdings_stored) VALUES ({})",
+    "threshold, relative_threshold, holdings_stored, class_drifts) VALUES ({})",
     "snapshot_classes": "INSERT INTO snapshot_classes (snapshot_id, asset_class, position, "
     "current_value, current_percent, target_percent, target_value, difference, drift, breach) "
     "VALUES ({})",
@@ -270,6 +275,127 @@ def measure(
         print(f"      all runs: {[round(t['seconds'], 2) for t in runs]}")
 
 
+FLOOR_SCRIPT = """
+import csv, json, sqlite3, sys
+from itertools import groupby
+
+# A plain script: parse the CSV, sum each account's classes, insert as many rows as a tick
+# (a snapshot, 6 class rows and 50 holding rows an account), 1,000 accounts at a time, in
+# one transaction.
+database, holdings = sys.argv[1:]
+connection = sqlite3.connect(database, isolation_level=None)
+connection.execute("BEGIN")
+snapshots, classes, rows = [], [], []
+with open(holdings, newline="") as file:
+    reader = csv.reader(file)
+    next(reader)
+    for number, (account, lines) in enumerate(groupby(reader, key=lambda r: r[0]), start=1):
+        sums = {}
+        for _, symbol, asset_class, quantity, price in lines:
+            value = float(quantity) * float(price)
+            sums[asset_class] = sums.get(asset_class, 0.0) + value
+            rows.append((number, asset_class, symbol, str(value), quantity, price))
+        total = sum(sums.values())
+        drifts = json.dumps({name: str(v / total) for name, v in sums.items()})
+        snapshots.append((number, account, "2026-01-05 18:00:00", str(total), drifts))
+        classes += [(number, name, i, str(v)) for i, (name, v) in enumerate(sums.items())]
+        if number % 1000 == 0 or len(rows) > 50000:
+            connection.executemany("INSERT INTO snapshots (id, portfolio_id, tick_id, taken_at, "
+                "portfolio_value, holdings_value, unallocated_value, total_drift, worst_drift, "
+                "needs_rebalancing, threshold, holdings_stored, class_drifts) "
+                "VALUES (?, ?, 1, ?, ?, ?, 0, 0, 0, 0, 5, 1, ?)",
+                [(i, a, t, v, v, d) for i, a, t, v, d in snapshots])
+            connection.executemany("INSERT INTO snapshot_classes (snapshot_id, asset_class, "
+                "position, current_value, current_percent, target_percent, target_value, "
+                "difference, drift) VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0)", classes)
+            connection.executemany("INSERT INTO snapshot_holdings (snapshot_id, asset_class, "
+                "symbol, value, quantity, price) VALUES (?, ?, ?, ?, ?, ?)", rows)
+            snapshots, classes, rows = [], [], []
+connection.executemany("INSERT INTO snapshots (id, portfolio_id, tick_id, taken_at, "
+    "portfolio_value, holdings_value, unallocated_value, total_drift, worst_drift, "
+    "needs_rebalancing, threshold, holdings_stored, class_drifts) "
+    "VALUES (?, ?, 1, ?, ?, ?, 0, 0, 0, 0, 5, 1, ?)",
+    [(i, a, t, v, v, d) for i, a, t, v, d in snapshots])
+connection.executemany("INSERT INTO snapshot_classes (snapshot_id, asset_class, position, "
+    "current_value, current_percent, target_percent, target_value, difference, drift) "
+    "VALUES (?, ?, ?, ?, 0, 0, 0, 0, 0)", classes)
+connection.executemany("INSERT INTO snapshot_holdings (snapshot_id, asset_class, symbol, "
+    "value, quantity, price) VALUES (?, ?, ?, ?, ?, ?)", rows)
+connection.execute("COMMIT")
+"""
+
+
+def whole_process(command: list[str]) -> tuple[float, float]:
+    """Seconds and peak RSS (MB) of ``command`` run as a process of its own."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{command[:3]} failed ({status})")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def measure_whole(folder: Path, accounts: int, holdings: int, runs: int) -> dict[str, float]:
+    """``allocation-monitor tick`` of the entry, start-up included, on a migrated SQLite
+    database, against the plain script that parses the same CSV and inserts as many rows
+    into another; each run on fresh copies of the migrated database."""
+    write_holdings(folder, accounts, holdings)
+    monitor = str(Path(sys.executable).parent / "allocation-monitor")
+    migrated = folder / "migrated.db"
+    config = write_config(folder, f"sqlite:///{migrated}", FIRST)
+    subprocess.run(
+        [monitor, "--config", str(config), "db", "upgrade"], check=True, stdout=subprocess.DEVNULL
+    )
+    with sqlite3.connect(migrated) as connection:  # the tick the floor's rows refer to
+        connection.execute(
+            "INSERT INTO portfolios (id, name, created_at) "
+            "VALUES ('floor', 'floor', '2026-01-05 18:00:00')"
+        )
+        connection.execute(
+            "INSERT INTO ticks (id, portfolio_id, scheduled_at, started_at, "
+            "status) VALUES (1, 'floor', '2026-01-05', '2026-01-05', 'ok')"
+        )
+    figures: dict[str, list[float]] = {"tick": [], "tick_mb": [], "floor": [], "floor_mb": []}
+    for _ in range(runs):
+        for kind in ("floor", "tick"):
+            database = folder / f"{kind}.db"
+            shutil.copy(migrated, database)
+            if kind == "tick":
+                config = write_config(folder, f"sqlite:///{database}", FIRST)
+                command = [monitor, "--config", str(config), "tick", "--no-send"]
+            else:
+                command = [sys.executable, "-c", FLOOR_SCRIPT, str(database), str(folder / FIRST)]
+            seconds, peak = whole_process(command)
+            figures[kind].append(seconds)
+            figures[f"{kind}_mb"].append(peak)
+            database.unlink()
+    return {name: statistics.median(values) for name, values in figures.items()}
+
+
+def whole_processes(args: Any) -> None:
+    """The tick as a whole process at 10,000 and 100,000 accounts (or ``--accounts``)."""
+    results = {}
+    for accounts in args.whole:
+        with tempfile.TemporaryDirectory(prefix="bench-tick-") as folder:
+            results[accounts] = measure_whole(Path(folder), accounts, args.holdings, args.runs)
+    print(f"== whole processes on SQLite, x {args.holdings} holdings, {args.runs} run(s), medians")
+    print(
+        f"{'accounts':>9} {'tick s':>7} {'floor s':>8} {'ratio':>6} {'tick MB':>8} {'floor MB':>9}"
+    )
+    for accounts, r in results.items():
+        print(
+            f"{accounts:9,} {r['tick']:7.2f} {r['floor']:8.2f} {r['tick'] / r['floor']:5.2f}x "
+            f"{r['tick_mb']:8.0f} {r['floor_mb']:9.0f}"
+        )
+    if len(results) > 1:
+        small, large = min(results), max(results)
+        print(
+            f"time of {large:,} accounts / time of {small:,}: "
+            f"{results[large]['tick'] / results[small]['tick']:.2f}x"
+        )
+
+
 def child_answer(args: Any) -> dict[str, Any]:
     """What a child process measured (``--child tick CONFIG STEP`` or ``--child floor``)."""
     kind, *rest = args.child
@@ -285,9 +411,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile the tick (stderr)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--whole",
+        type=int,
+        nargs="*",
+        metavar="ACCOUNTS",
+        help="time `allocation-monitor tick` as a whole process against a plain script "
+        "(default 10000 100000 accounts) instead",
+    )
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child_answer(args)))
+        return
+    if args.whole is not None:
+        args.whole = args.whole or [10_000, 100_000]
+        whole_processes(args)
         return
     with tempfile.TemporaryDirectory(prefix="bench-tick-") as folder:
         args.folder = folder

@@ -14,7 +14,8 @@ from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    # async: a plain function would be handed to a worker thread, for an attribute read.
     settings: Settings = request.app.state.settings
     return settings
 

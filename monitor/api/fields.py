@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field, PlainSerializer, WithJsonSchema
+from pydantic.config import JsonDict
 
 from monitor.domain.allocation import SMALLEST_TOTAL
 from monitor.domain.numbers import LIMIT, round2
@@ -24,3 +25,14 @@ Number = Annotated[Decimal, PlainSerializer(Decimal.normalize, return_type=Decim
 Amount = Annotated[Decimal, Field(ge=0, lt=LIMIT, allow_inf_nan=False)]
 # A portfolio's total: below a cent it is worth nothing (``allocation.SMALLEST_TOTAL``).
 Total = Annotated[Decimal, Field(ge=SMALLEST_TOTAL, lt=LIMIT, allow_inf_nan=False)]
+
+# A date or an RFC 3339 time, but a leap second (23:59:60): a datetime has none.
+BOUND: JsonDict = {
+    "anyOf": [
+        {"type": "string", "format": "date"},
+        {"type": "string", "format": "date-time", "pattern": "^(?!.*:60)"},
+        {"type": "null"},
+    ]
+}
+# A duration as the config writes it (90m, 24h, 7d, 2w), checked further when parsed.
+DURATION_PATTERN = r"^\s*\d+(\.\d+)?\s*[smhdw]\s*$"

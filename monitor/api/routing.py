@@ -63,23 +63,36 @@ class ReadRequest(Request):
         return self.parsed
 
 
-def exact_answers(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def exact_answers(endpoint: Callable[..., Any], *, on_loop: bool = False) -> Callable[..., Any]:
     """``endpoint``, answering with its model written by ``exact_json``. FastAPI reads the
-    parameters and the model (for the OpenAPI document) through ``functools.wraps``."""
+    parameters and the model (for the OpenAPI document) through ``functools.wraps``.
+    ``on_loop``: called on the event loop, not handed to a worker thread."""
     if inspect.iscoroutinefunction(endpoint):
         raise TypeError(f"{endpoint.__name__}: routes here are plain functions, not async")
 
+    def exact(result: Any) -> Any:
+        return ExactJSONResponse(result.model_dump()) if isinstance(result, BaseModel) else result
+
+    if on_loop:
+
+        @functools.wraps(endpoint)
+        async def answer_now(*args: Any, **kwargs: Any) -> Any:
+            return exact(endpoint(*args, **kwargs))
+
+        return answer_now
+
     @functools.wraps(endpoint)
     def answer(*args: Any, **kwargs: Any) -> Any:
-        result = endpoint(*args, **kwargs)
-        return ExactJSONResponse(result.model_dump()) if isinstance(result, BaseModel) else result
+        return exact(endpoint(*args, **kwargs))
 
     return answer
 
 
 class JsonRoute(APIRoute):
+    on_loop = False
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, exact_answers(endpoint), **kwargs)
+        super().__init__(path, exact_answers(endpoint, on_loop=self.on_loop), **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -94,3 +107,12 @@ class JsonRoute(APIRoute):
             return await handler(ReadRequest(request, raw, parsed))
 
         return read_first
+
+
+class ComputeRoute(JsonRoute):
+    """A route that computes and touches nothing else (no database, no network): answered
+    on the event loop. Handing a plain function to a worker thread and back costs more than
+    the computation of a seed-sized portfolio; a thread would not run it sooner either, the
+    interpreter running one thread at a time."""
+
+    on_loop = True

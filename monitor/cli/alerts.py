@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import typer
@@ -13,19 +14,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from monitor.api.exact_json import exact_json
-from monitor.api.schemas.alerts import AlertDetail, alert_detail, alert_out
 from monitor.cli.app import app, out, state_of
-from monitor.cli.store_access import opened_engine, opened_session
 from monitor.errors import DeliveryError
-from monitor.notify.routing import notify_for_route, render_for
-from monitor.settings import Settings
-from monitor.store.engine import session_factory
-from monitor.store.migrate import require_current
-from monitor.store.models import LARGEST_ID
-from monitor.store.outbox import attempts_of, get_notification, list_notifications, requeue_dead
-from monitor.store.portfolios import check_portfolio
-from monitor.store.transactions import write_transaction
+from monitor.store.limits import LARGEST_ID
+
+if TYPE_CHECKING:
+    from monitor.api.schemas.alerts import AlertDetail
+    from monitor.settings import Settings
 
 alerts_app = typer.Typer(help="Notifications decided by ticks: pending, sent and dead.")
 app.add_typer(alerts_app, name="alerts")
@@ -68,6 +63,11 @@ def alerts(
     """The newest notifications: when, what, and how their delivery went."""
     if ctx.invoked_subcommand is not None:
         return
+    from monitor.api.schemas.alerts import alert_out
+    from monitor.cli.store_access import opened_session
+    from monitor.store.outbox import list_notifications
+    from monitor.store.portfolios import check_portfolio
+
     settings = state_of(ctx).settings
     with opened_session(settings) as session:
         if portfolio is not None:
@@ -111,6 +111,11 @@ def alerts(
 @alerts_app.command("show")
 def show(ctx: typer.Context, alert_id: int = ALERT_ID, output: Format = FORMAT) -> None:
     """One alert whole: its message, every account of a digest, every delivery attempt."""
+    from monitor.api.exact_json import exact_json
+    from monitor.api.schemas.alerts import alert_detail
+    from monitor.cli.store_access import opened_session
+    from monitor.store.outbox import attempts_of, get_notification
+
     settings = state_of(ctx).settings
     with opened_session(settings) as session:
         item = get_notification(session=session, notification_id=alert_id)
@@ -153,6 +158,8 @@ def describe(detail: AlertDetail, settings: Settings) -> RenderableType:
 
 def message_text(detail: AlertDetail, settings: Settings) -> str:
     """The text body, as the current templates render it."""
+    from monitor.notify.routing import notify_for_route, render_for
+
     notify = notify_for_route(settings, detail.route)
     try:
         return render_for(
@@ -201,6 +208,12 @@ def attempts_table(detail: AlertDetail, zone: ZoneInfo) -> Table:
 def retry(ctx: typer.Context, alert_id: int = ALERT_ID) -> None:
     """Put a dead alert back to pending with a fresh attempt budget; the running daemon
     sends it at its next drain. Targets that took it before are not sent it again."""
+    from monitor.cli.store_access import opened_engine
+    from monitor.store.engine import session_factory
+    from monitor.store.migrate import require_current
+    from monitor.store.outbox import requeue_dead
+    from monitor.store.transactions import write_transaction
+
     settings = state_of(ctx).settings
     with opened_engine(settings) as engine:
         require_current(engine)

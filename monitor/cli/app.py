@@ -10,14 +10,16 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup, TyperOption
 
 from monitor.errors import MonitorError
-from monitor.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from monitor.settings import Settings
 
 log = logging.getLogger("monitor.cli")
 
@@ -83,6 +85,9 @@ class CliState:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            # Imported here: ``--help`` loads no settings, and need not wait for pydantic's.
+            from monitor.settings import load_settings
+
             self._settings = load_settings(self.config_path)
         return self._settings
 

@@ -11,16 +11,12 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from monitor.api.exact_json import exact_json
 from monitor.cli.app import app, out, state_of
 from monitor.cli.history import SINCE_HELP, UNTIL_HELP
-from monitor.cli.store_access import opened_session
 from monitor.domain.allocation import round2
 from monitor.domain.attribution import Attribution, attribute
 from monitor.domain.history import parse_window
 from monitor.domain.numbers import money_text
-from monitor.store.portfolios import check_portfolio
-from monitor.store.snapshots import attribution_window
 
 
 class AttributionFormat(StrEnum):
@@ -56,6 +52,8 @@ def attribution_table(result: Attribution, zone: ZoneInfo) -> RenderableType:
 
 
 def attribution_json(result: Attribution, zone: ZoneInfo) -> str:
+    from monitor.api.exact_json import exact_json
+
     return exact_json(
         {
             "start_at": result.start_at.astimezone(zone).isoformat(),
@@ -88,6 +86,10 @@ def attribution(
     """Each class's change in value between the first and last snapshot of a period, split
     into market effect (price moves of what was held) and flow (buys, sells, new and sold
     holdings); unattributed where quantities or prices are unknown."""
+    from monitor.cli.store_access import opened_session
+    from monitor.store.portfolios import check_portfolio
+    from monitor.store.snapshots import attribution_window
+
     settings = state_of(ctx).settings
     zone = ZoneInfo(settings.timezone)
     window = parse_window(since, until, zone=zone, names=("--since", "--until"))

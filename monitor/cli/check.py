@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from monitor.api.exact_json import exact_json
-from monitor.api.schemas.allocation import calculate_response
 from monitor.cli.app import app, out, state_of
 from monitor.cli.check_options import (
     DriftRuleOption,
@@ -28,8 +27,9 @@ from monitor.cli.render import report_table
 from monitor.domain.allocation import AllocationReport, compute_allocation
 from monitor.domain.bands import TOLERANCE_MEANING
 from monitor.domain.plans import RebalancingPlan, plan_buy_only, plan_rebalancing
-from monitor.settings import EntryConfig, Settings
-from monitor.sources import read_holdings_file
+
+if TYPE_CHECKING:
+    from monitor.settings import EntryConfig, Settings
 
 
 def configured(settings: Settings, portfolio: str | None) -> EntryConfig:
@@ -43,6 +43,9 @@ def show(
     """The report and its plan as a table, or as ``/calculate`` answers (its buy-only plan
     for ``--cash`` too)."""
     if output is ReportFormat.json:
+        from monitor.api.exact_json import exact_json
+        from monitor.api.schemas.allocation import calculate_response
+
         buy_only = plan_buy_only(report, cash) if cash is not None else None
         response = calculate_response(report, datetime.now(UTC), plan, buy_only)
         out.file.write(exact_json(response, indent=2) + "\n")
@@ -57,7 +60,8 @@ def check(
         ...,
         "--holdings",
         "-H",
-        help="Holdings file: .json (the seed's shape), .yaml / .yml or .csv.",
+        help="Holdings file: .json (the seed's shape), .yaml / .yml, .csv (or a broker's "
+        "export), .ofx / .qfx or .beancount.",
     ),
     portfolio_value: str | None = typer.Option(
         None,
@@ -138,8 +142,10 @@ def check(
 
     Exit status: 0 in band, 1 rebalancing needed, 2 bad input.
     """
+    from monitor.sources import read_holdings_file
+
     config = configured(state_of(ctx).settings, portfolio)
-    held = one_account(read_holdings_file(holdings), account, holdings)
+    held = config.classifier.classify(one_account(read_holdings_file(holdings), account, holdings))
     goal = config.targets if targets is None else targets_option(targets)
     policy = policy_from_options(
         config.policy,

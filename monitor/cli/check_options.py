@@ -11,12 +11,14 @@ from dataclasses import replace
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.domain.allocation import DriftPolicy, Holding, Targets, parse_targets, to_decimal
 from monitor.domain.plans import PlanRequest
 from monitor.errors import InputError
-from monitor.settings import PlanSettings
+
+if TYPE_CHECKING:
+    from monitor.settings import PlanSettings
 
 ACCOUNTS_LISTED = 5  # named in the error when a file holds several
 

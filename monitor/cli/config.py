@@ -13,7 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 import typer
@@ -22,9 +22,9 @@ from pydantic import SecretStr
 from monitor.cli.app import EXIT_BAD_INPUT, app, out, state_of
 from monitor.errors import ConfigError
 from monitor.masking import MASK, redact_url
-from monitor.notify.apprise_masking import redact_notify_url
-from monitor.runtime.preflight import preflight
-from monitor.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from monitor.settings import Settings
 
 config_app = typer.Typer(
     name="config",
@@ -63,6 +63,9 @@ def validate(
 
     Exit status: 0 usable (warnings may be printed), 2 problems found.
     """
+    from monitor.runtime.preflight import preflight
+    from monitor.settings import load_settings
+
     path = state_of(ctx).config_path
     where = str(path) if path else "defaults and environment"
     try:
@@ -93,6 +96,8 @@ def shown_value(value: Any, key: str, parent: str) -> Any:
         return {k: shown_value(v, str(k), key) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
         if key == "urls" and parent == "notify":
+            from monitor.notify.apprise_masking import redact_notify_url
+
             return [redact_notify_url(str(url)) for url in value]
         return [shown_value(item, key, parent) for item in value]
     return shown_scalar(value, key)

@@ -5,9 +5,6 @@ from __future__ import annotations
 import typer
 
 from monitor.cli.app import app, out, state_of
-from monitor.cli.store_access import opened_engine
-from monitor.store.engine import parse_url, shown
-from monitor.store.migrate import current_revision, head_revision, refuse_unknown, upgrade
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -16,6 +13,10 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Apply every migration this version has; a newer schema is refused."""
+    from monitor.cli.store_access import opened_engine
+    from monitor.store.engine import parse_url, shown
+    from monitor.store.migrate import current_revision, head_revision, upgrade
+
     settings = state_of(ctx).settings
     with opened_engine(settings) as engine:
         before = current_revision(engine)
@@ -34,6 +35,10 @@ def db_upgrade(ctx: typer.Context) -> None:
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Show the schema's revision and whether it is this version's latest."""
+    from monitor.cli.store_access import opened_engine
+    from monitor.store.engine import parse_url, shown
+    from monitor.store.migrate import current_revision, head_revision, refuse_unknown
+
     settings = state_of(ctx).settings
     with opened_engine(settings) as engine:
         revision = current_revision(engine)

@@ -11,18 +11,12 @@ import typer
 from rich import box
 from rich.table import Table
 
-from monitor.api.exact_json import exact_json
 from monitor.cli.app import app, out, state_of
 from monitor.cli.render import pct
-from monitor.cli.store_access import opened_session
 from monitor.domain.allocation import round2
 from monitor.domain.history import HistoryRow, history_csv, history_rows, parse_window
 from monitor.domain.numbers import money_text
 from monitor.errors import InputError
-from monitor.settings.types import check_retention, parse_duration
-from monitor.store.portfolios import check_portfolio
-from monitor.store.retention import prune_history
-from monitor.store.snapshots import list_snapshots
 
 history_app = typer.Typer(help="A portfolio's stored history, and pruning it.")
 app.add_typer(history_app, name="history")
@@ -56,6 +50,8 @@ def history_table(columns: list[str], rows: list[HistoryRow]) -> Table:
 
 
 def history_json(rows: list[HistoryRow]) -> str:
+    from monitor.api.exact_json import exact_json
+
     def number(value: Decimal | None) -> Decimal | None:
         return None if value is None else round2(value)
 
@@ -90,6 +86,10 @@ def history(
         return
     if portfolio is None:
         raise InputError("--portfolio", "which portfolio? Give --portfolio ID")
+    from monitor.cli.store_access import opened_session
+    from monitor.store.portfolios import check_portfolio
+    from monitor.store.snapshots import list_snapshots
+
     settings = state_of(ctx).settings
     zone = ZoneInfo(settings.timezone)
     window = parse_window(since, until, zone=zone, names=("--since", "--until"))
@@ -125,6 +125,9 @@ def prune(
 ) -> None:
     """Delete old snapshots, ticks, and sent or dead notifications; each portfolio's latest
     snapshot and every pending notification are always kept."""
+    from monitor.cli.store_access import opened_session
+    from monitor.store.retention import prune_history
+
     settings = state_of(ctx).settings
     age = retention_of(older_than, settings.history.retention)
     now = datetime.now(UTC)
@@ -143,6 +146,8 @@ def prune(
 
 
 def retention_of(raw: str | None, configured: timedelta | None) -> timedelta:
+    from monitor.settings.types import check_retention, parse_duration
+
     if raw is None:
         if configured is None:
             raise InputError(

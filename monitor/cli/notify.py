@@ -7,8 +7,6 @@ from datetime import UTC, datetime
 import typer
 
 from monitor.cli.app import app, out, state_of
-from monitor.notify.probe import send_test_message
-from monitor.runtime.logs import configure_for
 
 EXIT_TARGET_FAILED = 1
 
@@ -28,6 +26,9 @@ def notify_test(
     One line per target, its URL with secrets masked. Exit status: 0 every target took it,
     1 some target failed, 2 an unknown portfolio or a route that cannot be used.
     """
+    from monitor.notify.probe import send_test_message
+    from monitor.runtime.logs import configure_for
+
     settings = state_of(ctx).settings
     # Each target's outcome is printed below; only Apprise's warnings (which it also reads
     # back as the failure's reason) and real errors go to stderr.

@@ -7,32 +7,20 @@ import signal
 import threading
 import time
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.api.app import create_app
 from monitor.cli.app import app, out, state_of
-from monitor.cli.store_access import upgraded_engine
 from monitor.errors import MonitorError
-from monitor.notify.drain import drain_outbox
 from monitor.runtime.logs import LogFormat, configure_for
-from monitor.runtime.pipeline import TickOutcome, run_tick, utc_now
-from monitor.runtime.preflight import require_startable
-from monitor.runtime.scheduler import Daemon, describe_outcome
-from monitor.settings import PortfolioSettings, Settings
-from monitor.settings.schedules import latest_slot, trigger_for
-from monitor.store.engine import session_factory
+
+if TYPE_CHECKING:
+    import uvicorn
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from monitor.runtime.pipeline import TickOutcome
+    from monitor.settings import PortfolioSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +64,13 @@ def run(
     The config is checked first (as ``config validate`` checks it): an error stops the
     start with exit status 2, a warning is logged.
     """
+    import uvicorn
+
+    from monitor.api.app import create_app
+    from monitor.cli.store_access import upgraded_engine
+    from monitor.runtime.scheduler import Daemon
+    from monitor.store.engine import session_factory
+
     settings = checked_settings(ctx, log_format)
     stop = threading.Event()
 
@@ -117,6 +112,8 @@ def checked_settings(
 ) -> Settings:
     """The settings, logging configured by them, once the preflight of ``entries`` (or
     all) has found no error (``ConfigError`` naming every one); its warnings are logged."""
+    from monitor.runtime.preflight import require_startable
+
     state = state_of(ctx)
     configure_for(state.settings, log_format, level=level)
     require_startable(state.settings, str(state.config_path or ""), entries)
@@ -143,6 +140,9 @@ def tick(
     ``run``. Exit status: 0 all ticks ran or were skipped, 1 some tick failed, 2 bad input
     or configuration.
     """
+    from monitor.cli.store_access import upgraded_engine
+    from monitor.store.engine import session_factory
+
     entries = entries_to_tick(state_of(ctx).settings, portfolio)
     settings = checked_settings(ctx, log_format, level="WARNING", entries=entries)
     with upgraded_engine(settings) as engine:
@@ -159,6 +159,20 @@ def tick_entries(
     send: bool,
 ) -> list[TickOutcome]:
     """Tick each entry's latest slot, one line each; then send what they queued."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from monitor.notify.drain import drain_outbox
+    from monitor.runtime.pipeline import run_tick, utc_now
+    from monitor.runtime.scheduler import describe_outcome
+    from monitor.settings.schedules import latest_slot, trigger_for
+
     outcomes: list[TickOutcome] = []
     # On a terminal only, and gone when done: a tick of thousands of portfolios or of an
     # entry with thousands of accounts takes seconds, with nothing else to show meanwhile.

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import typer
-import uvicorn
 
-from monitor.api.app import create_app
 from monitor.cli.app import app, state_of
 from monitor.cli.run import LogFormatOption
-from monitor.cli.store_access import upgraded_engine
-from monitor.runtime.logs import configure_for
 
 
 @app.command()
@@ -20,6 +16,12 @@ def serve(
     log_format: LogFormatOption = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /docs) until interrupted; the schema is upgraded first."""
+    import uvicorn
+
+    from monitor.api.app import create_app
+    from monitor.cli.store_access import upgraded_engine
+    from monitor.runtime.logs import configure_for
+
     settings = state_of(ctx).settings
     configure_for(settings, log_format)
     with upgraded_engine(settings) as engine:

@@ -6,12 +6,14 @@ same transaction as the snapshot, so a restart neither re-alerts nor forgets.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
 from monitor.domain.allocation import AllocationReport
+from monitor.domain.silences import NO_QUIET, Quiet
 
 DriftState = Literal["in_band", "drifted"]
 SourceState = Literal["ok", "failing"]
@@ -67,9 +69,18 @@ class Notice:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppressed:
+    """A notice a silence or an acknowledgement held back, and which one (``silence 3``)."""
+
+    notice: Notice
+    by: str
+
+
+@dataclass(frozen=True, slots=True)
 class AlertDecision:
     state: AlertState
     notices: tuple[Notice, ...] = field(default=())
+    suppressed: tuple[Suppressed, ...] = field(default=())
 
 
 def decide(
@@ -77,12 +88,17 @@ def decide(
     previous: AlertState,
     policy: AlertPolicy,
     now: datetime,
+    quiet: Quiet = NO_QUIET,
 ) -> AlertDecision:
+    """The decision for one observation; ``quiet``: the silences and acknowledgement that
+    apply to the portfolio (see ``monitor.domain.silences``)."""
     if isinstance(observation, SourceFailure):
         return decide_source_failure(observation, previous, policy, now)
     recovered = decide_source_recovery(previous, policy)
     drift = decide_drift(observation, recovered.state, policy, now)
-    return AlertDecision(drift.state, recovered.notices + drift.notices)
+    if quiet is not NO_QUIET:
+        drift = silenced(drift, observation, recovered.state, now, quiet)
+    return AlertDecision(drift.state, recovered.notices + drift.notices, drift.suppressed)
 
 
 def decide_source_failure(
@@ -149,3 +165,66 @@ def decide_drift(
     if last is None or now - last >= policy.cooldown:
         return AlertDecision(notified, (Notice("reminder"),))
     return AlertDecision(previous)
+
+
+NEWS = frozenset({"drifted", "escalated"})
+
+
+def silenced(
+    decision: AlertDecision,
+    report: AllocationReport,
+    previous: AlertState,
+    now: datetime,
+    quiet: Quiet,
+) -> AlertDecision:
+    """``decision`` with its drift notice held back if ``quiet`` says so.
+
+    A held-back notice is paced as a sent one (the cooldown runs from it), so a silence
+    records one per cooldown, not one per tick. A held-back reminder keeps the worst drift
+    last told as the baseline of growth (and of an acknowledgement). A reminder goes out
+    at once when a silence has ended since the last notice, held back or sent."""
+    breaching = frozenset(c.asset_class for c in report.breaching)
+    if not decision.notices:
+        if (
+            previous.drift_state == "drifted"
+            and breaching
+            and quiet.ended_between(previous.last_notified_at, now)
+            and holding_back(quiet, previous, breaching, now, news=False) is None
+        ):
+            told = replace(
+                decision.state,
+                notified_classes=previous.notified_classes | breaching,
+                notified_worst_drift=report.worst_drift,
+                last_notified_at=now,
+            )
+            return AlertDecision(told, (Notice("reminder"),))
+        return decision
+    notice = decision.notices[0]
+    if notice.kind == "resolved":
+        return decision
+    concerned = notice.new_classes or breaching
+    by = holding_back(quiet, previous, concerned, now, news=notice.kind in NEWS)
+    if by is None:
+        return decision
+    state = decision.state
+    if notice.kind == "reminder":
+        state = replace(state, notified_worst_drift=previous.notified_worst_drift)
+    return AlertDecision(state, (), (Suppressed(notice, by),))
+
+
+def holding_back(
+    quiet: Quiet, previous: AlertState, classes: Collection[str], now: datetime, *, news: bool
+) -> str | None:
+    """What holds back a notice about ``classes``: a silence, or (a reminder only) the
+    acknowledgement, while the drift state is the one acknowledged."""
+    by = quiet.silencing(classes, now, news=news)
+    ack = quiet.acknowledgement
+    if by is not None or news or ack is None:
+        return by
+    same = (
+        previous.drift_state == "drifted"
+        and previous.drifted_since == ack.drifted_since
+        and previous.notified_classes == ack.notified_classes
+        and previous.notified_worst_drift == ack.notified_worst_drift
+    )
+    return f"acknowledgement of alert {ack.alert_id}" if same else None

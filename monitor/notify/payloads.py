@@ -6,7 +6,9 @@ only when it is delivered, so a retry sends what was decided. Pure: no I/O, no c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -174,10 +176,10 @@ def account_status(outcome: AccountOutcome) -> str | None:
     return "still" if outcome.report.needs_rebalancing else None
 
 
-def digest_payload(
-    entry: PortfolioRef, outcomes: list[AccountOutcome], *, taken_at: datetime
-) -> dict[str, Any] | None:
-    """One message for the accounts of an entry, or None when none has anything to say.
+@dataclass
+class Digest:
+    """One message for the accounts of an entry, gathered a batch of accounts at a time:
+    a tick of many accounts keeps what the message says of each, not their reports.
 
     It names every account that is out of band or resolved, the worst first; how many of
     them a message lists is the template's business (``notify.digest_limit``), so the row
@@ -185,37 +187,52 @@ def digest_payload(
     which accounts are new, escalated, due a reminder or resolved comes from their own
     decisions.
     """
-    listed = [(o, account_status(o)) for o in outcomes]
-    if not any(status not in (None, "still") for _, status in listed):
-        return None
-    speaking = sorted(
-        ((o, status) for o, status in listed if status is not None),
-        key=lambda pair: (-pair[0].report.worst_drift, pair[0].portfolio_id),
-    )
-    accounts = [
-        {
-            "portfolio_id": o.portfolio_id,
-            "status": status,
-            "worst_drift": text(o.report.worst_drift),
-            "breaching": [c.asset_class for c in o.report.breaching],
-            "alerts": o.report.alerts,
+
+    entry: PortfolioRef
+    taken_at: datetime
+    speaking: list[tuple[Decimal, dict[str, Any]]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, outcomes: Iterable[AccountOutcome]) -> None:
+        for o in outcomes:
+            status = account_status(o)
+            self.counts["total"] += 1
+            self.counts["out_of_band"] += o.report.needs_rebalancing
+            if status is None:
+                continue
+            self.counts[status] += 1
+            account = {
+                "portfolio_id": o.portfolio_id,
+                "status": status,
+                "worst_drift": text(o.report.worst_drift),
+                "breaching": [c.asset_class for c in o.report.breaching],
+                "alerts": o.report.alerts,
+            }
+            self.speaking.append((o.report.worst_drift, account))
+
+    def payload(self) -> dict[str, Any] | None:
+        """The message, or None when no account has anything to say."""
+        if not any(self.counts[status] for status in SAYING):
+            return None
+        self.speaking.sort(key=lambda pair: (-pair[0], pair[1]["portfolio_id"]))
+        return {
+            "kind": "digest",
+            "portfolio_id": self.entry.portfolio_id,
+            "portfolio_name": self.entry.name,
+            "taken_at": self.taken_at.isoformat(),
+            "timezone": self.entry.timezone,
+            "accounts": [account for _, account in self.speaking],
+            "counts": {name: self.counts[name] for name in ("total", "out_of_band", *SAYING)},
         }
-        for o, status in speaking
-    ]
-    statuses = [status for _, status in listed]
-    return {
-        "kind": "digest",
-        "portfolio_id": entry.portfolio_id,
-        "portfolio_name": entry.name,
-        "taken_at": taken_at.isoformat(),
-        "timezone": entry.timezone,
-        "accounts": accounts,
-        "counts": {
-            "total": len(outcomes),
-            "out_of_band": sum(o.report.needs_rebalancing for o in outcomes),
-            "new": statuses.count("new"),
-            "escalated": statuses.count("escalated"),
-            "reminder": statuses.count("reminder"),
-            "resolved": statuses.count("resolved"),
-        },
-    }
+
+
+SAYING = ("new", "escalated", "reminder", "resolved")  # the statuses a digest is sent for
+
+
+def digest_payload(
+    entry: PortfolioRef, outcomes: list[AccountOutcome], *, taken_at: datetime
+) -> dict[str, Any] | None:
+    """The ``Digest`` of ``outcomes``, all at once."""
+    digest = Digest(entry, taken_at)
+    digest.add(outcomes)
+    return digest.payload()

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from monitor.domain.alerting import AlertDecision
 from monitor.domain.allocation import AllocationReport
 from monitor.notify.alert_plans import AlertPlanner
-from monitor.notify.payloads import AccountOutcome, PortfolioRef, digest_payload, notice_payload
+from monitor.notify.payloads import AccountOutcome, Digest, PortfolioRef, notice_payload
 from monitor.notify.routing import has_route, message_title
 from monitor.settings import EntryConfig, NotifySettings, PortfolioSettings, Settings
 from monitor.store.outbox import NewNotification, enqueue_notifications
@@ -62,25 +62,32 @@ class TickNotifier:
             for notice in decision.notices
         ]
 
+    def digest(self, taken_at: datetime, *, multi: bool) -> Digest | None:
+        """Where a multi-account tick's account notices go, batch after batch, when the
+        entry groups them; None when each is sent on its own."""
+        if multi and self.notify.group != "account":
+            return Digest(self.ref(self.entry.id, self.entry.title), taken_at)
+        return None
+
     def of_decisions(
         self,
         reports: dict[str, AllocationReport],
         decisions: dict[str, AlertDecision],
         taken_at: datetime,
         *,
-        multi: bool,
+        digest: Digest | None,
     ) -> list[NewNotification]:
+        """The notices sent on their own; the accounts' go into ``digest`` when given."""
         entry = self.entry
-        grouped = multi and self.notify.group != "account"
         # A plan for each notice sent on its own; a digest stays compact (no account's plan).
-        planner = None if grouped else AlertPlanner.of(self.config)
+        planner = None if digest is not None else AlertPlanner.of(self.config)
         found = []
         for pid, decision in decisions.items():
             report = reports.get(pid)
             for notice in decision.notices:
-                # Account notices go into the digest below; entry-level ones (stale data,
+                # Account notices go into the digest; entry-level ones (stale data,
                 # recovery) and ungrouped accounts' notices are sent as they are.
-                if grouped and report is not None:
+                if digest is not None and report is not None:
                     continue
                 name = entry.title if pid == entry.id else pid
                 payload = notice_payload(
@@ -92,14 +99,14 @@ class TickNotifier:
                     plan=None if planner is None else planner.plan_for(notice, report),
                 )
                 found.append(self.notification(pid, payload))
-        if grouped:
-            outcomes = [
-                AccountOutcome(pid, reports[pid], decisions[pid].notices) for pid in reports
-            ]
-            digest = digest_payload(self.ref(entry.id, entry.title), outcomes, taken_at=taken_at)
-            if digest is not None:
-                found.append(self.notification(entry.id, digest))
+        if digest is not None:
+            digest.add(AccountOutcome(pid, reports[pid], decisions[pid].notices) for pid in reports)
         return found
+
+    def of_digest(self, digest: Digest | None) -> list[NewNotification]:
+        """The digest's notification, if any account has something to say."""
+        payload = None if digest is None else digest.payload()
+        return [] if payload is None else [self.notification(self.entry.id, payload)]
 
     def enqueue(self, session: Session, notifications: list[NewNotification], now: datetime) -> int:
         """Queue the notifications if the entry has a route; how many were queued."""

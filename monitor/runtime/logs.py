@@ -14,13 +14,15 @@ import logging
 import sys
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, SecretStr
 from pythonjsonlogger.json import JsonFormatter
 
 from monitor.masking import mask_secrets
-from monitor.notify.apprise_masking import load_quietly, service_secrets, url_secrets
-from monitor.settings import Settings
+
+if TYPE_CHECKING:
+    from monitor.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 JSON_FIELDS = ["levelname", "name", "message"]
@@ -89,6 +91,10 @@ def walk(value: object) -> Iterator[object]:
 
 def settings_secrets(settings: Settings) -> set[str]:
     """What the settings hold that must never reach a log line."""
+    # Imported here: the CLI declares --log-format from this module, and its --help need
+    # not load Apprise.
+    from monitor.notify.apprise_masking import load_quietly, service_secrets, url_secrets
+
     secrets: set[str] = set()
     for value in walk(settings):
         if isinstance(value, SecretStr):

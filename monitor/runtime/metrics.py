@@ -38,6 +38,7 @@ from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
 from monitor.store.outbox import outbox_counts
 from monitor.store.overview import EntryFigures, drifted_since, entry_figures
+from monitor.store.silences import suppressed_counts
 from monitor.store.ticks import TickRecord, latest_ticks
 
 if TYPE_CHECKING:
@@ -147,6 +148,7 @@ class StoreReading:
     drifted_since: dict[str, datetime]
     ticks: dict[str, TickRecord]
     outbox: dict[str, int]
+    suppressed: dict[str, int]
 
 
 class StoreCollector(Collector):
@@ -188,6 +190,14 @@ class StoreCollector(Collector):
         for status, count in reading.outbox.items():
             notifications.add_metric([status], count)
         yield notifications
+        suppressed = gauge(
+            "suppressed_notices",
+            "Notices a silence or an acknowledgement held back (as recorded), by kind.",
+            ["kind"],
+        )
+        for kind, count in reading.suppressed.items():
+            suppressed.add_metric([kind], count)
+        yield suppressed
 
     def read(self) -> StoreReading:
         with self.sessions() as session:
@@ -196,6 +206,7 @@ class StoreCollector(Collector):
                 drifted_since=drifted_since(session=session, entry_ids=self.entry_ids),
                 ticks=latest_ticks(session=session, portfolio_ids=self.entry_ids),
                 outbox=outbox_counts(session=session),
+                suppressed=suppressed_counts(session=session),
             )
 
 

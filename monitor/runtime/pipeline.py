@@ -10,11 +10,11 @@ its reason, in a transaction of its own.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from itertools import groupby
+from itertools import chain, groupby
 from operator import attrgetter
 from typing import Literal
 
@@ -22,22 +22,27 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.alerting import (
     AlertDecision,
+    AlertState,
     SourceFailure,
     decide,
     decide_source_failure,
     decide_source_recovery,
 )
 from monitor.domain.allocation import AllocationReport, Allocator, Holding
+from monitor.domain.silences import Quiet
 from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
+from monitor.notify.payloads import Digest
 from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import EntryConfig, PortfolioSettings, Settings
+from monitor.sources.base import NotStreamable, as_of, needs_classes
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
+from monitor.store.silences import record_suppressed, tick_quiet
 from monitor.store.snapshots import NewSnapshot, save_snapshots
-from monitor.store.ticks import claim_tick, finish_tick
+from monitor.store.ticks import claim_tick, finish_tick, restate_tick
 from monitor.store.transactions import write_transaction
 
 log = logging.getLogger(__name__)
@@ -194,32 +199,103 @@ def internal_reason(error: Exception) -> str:
     return f"internal error: {type(error).__name__}" + (f": {line}" if line else "")
 
 
+ACCOUNTS_PER_BATCH = 200  # read, computed, written and decided together
+AccountBatch = list[tuple[str | None, list[Holding]]]
+
+
+class TickFailed(Exception):
+    """The tick cannot be recorded a success (its source failed while read, or no account
+    could be computed): its write rolls back, and the tick fails with ``reason``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class SourceNotes:
+    """What the source says of its holdings as they come: the time they are of (a broker
+    export's own date), and whether some came without a class (the entry's [classify] map
+    then gives them theirs)."""
+
+    as_of: datetime | None = None
+    unclassified: bool = False
+
+
+def source_batches(
+    entry: PortfolioSettings, notes: SourceNotes, *, whole: bool
+) -> Iterator[list[Holding]]:
+    """The source's holdings, a batch at a time (``whole``: all at once, with ``fetch``),
+    each noted in ``notes`` before it is given. A source raising anything but
+    ``SourceError`` (a plugin's bug) fails the tick, with the error as its reason: it must
+    not leave the tick claimed but unended."""
+    source = entry.source
+    batches = iter([source.fetch()]) if whole else source.fetch_batches()
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (SourceError, NotStreamable):
+            raise
+        except Exception as error:
+            log.exception("source of %s raised unexpectedly", entry.id)
+            raise TickFailed(f"source error: {type(error).__name__}: {error}") from None
+        notes.as_of = as_of(batch) or notes.as_of
+        notes.unclassified = notes.unclassified or needs_classes(batch)
+        yield batch
+
+
+def account_batches(batches: Iterable[list[Holding]]) -> Iterator[AccountBatch]:
+    """Each account's holdings, ``ACCOUNTS_PER_BATCH`` accounts at a time, as the source's
+    batches come (an account's rows may go on from one to the next). ``NotStreamable`` for
+    an account whose rows come back after another's, or holdings with an account and
+    without mixed: ``split_accounts`` sorts those out of all the holdings at once."""
+    seen: set[str | None] = set()
+    group: AccountBatch = []
+    for batch in batches:
+        for account, run in groupby(batch, key=attrgetter("account")):
+            if group and group[-1][0] == account:
+                group[-1][1].extend(run)
+                continue
+            if account in seen or None in seen or (account is None and seen):
+                raise NotStreamable
+            if len(group) >= ACCOUNTS_PER_BATCH:  # every account of it is complete
+                yield group
+                group = []
+            seen.add(account)
+            group.append((account, list(run)))
+    if group:
+        yield group
+
+
+def whole_batches(entry: PortfolioSettings, notes: SourceNotes) -> Iterator[AccountBatch]:
+    """Every account's holdings, read at once, ``ACCOUNTS_PER_BATCH`` accounts at a time."""
+    [holdings] = source_batches(entry, notes, whole=True)
+    accounts = split_accounts(holdings, entry.source.describe())
+    items = list(accounts.items())
+    for start in range(0, len(items), ACCOUNTS_PER_BATCH):
+        yield items[start : start + ACCOUNTS_PER_BATCH]
+
+
 def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> TickOutcome:
-    """Fetch, compute, then write it all; ``ClaimLostError`` if the claim was taken over."""
-    entry, clock = context.entry, context.clock
+    """Read, compute and write it all, a batch of accounts at a time in one transaction;
+    ``ClaimLostError`` if the claim was taken over."""
     try:
-        accounts = split_accounts(entry.source.fetch(), entry.source.describe())
+        try:
+            notes = SourceNotes()
+            batches = account_batches(source_batches(context.entry, notes, whole=False))
+            return record_batches(context, batches, notes, sessions)
+        except NotStreamable:
+            # Not to be read a piece at a time after all (what was written rolled back):
+            # read whole, which names what is wrong, or joins an account's scattered rows.
+            notes = SourceNotes()
+            batches = whole_batches(context.entry, notes)
+            return record_batches(context, batches, notes, sessions)
     except SourceError as error:
         return record_failure(context, str(error), sessions)
-    except Exception as error:  # a plugin's bug must not leave the tick claimed but unended
-        log.exception("source of %s raised unexpectedly", entry.id)
-        return record_failure(context, f"source error: {type(error).__name__}: {error}", sessions)
-    taken_at = clock()
-    # One for all the accounts: their targets and policy are read once, not per account. The
-    # policy holds the plan's minimum trade too (smaller breaches raise no alert).
-    allocator = Allocator(context.config.targets, context.config.policy)
-    reports: dict[str, AllocationReport] = {}
-    problems: list[str] = []
-    for account, holdings in accounts.items():
-        try:
-            reports[account_id(entry, account)] = allocator.report(holdings)
-        except InputError as error:
-            problems.append(f"{account_id(entry, account)}: {error}")
-    if not reports:
-        return record_failure(context, "; ".join(problems), sessions)
-    return record_success(
-        context, reports, problems, taken_at, sessions, multi=None not in accounts
-    )
+    except TickFailed as failed:
+        return record_failure(context, failed.reason, sessions)
 
 
 def record_failure(
@@ -249,64 +325,208 @@ def record_failure(
     )
 
 
-def record_success(
+@dataclass
+class TickTotals:
+    """What a tick's outcome says of all its accounts, summed batch after batch."""
+
+    accounts: int = 0
+    value: Decimal = Decimal(0)
+    worst_drift: Decimal | None = None
+    out_of_band: int = 0
+    notices: int = 0
+    queued: int = 0
+    left_out: dict[str, str] = field(default_factory=dict)  # accounts not computed, why
+
+    def add(self, reports: dict[str, AllocationReport]) -> None:
+        self.accounts += len(reports)
+        self.value += sum((r.portfolio_value for r in reports.values()), Decimal(0))
+        worst = max((r.worst_drift for r in reports.values()), default=None)
+        if worst is not None and (self.worst_drift is None or worst > self.worst_drift):
+            self.worst_drift = worst
+        self.out_of_band += sum(r.needs_rebalancing for r in reports.values())
+
+
+def record_batches(
     context: TickContext,
-    reports: dict[str, AllocationReport],
-    problems: list[str],
-    taken_at: datetime,
+    batches: Iterator[AccountBatch],
+    notes: SourceNotes,
     sessions: sessionmaker[Session],
-    *,
-    multi: bool,
 ) -> TickOutcome:
+    """Compute, write and decide each batch of accounts, all in one transaction: a crash
+    leaves all of the tick or none of it. ``TickFailed`` when no account can be computed."""
     entry, notifier = context.entry, context.notifier
-    policy = context.config.alerts
-    status: TickStatus = "partial" if problems else "ok"
+    # Before the transaction opens: a source read whole (most kinds) is read here, and one
+    # read a piece at a time gives its first piece.
+    first = next(batches, None)
+    if first is None:
+        raise TickFailed("")
+    multi = first[0][0] is not None
+    taken_at = context.clock()
+    # One for all the accounts: their targets and policy are read once, not per account. The
+    # policy holds the plan's minimum trade too (smaller breaches raise no alert).
+    allocator = Allocator(context.config.targets, context.config.policy)
+    totals = TickTotals()
     with write_transaction(sessions) as session:
-        context.finish(session, status, "; ".join(problems) or None, context.clock())
+        context.finish(session, "ok", None, context.clock())
+        quiet = tick_quiet(session=session, entry_id=entry.id)
+        # Nothing goes out without a route: no payload is rendered (a big digest takes time).
+        digest = notifier.digest(taken_at, multi=multi) if notifier.routed else None
         if multi:
-            ensure_portfolios(
-                session=session,
-                portfolios=[NewPortfolio(pid, pid, entry.id) for pid in reports],
-                now=taken_at,
-            )
-        save_snapshots(
-            session=session,
-            snapshots=[
-                NewSnapshot(pid, context.tick_id, taken_at, report, entry.store_holdings)
-                for pid, report in reports.items()
-            ],
-        )
-        ids = [entry.id, *reports] if multi else [entry.id]
-        previous = load_alert_states(session=session, portfolio_ids=ids, lock=True)
-        decisions: dict[str, AlertDecision] = {}
-        if multi:
-            decisions[entry.id] = decide_source_recovery(previous[entry.id], policy)
-        for pid, report in reports.items():
-            decisions[pid] = decide(report, previous[pid], policy, taken_at)
-        save_alert_states(
-            session=session,
-            states={pid: d.state for pid, d in decisions.items()},
-            previous=previous,
-            now=taken_at,
-        )
-        if notifier.routed:
-            notifications = notifier.of_decisions(reports, decisions, taken_at, multi=multi)
-            queued = notifier.enqueue(session, notifications, taken_at)
-        else:  # nothing goes out: no payload is rendered (a big digest takes time to)
-            queued = notifier.log_unsent(sum(len(d.notices) for d in decisions.values()))
-        pause_in_write(entry.id, context.scheduled_at)
+            previous = load_alert_states(session=session, portfolio_ids=[entry.id], lock=True)
+            recovery = decide_source_recovery(previous[entry.id], context.config.alerts)
+            decided = {entry.id: recovery}
+            record_decisions(context, session, {}, decided, previous, digest, totals, taken_at)
+        for batch in chain([first], batches):
+            reports, left_out = computed(context, allocator, batch, notes)
+            record = BatchRecord(reports, left_out, notes.as_of, quiet, digest, multi)
+            record_reports(context, session, record, taken_at, totals)
+        status = conclude(context, session, digest, totals, taken_at)
     return TickOutcome(
         entry.id,
         context.scheduled_at,
         status,
-        accounts=len(reports),
-        value=sum((r.portfolio_value for r in reports.values()), Decimal(0)),
-        worst_drift=max(r.worst_drift for r in reports.values()),
-        out_of_band=sum(r.needs_rebalancing for r in reports.values()),
-        notifications=queued,
-        error="; ".join(problems) or None,
+        accounts=totals.accounts,
+        value=totals.value,
+        worst_drift=totals.worst_drift,
+        out_of_band=totals.out_of_band,
+        notifications=totals.queued,
+        error=reasons(totals.left_out) or None,
         duration_ms=elapsed_ms(context.started_at, context.clock()),
     )
+
+
+def computed(
+    context: TickContext, allocator: Allocator, batch: AccountBatch, notes: SourceNotes
+) -> tuple[dict[str, AllocationReport], dict[str, str]]:
+    """The reports of a batch's accounts, and the accounts that cannot be computed, with
+    why (the tick is then partial)."""
+    # A broker's export comes without classes: the entry's [classify] map gives them.
+    classify = context.config.classifier.classify if notes.unclassified else None
+    reports: dict[str, AllocationReport] = {}
+    left_out: dict[str, str] = {}
+    for account, holdings in batch:
+        pid = account_id(context.entry, account)
+        try:
+            classified = holdings if classify is None else classify(holdings)
+            reports[pid] = allocator.report(classified)
+        except InputError as error:
+            left_out[pid] = str(error)
+    return reports, left_out
+
+
+def conclude(
+    context: TickContext,
+    session: Session,
+    digest: Digest | None,
+    totals: TickTotals,
+    taken_at: datetime,
+) -> TickStatus:
+    """The tick's status once every batch is written, and its digest queued; ``TickFailed``
+    if no account could be computed."""
+    notifier = context.notifier
+    if not totals.accounts:
+        raise TickFailed(reasons(totals.left_out))
+    status: TickStatus = "partial" if totals.left_out else "ok"
+    if totals.left_out:
+        error = reasons(totals.left_out)
+        restate_tick(session=session, tick_id=context.tick_id, status=status, error=error)
+    if notifier.routed:
+        totals.queued += notifier.enqueue(session, notifier.of_digest(digest), taken_at)
+    else:
+        notifier.log_unsent(totals.notices)
+    pause_in_write(context.entry.id, context.scheduled_at)
+    return status
+
+
+@dataclass
+class BatchRecord:
+    """A batch of accounts as computed, and what its record needs of the tick."""
+
+    reports: dict[str, AllocationReport]
+    left_out: dict[str, str]  # the accounts that could not be computed, and why
+    as_of: datetime | None  # the time the holdings are of, if their source said
+    quiet: Callable[[str], Quiet]  # a portfolio's silences and acknowledgement
+    digest: Digest | None
+    multi: bool
+
+
+def record_reports(
+    context: TickContext,
+    session: Session,
+    batch: BatchRecord,
+    taken_at: datetime,
+    totals: TickTotals,
+) -> None:
+    """One batch of accounts: their snapshots, decisions and notifications."""
+    reports, left_out = batch.reports, batch.left_out
+    totals.left_out.update(left_out)
+    if not reports and not left_out:
+        return
+    entry = context.entry
+    if batch.multi:
+        ensure_portfolios(
+            session=session,
+            portfolios=[NewPortfolio(pid, pid, entry.id) for pid in [*reports, *left_out]],
+            now=taken_at,
+        )
+    save_snapshots(
+        session=session,
+        snapshots=[
+            NewSnapshot(pid, context.tick_id, taken_at, report, entry.store_holdings, batch.as_of)
+            for pid, report in reports.items()
+        ],
+    )
+    ids = [*reports, *left_out]
+    previous = load_alert_states(session=session, portfolio_ids=ids, lock=True)
+    policy = context.config.alerts
+    decisions = {
+        pid: decide(r, previous[pid], policy, taken_at, batch.quiet(pid))
+        for pid, r in reports.items()
+    }
+    # An account left out counts as its own source failing: stale data (naming why,
+    # its unclassified symbols say) after stale_after ticks, as for an entry's source.
+    for pid, reason in left_out.items():
+        failure = SourceFailure(reason)
+        decisions[pid] = decide_source_failure(failure, previous[pid], policy, taken_at)
+    record_decisions(context, session, reports, decisions, previous, batch.digest, totals, taken_at)
+    totals.add(reports)
+
+
+def record_decisions(
+    context: TickContext,
+    session: Session,
+    reports: dict[str, AllocationReport],
+    decisions: dict[str, AlertDecision],
+    previous: dict[str, AlertState],
+    digest: Digest | None,
+    totals: TickTotals,
+    taken_at: datetime,
+) -> None:
+    """Save the decisions' states, record what silences held back, and queue their notices
+    (or count them, unrouted)."""
+    notifier = context.notifier
+    record_suppressed(
+        session=session,
+        tick_id=context.tick_id,
+        decided_at=taken_at,
+        held=[(pid, s) for pid, d in decisions.items() for s in d.suppressed],
+    )
+    save_alert_states(
+        session=session,
+        states={pid: d.state for pid, d in decisions.items()},
+        previous=previous,
+        now=taken_at,
+    )
+    if notifier.routed:
+        notifications = notifier.of_decisions(reports, decisions, taken_at, digest=digest)
+        totals.queued += notifier.enqueue(session, notifications, taken_at)
+    else:
+        totals.notices += sum(len(d.notices) for d in decisions.values())
+
+
+def reasons(left_out: dict[str, str]) -> str:
+    """``family/b: ...; family/c: ...``: why each account was left out."""
+    return "; ".join(f"{pid}: {reason}" for pid, reason in left_out.items())
 
 
 def elapsed_ms(start: datetime, end: datetime) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from monitor.settings.entries import EntryConfig
 from monitor.settings.loading import load_settings
 from monitor.settings.models import Settings
-from monitor.settings.schedules import Schedule
 from monitor.settings.sections import (
     ApiSettings,
     DatabaseSettings,
@@ -24,6 +23,7 @@ from monitor.settings.sections import (
     PlanSettings,
     PortfolioSettings,
 )
+from monitor.settings.types import Schedule
 
 __all__ = [
     "ApiSettings",

@@ -2,7 +2,8 @@
 
 An entry's own keys win over the top-level ones: ``targets``, ``threshold``,
 ``relative_threshold``, ``drift_rule`` and ``hybrid_floor`` each whole, its ``plan`` and
-``notify`` tables key by key over ``[plan]`` and ``[notify]``. ``EntryConfig`` holds the
+``notify`` tables key by key over ``[plan]`` and ``[notify]``, its ``classify`` table added
+to ``[classify]``. ``EntryConfig`` holds the
 outcome: the tick, its alerts and their plans, the notify routing, ``check --portfolio``
 and the API's defaults read it (``Settings.entry_config``, ``Settings.default_config``)
 and merge nothing again. An entry whose merged policy or plan cannot work is refused at
@@ -18,10 +19,17 @@ from typing import Any, Protocol
 
 from monitor.domain.alerting import AlertPolicy
 from monitor.domain.bands import DriftPolicy, DriftRule
+from monitor.domain.classify import Classifier
 from monitor.domain.plans import check_mode_amounts
 from monitor.domain.targets import Targets
 from monitor.errors import InputError
-from monitor.settings.sections import NotifySettings, PlanSettings, PortfolioSettings
+from monitor.settings.classes import resolve_classifier
+from monitor.settings.sections import (
+    ClassifySettings,
+    NotifySettings,
+    PlanSettings,
+    PortfolioSettings,
+)
 
 
 class TopLevel(Protocol):
@@ -34,6 +42,7 @@ class TopLevel(Protocol):
     hybrid_floor: Decimal
     plan: PlanSettings
     notify: NotifySettings
+    classify: ClassifySettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,7 @@ class EntryConfig:
     plan_configured: bool
     notify: NotifySettings  # its route and templates; relative paths are the file's folder's
     alerts: AlertPolicy  # cooldowns, escalation, the resolved notice, stale data
+    classifier: Classifier  # the class of each holding read without one
 
 
 def resolve_entry(
@@ -66,6 +76,12 @@ def resolve_entry(
         check_mode_amounts(plan.request())
     except InputError as error:
         raise ValueError(f"{where}plan.{error}") from None
+    try:
+        classifier = resolve_classifier(
+            settings.classify, None if portfolio is None else portfolio.classify, folder
+        )
+    except InputError as error:
+        raise ValueError(f"{where}{error}") from None
     notify = settings.notify if portfolio is None else settings.notify.overridden(portfolio.notify)
     if folder is not None:
         notify = notify.resolve_paths(folder)
@@ -77,6 +93,7 @@ def resolve_entry(
         plan_configured=bool(settings.plan.model_fields_set or own_keys),
         notify=notify,
         alerts=alert_policy(notify),
+        classifier=classifier,
     )
 
 

@@ -21,6 +21,7 @@ from monitor.settings.entries import EntryConfig, resolve_entry
 from monitor.settings.env import EnvFileSecretsSource, MonitorEnvSource, TomlDataSource, config_file
 from monitor.settings.sections import (
     ApiSettings,
+    ClassifySettings,
     DatabaseSettings,
     HistorySettings,
     NotifySettings,
@@ -48,6 +49,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     plan: PlanSettings = PlanSettings()
     history: HistorySettings = HistorySettings()
+    classify: ClassifySettings = ClassifySettings()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     portfolios: list[PortfolioSettings] = []

@@ -17,9 +17,8 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from pydantic import BaseModel, ConfigDict, model_validator
 
-from monitor.settings.types import DAY, Duration, Timezone
+from monitor.settings.types import DAY, Schedule
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 # How far back to look for the latest cron slot, widening until one is found.
@@ -51,39 +50,6 @@ class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]
             # In UTC: arithmetic on a zoned time is wall-clock arithmetic, and drops the fold.
             fire = super().get_next_fire_time(None, fire.astimezone(UTC) + timedelta(seconds=1))
         return fire
-
-
-class Schedule(BaseModel):
-    """When a portfolio ticks: ``cron`` (5 fields) or ``every`` (a duration), in a timezone.
-
-    An ``every`` of whole days ticks at midnight in the timezone; a shorter one on slots
-    anchored in UTC, so it takes no timezone of its own.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    cron: str | None = None
-    every: Duration | None = None
-    timezone: Timezone | None = None  # defaults to the top-level timezone
-
-    @model_validator(mode="after")
-    def one_trigger(self) -> Schedule:
-        if (self.cron is None) == (self.every is None):
-            raise ValueError("a schedule takes exactly one of cron or every")
-        if self.every is not None and self.every < timedelta(seconds=1):
-            raise ValueError("every must be at least 1s")
-        if self.every is not None and self.timezone is not None and self.every % DAY:
-            # Shorter intervals run on slots anchored in UTC; a zone would change nothing.
-            raise ValueError(
-                "a timezone applies to cron, or to every of whole days (1d, 7d, 2w: midnight "
-                "there); remove timezone, or write the times of day as cron"
-            )
-        if self.cron is not None:
-            try:
-                CronTrigger.from_crontab(self.cron, timezone=self.timezone or "UTC")
-            except ValueError as error:
-                raise ValueError(f"invalid cron expression {self.cron!r}: {error}") from None
-        return self
 
 
 def is_repeated_wall_time(moment: datetime) -> bool:

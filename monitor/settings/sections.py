@@ -20,8 +20,7 @@ from pydantic import (
 
 from monitor.domain.bands import DEFAULT_TOLERANCE, DriftRule, RebalanceTo
 from monitor.domain.plans import PlanMode, PlanRequest, PlanTrade
-from monitor.settings.schedules import Schedule
-from monitor.settings.types import Duration, TargetsSetting, check_retention
+from monitor.settings.types import Duration, Schedule, TargetsSetting, check_retention
 from monitor.sources import SourceOptions, source_kinds
 
 
@@ -122,6 +121,35 @@ class NotifySettings(Section):
         )
 
 
+class ClassifyRule(Section):
+    """Holdings whose broker column ``field`` matches ``match`` (a regular expression,
+    case-insensitive) are of class ``asset_class``."""
+
+    field: Literal["type", "description"]
+    match: str
+    asset_class: str
+
+
+class ClassifySettings(Section):
+    """How holdings read without an asset class (a broker's export) get one. At the top
+    level, every entry's; a portfolio's ``classify`` table adds to it (its symbols and rules
+    first) and its ``fallback`` replaces it."""
+
+    # Symbol -> class, a sub-class (stocks/us) or a split (stocks:60;bonds:40).
+    symbols: dict[str, str] = {}
+    # A CSV file of symbol,asset_class lines (relative: to the config file's folder); the
+    # symbols table wins over it.
+    file: str = ""
+    rules: list[ClassifyRule] = []
+    # The class of what nothing else classifies; unset, such a holding fails its account.
+    fallback: Literal["other"] | None = None
+
+    def resolve_paths(self, base: Path) -> ClassifySettings:
+        if not self.file or Path(self.file).is_absolute():
+            return self
+        return self.model_copy(update={"file": str(base / self.file)})
+
+
 class PortfolioSettings(Section):
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)
     name: str = ""
@@ -133,6 +161,7 @@ class PortfolioSettings(Section):
     schedule: Schedule = Schedule(every=timedelta(hours=1))
     notify: NotifyOverrides = NotifyOverrides()
     plan: PlanSettings | None = None  # overrides the keys it sets of the top-level [plan]
+    classify: ClassifySettings | None = None  # adds to the top-level [classify]
     source: SourceOptions
     store_holdings: bool = True
 
@@ -175,6 +204,8 @@ class ApiSettings(Section):
     port: int = Field(8012, ge=0, le=65535)
     # A bearer token every route but /healthz requires; unset: no authentication.
     token: SecretStr | None = None
+    # Who the silences and acknowledgements made through the API are recorded as.
+    token_label: str = Field("api", min_length=1, max_length=200)
     max_body_bytes: int = Field(1_048_576, ge=1)  # larger request bodies get a 413
     max_query_bytes: int = Field(8192, ge=1)  # longer query strings get a 414
     cors_origins: list[str] = []  # browser origins allowed to call the API; none: CORS off

@@ -34,30 +34,48 @@ from collections.abc import Mapping
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from types import MappingProxyType
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
 from monitor.sources.base import SourceOptions
-from monitor.sources.command import CommandSource
-from monitor.sources.csv import CsvSource, parse_csv
+from monitor.sources.csv import parse_any_csv
 from monitor.sources.files import file_problem, read_text
-from monitor.sources.http import HttpSource
-from monitor.sources.json import JsonSource, parse_json_holdings
-from monitor.sources.sql import SqlSource
-from monitor.sources.yaml import YamlSource, parse_yaml_holdings
+from monitor.sources.json import parse_json_holdings
+from monitor.sources.yaml import parse_yaml_holdings
+
+if TYPE_CHECKING:
+    from monitor.sources.ledger import BeancountSource
+    from monitor.sources.ofx import OfxSource
 
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "allocation_monitor.sources"
-BUILTIN_KINDS: tuple[type[SourceOptions], ...] = (
-    CsvSource,
-    JsonSource,
-    YamlSource,
-    HttpSource,
-    SqlSource,
-    CommandSource,
-)
+
+
+def builtin_kinds() -> tuple[type[SourceOptions], ...]:
+    """The kinds the monitor ships, imported when a config first names a source: the SQL
+    kind brings SQLAlchemy and the HTTP kind httpx, which a command reading no configured
+    source (``check``, ``--help``) should not wait for."""
+    from monitor.sources.command import CommandSource
+    from monitor.sources.csv import CsvSource
+    from monitor.sources.http import HttpSource
+    from monitor.sources.json import JsonSource
+    from monitor.sources.ledger import BeancountSource
+    from monitor.sources.ofx import OfxSource
+    from monitor.sources.sql import SqlSource
+    from monitor.sources.yaml import YamlSource
+
+    return (
+        CsvSource,
+        JsonSource,
+        YamlSource,
+        HttpSource,
+        SqlSource,
+        CommandSource,
+        OfxSource,
+        BeancountSource,
+    )
 
 
 def kind_name(model: type[SourceOptions]) -> str | None:
@@ -100,7 +118,7 @@ def source_kinds() -> Mapping[str, type[SourceOptions]]:
     Scanned once per process: the scan reads every installed distribution's metadata, and
     settings are validated through it on every config load.
     """
-    kinds = {name: model for model in BUILTIN_KINDS if (name := kind_name(model))}
+    kinds = {name: model for model in builtin_kinds() if (name := kind_name(model))}
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         plugin = load_plugin(entry)
         if plugin is None:
@@ -120,11 +138,27 @@ def source_kinds() -> Mapping[str, type[SourceOptions]]:
 
 
 HOLDINGS_FILE_PARSERS = {
-    ".csv": parse_csv,
+    ".csv": parse_any_csv,
     ".json": parse_json_holdings,
     ".yaml": parse_yaml_holdings,
     ".yml": parse_yaml_holdings,
 }
+
+
+# Statements and ledgers, read by their libraries from the file itself.
+STATEMENT_SUFFIXES = {".ofx": "ofx", ".qfx": "ofx", ".beancount": "beancount"}
+
+
+def statement_kind(suffix: str) -> type[OfxSource | BeancountSource] | None:
+    """The kind that reads a statement or ledger of this suffix, imported only then:
+    ofxtools and beancount take a while to import, which ``check`` of a CSV need not."""
+    name = STATEMENT_SUFFIXES.get(suffix)
+    if name is None:
+        return None
+    from monitor.sources.ledger import BeancountSource
+    from monitor.sources.ofx import OfxSource
+
+    return OfxSource if name == "ofx" else BeancountSource
 
 
 def read_holdings_file(path: Path) -> list[Holding]:
@@ -133,9 +167,15 @@ def read_holdings_file(path: Path) -> list[Holding]:
     problem = file_problem(path)
     if problem is not None:
         raise InputError("--holdings", problem)
+    kind = statement_kind(path.suffix.lower())
+    if kind is not None:
+        try:
+            return kind(path=path).fetch()
+        except SourceError as error:
+            raise InputError("--holdings", str(error)) from None
     parser = HOLDINGS_FILE_PARSERS.get(path.suffix.lower())
     if parser is None:
-        suffixes = list(HOLDINGS_FILE_PARSERS)
+        suffixes = [*HOLDINGS_FILE_PARSERS, *STATEMENT_SUFFIXES]
         raise InputError(
             "--holdings",
             f"cannot tell the format of {path.name}; "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Self
 
@@ -10,6 +11,36 @@ from pydantic import BaseModel, ConfigDict
 
 from monitor.domain.allocation import Holding, make_holding
 from monitor.errors import InputError, SourceError
+
+
+class NotStreamable(Exception):  # not an error: a request to read otherwise
+    """What ``fetch_batches`` raises, before or after giving batches, when the source is
+    not one it can read a batch at a time after all: the reader then reads it whole with
+    ``fetch``, which names anything wrong with it."""
+
+
+class Fetched(list[Holding]):
+    """A fetch's holdings, with what their source says of them: the time they are of (a
+    broker export's own date), and whether some came without a class (which the entry's
+    ``[classify]`` map then gives: a plain source's every holding has its own)."""
+
+    def __init__(
+        self, holdings: Iterable[Holding], as_of: datetime | None, *, classified: bool
+    ) -> None:
+        super().__init__(holdings)
+        self.as_of = as_of
+        self.classified = classified
+
+
+def as_of(holdings: list[Holding]) -> datetime | None:
+    """The time a fetch's holdings are of, if their source said."""
+    return holdings.as_of if isinstance(holdings, Fetched) else None
+
+
+def needs_classes(holdings: list[Holding]) -> bool:
+    """Whether some of a fetch's holdings may lack a class; never for a plain source, so
+    that half a million holdings are not looked over each tick for none."""
+    return isinstance(holdings, Fetched) and not holdings.classified
 
 
 class SourceOptions(BaseModel):
@@ -26,6 +57,12 @@ class SourceOptions(BaseModel):
     def fetch(self) -> list[Holding]:
         """Every holding, each with its ``account`` when the source covers many accounts."""
         raise NotImplementedError
+
+    def fetch_batches(self) -> Iterator[list[Holding]]:
+        """The holdings ``fetch`` gives, in its order, a batch at a time: a kind that can
+        read a source of many accounts piece by piece overrides it, so that a tick need not
+        hold them all at once. By default, all of them as one batch."""
+        yield self.fetch()
 
     def describe(self) -> str:
         """How the source is named in messages and logs; never includes a secret."""

@@ -1,7 +1,8 @@
 """Holdings from a CSV file, re-read every tick.
 
 Columns: ``symbol,asset_class,value`` or ``symbol,asset_class,quantity,price``; an optional
-``account`` column makes each account its own portfolio.
+``account`` column makes each account its own portfolio. A broker's position export is read
+by ``monitor.sources.brokers`` instead (its ``format``, or known by its header).
 
 An adviser's export can hold half a million rows, read every tick. A file whose every row is
 plain (the usual case) is read a batch of rows at a time, a column at a time, in loops that
@@ -17,12 +18,16 @@ import csv
 import io
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, Self
+
+from pydantic import model_validator
 
 from monitor.domain.allocation import Holding
 from monitor.domain.numbers import CENT, LIMIT
 from monitor.errors import InputError, SourceError
-from monitor.sources.base import check_unique, holding_from_row, missing_columns
+from monitor.sources.base import NotStreamable, check_unique, holding_from_row, missing_columns
+from monitor.sources.brokers import ExportFormat, generic, read_export
 from monitor.sources.csv_batches import (
     Columns,
     NotPlain,
@@ -31,8 +36,9 @@ from monitor.sources.csv_batches import (
     reader_batches,
     simple_lines,
     split_batches,
+    split_rows,
 )
-from monitor.sources.files import FileSourceOptions, read_text
+from monitor.sources.files import ExportFileOptions, is_pattern, read_text, reading
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -176,8 +182,85 @@ def row_holding(
         raise SourceError(source, str(error)) from None
 
 
-class CsvSource(FileSourceOptions):
+CHUNK_BYTES = 1 << 18  # of a file read a piece at a time: about 7,000 rows of an export
+
+
+def plain_chunks(path: Path, source: str) -> Iterator[list[Holding]]:
+    """The holdings of a file of plain rows, a piece of the file at a time, so that an
+    export of any size is read in the same memory; ``NotStreamable`` (at once, or after
+    some pieces) for a file that is anything else, or whose accounts' rows are not each
+    together, as ``parse_csv`` has to read it."""
+    with reading(source), path.open(encoding="utf-8-sig", newline="") as file:
+        first = file.readline()
+        if not simple_text(first):
+            raise NotStreamable
+        try:
+            _, header = open_csv(first, source)
+        except SourceError:  # not the plain columns: a broker's export, or an error to name
+            raise NotStreamable from None
+        columns = Columns.of(header)
+        seen = SeenSymbols()
+        given = False
+        while lines := file.readlines(CHUNK_BYTES):
+            if not simple_text(text := "".join(lines)):
+                raise NotStreamable
+            try:
+                for fields in split_rows(text.split("\n"), len(header)):
+                    holdings = plain_batch(fields, columns, seen)
+                    # Accounts come one after another: only the last may go on. One that
+                    # comes back is caught by the tick (which reads the file whole then).
+                    seen.keep_last([h.account for h in holdings[-1:]])
+                    given = True
+                    yield holdings
+            except NotPlain:
+                raise NotStreamable from None
+        if not given:
+            raise NotStreamable  # no holdings: parse_csv says so
+
+
+def simple_text(text: str) -> bool:
+    """Lines that ``str.split`` reads as ``csv.reader`` would (see ``simple_lines``)."""
+    limit = csv.field_size_limit()
+    if '"' in text or "\r" in text or "\x00" in text:
+        return False
+    return len(text) <= limit or max(map(len, text.split("\n"))) <= limit
+
+
+def parse_any_csv(text: str, source: str) -> list[Holding]:
+    """A plain holdings file or a broker's export, whichever it is (``check``'s reader)."""
+    export = read_export(text, source, "auto", None)
+    return parse_csv(text, source) if export is None else export.holdings
+
+
+class CsvSource(ExportFileOptions):
     kind: Literal["csv"] = "csv"
+    # A broker's export ("fidelity", "schwab", "vanguard"), any table through ``columns``
+    # ("generic"), or "auto": a broker's export known by its header, else the plain columns.
+    format: ExportFormat = "auto"
+    columns: dict[str, str] | None = None  # generic: our name -> its column
+
+    @model_validator(mode="after")
+    def columns_fit_the_format(self) -> Self:
+        if self.format == "generic":
+            if self.columns is None:
+                raise ValueError('format = "generic" needs a columns mapping')
+            generic(self.columns)  # refuses a mapping that cannot work, naming it
+        elif self.columns is not None:
+            raise ValueError('columns is for format = "generic"')
+        return self
 
     def fetch(self) -> list[Holding]:
-        return parse_csv(read_text(self.path, self.describe()), self.describe())
+        source = self.describe()
+        path = self.current_file()
+        text = read_text(path, source)
+        export = read_export(text, source, self.format, self.columns)
+        if export is None:
+            return self.delivered(parse_csv(text, source), path, None, classified=True)
+        return self.delivered(export.holdings, path, export.as_of, classified=False)
+
+    def fetch_batches(self) -> Iterator[list[Holding]]:
+        # Only a plain file of the monitor's own columns is read a piece at a time: a
+        # broker's export, a glob's newest match or a dated file is read whole by fetch.
+        if self.format != "auto" or self.max_age is not None or is_pattern(self.path):
+            raise NotStreamable
+        yield from plain_chunks(self.path, self.describe())

@@ -7,7 +7,7 @@ file again row by row, to name the line and the field that is wrong.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from itertools import compress, count, islice, pairwise
 from operator import methodcaller, mul, ne, sub
@@ -101,6 +101,13 @@ class SeenSymbols:
                 return False
         return True
 
+    def keep_last(self, accounts: list[str | None]) -> None:
+        """Forget every account but the last of ``accounts``: read in batches of account
+        after account, only the one a batch ends in may go on in the next."""
+        if accounts:
+            last = accounts[-1]
+            self.by_account = {last: self.by_account.get(last, set())}
+
 
 def plain_batch(fields: list[Fields], columns: Columns, seen: SeenSymbols) -> list[Holding]:
     """The holdings of a batch of rows (``fields``: its columns) that are all plain, made a
@@ -184,10 +191,16 @@ def simple_lines(text: str) -> list[str] | None:
 
 
 def split_batches(lines: list[str], width: int) -> Iterator[list[Fields]]:
-    """The columns of each batch of data rows of ``simple_lines``, the reader's rows made
-    by ``str.split``: a batch of lines split at once, each column a slice of the fields
-    (faster than the reader and ``zip``); ``NotPlain`` for a row of another width."""
-    rows = filter(None, islice(lines, 1, None))  # the reader skips empty lines too
+    """The columns of each batch of data rows of ``simple_lines`` (its first line the
+    header), as ``split_rows`` makes them."""
+    return split_rows(islice(lines, 1, None), width)
+
+
+def split_rows(lines: Iterable[str], width: int) -> Iterator[list[Fields]]:
+    """The columns of each batch of data rows, the reader's rows made by ``str.split``: a
+    batch of lines split at once, each column a slice of the fields (faster than the
+    reader and ``zip``); ``NotPlain`` for a row of another width."""
+    rows = filter(None, lines)  # the reader skips empty lines too
     commas = methodcaller("count", ",")
     while batch := list(islice(rows, PLAIN_BATCH)):
         if set(map(commas, batch)) != {width - 1}:

@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import glob
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Self
 
+from monitor.domain.allocation import Holding
+from monitor.durations import Duration
 from monitor.errors import SourceError
-from monitor.sources.base import SourceOptions, resolve_path
+from monitor.sources.base import Fetched, SourceOptions, resolve_path
 
 
 def read_text(path: Path, source: str) -> str:
-    try:
+    with reading(source):
         return path.read_text(encoding="utf-8-sig")
+
+
+@contextmanager
+def reading(source: str) -> Iterator[None]:
+    """A file's failure to open or be read, as the ``SourceError`` that says it plainly."""
+    try:
+        yield
     except FileNotFoundError:
         raise SourceError(source, "file not found") from None
     except IsADirectoryError:
@@ -23,6 +36,21 @@ def read_text(path: Path, source: str) -> str:
         raise SourceError(source, f"not UTF-8 text ({error.reason})") from None
     except OSError as error:
         raise SourceError(source, f"cannot read: {error.strerror}") from None
+
+
+def is_pattern(path: Path) -> bool:
+    return glob.has_magic(str(path))
+
+
+def newest_match(path: Path, source: str) -> Path:
+    """``path`` itself, or of the files its glob pattern matches the last modified (a
+    broker writes a new export each day: ``Portfolio_Positions_*.csv``)."""
+    if not is_pattern(path):
+        return path
+    matches = [Path(name) for name in glob.glob(str(path)) if Path(name).is_file()]
+    if not matches:
+        raise SourceError(source, "no file matches the pattern")
+    return max(matches, key=lambda match: (match.stat().st_mtime, match.name))
 
 
 def file_problem(path: Path) -> str | None:
@@ -50,3 +78,37 @@ class FileSourceOptions(SourceOptions):
     def preflight(self) -> list[tuple[str, str]]:
         problem = file_problem(self.path)
         return [] if problem is None else [("path", problem)]
+
+
+class ExportFileOptions(FileSourceOptions):
+    """A file another program writes anew (a broker's export, a ledger): ``path`` may be a
+    glob pattern, whose newest match is read, and ``max_age`` refuses an old one."""
+
+    # An export dated (by itself, else by its file) further back fails the tick.
+    max_age: Duration | None = None
+
+    def current_file(self) -> Path:
+        return newest_match(self.path, self.describe())
+
+    def delivered(
+        self, holdings: list[Holding], path: Path, as_of: datetime | None, *, classified: bool
+    ) -> list[Holding]:
+        """The holdings with the date the file gives itself, if any, and whether each came
+        with its class; ``SourceError`` for a file older than ``max_age``: a tick fails as
+        if its source did, and the stale-data alert follows as for any failing source."""
+        if self.max_age is not None:
+            dated = as_of or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            if datetime.now(UTC) - dated > self.max_age:
+                raise SourceError(
+                    self.describe(),
+                    f"the export is of {dated.isoformat(timespec='minutes')}, older than "
+                    f"max_age ({self.max_age}); download a new one",
+                )
+        if as_of is None and classified:
+            return holdings
+        return Fetched(holdings, as_of, classified=classified)
+
+    def preflight(self) -> list[tuple[str, str]]:
+        if not is_pattern(self.path):
+            return super().preflight()
+        return [] if glob.glob(str(self.path)) else [("path", f"no file matches {self.path}")]

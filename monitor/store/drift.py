@@ -1,14 +1,15 @@
-"""A portfolio's drift over time: one point per snapshot, read in a single query."""
+"""A portfolio's drift over time: one point per snapshot, read in a single query of one
+row per snapshot (its class drifts kept compact with it, ``monitor.store.class_drifts``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.store.models import Snapshot, SnapshotClass
+from monitor.store.class_drifts import read_class_drifts
+from monitor.store.models import Snapshot
 from monitor.store.records import DriftPoint
 from monitor.store.snapshots import in_window
 
@@ -26,9 +27,6 @@ def drift_history(
     Every snapshot in the window is a point, even one without that class (targets change):
     its ``drifts`` is then empty rather than the point missing from the series.
     """
-    joined = SnapshotClass.snapshot_id == Snapshot.id
-    if asset_class is not None:
-        joined &= SnapshotClass.asset_class == asset_class
     query = (
         select(
             Snapshot.id,
@@ -36,19 +34,14 @@ def drift_history(
             Snapshot.total_drift,
             Snapshot.worst_drift,
             Snapshot.needs_rebalancing,
-            SnapshotClass.asset_class,
-            SnapshotClass.drift,
+            Snapshot.class_drifts,
         )
-        .outerjoin(SnapshotClass, joined)
         .where(*in_window(portfolio_id, since, until))
-        .order_by(Snapshot.taken_at, Snapshot.id, SnapshotClass.position)
+        .order_by(Snapshot.taken_at, Snapshot.id)
     )
-    points: list[DriftPoint] = []
-    drifts: dict[str, Decimal] = {}
-    for snapshot_id, taken_at, total, worst, rebalance, name, drift in session.execute(query):
-        if not points or points[-1].snapshot_id != snapshot_id:
-            drifts = {}
-            points.append(DriftPoint(snapshot_id, taken_at, total, worst, rebalance, drifts))
-        if name is not None:
-            drifts[name] = drift
-    return points
+    rows = session.connection().execute(query).all()
+    drifts = read_class_drifts([row.class_drifts for row in rows], asset_class)
+    return [
+        DriftPoint(id_, at, total, worst, rebalance, point_drifts)
+        for (id_, at, total, worst, rebalance, _), point_drifts in zip(rows, drifts, strict=True)
+    ]

@@ -34,9 +34,6 @@ NAMING_CONVENTION = {
 }
 
 PORTFOLIO_ID = String(200)
-# Ids are 64-bit integers in both databases: a larger one asked for is a usage error, not
-# the driver's overflow.
-LARGEST_ID = 2**63 - 1
 CLASS_NAME = String(100)
 
 
@@ -113,6 +110,11 @@ class Snapshot(Base):
     # False when the portfolio's config says not to keep holdings: then no holding rows is
     # "not recorded", not "held nothing", and attribution cannot look inside the classes.
     holdings_stored: Mapped[bool] = mapped_column(Boolean)
+    # Each class's drift, compact (monitor.store.class_drifts): a drift history reads this
+    # row alone, not the snapshot's class rows.
+    class_drifts: Mapped[str] = mapped_column(Text)
+    # The time the holdings are of, when their source says (a broker export's own date).
+    as_of: Mapped[datetime | None]
 
 
 class SnapshotClass(Base):
@@ -206,3 +208,51 @@ class NotificationAttempt(Base):
     target: Mapped[str]  # redacted: never a secret
     outcome: Mapped[str] = mapped_column(String(20))  # sent, failed
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Silence(Base):
+    """A user's "I know": reminders held back for matching portfolios until ``ends_at``."""
+
+    __tablename__ = "silences"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # A portfolio, an account or a glob over accounts (clients/*): no foreign key.
+    portfolio: Mapped[str] = mapped_column(PORTFOLIO_ID)
+    asset_class: Mapped[str | None] = mapped_column(CLASS_NAME)
+    all_notices: Mapped[bool] = mapped_column(Boolean)  # first alerts and escalations too
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]  # expiring early moves it to that moment
+    comment: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str]
+    created_at: Mapped[datetime]
+    expired_by: Mapped[str | None]
+
+
+class Acknowledgement(Base):
+    """An alert acknowledged: the portfolio's drift state then, which it holds while unchanged."""
+
+    __tablename__ = "acknowledgements"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[str] = mapped_column(ForeignKey("portfolios.id"), index=True)
+    alert_id: Mapped[int]  # no foreign key: the notification may be pruned, the ack stays
+    drifted_since: Mapped[datetime]
+    notified_classes: Mapped[list[str]]
+    notified_worst_drift: Mapped[Decimal]
+    created_by: Mapped[str]
+    created_at: Mapped[datetime]
+
+
+class SuppressedNotice(Base):
+    """A notice a silence or an acknowledgement held back: the history shows it."""
+
+    __tablename__ = "suppressed_notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[str] = mapped_column(ForeignKey("portfolios.id"), index=True)
+    tick_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticks.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)  # silence 3, acknowledgement of alert 42
+    decided_at: Mapped[datetime]

@@ -6,8 +6,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from monitor.errors import UnknownPortfolioError
 from monitor.store.bulk import as_stored, insert_rows, rows_where_in
@@ -76,3 +76,8 @@ def entry_of(*, session: Session, portfolio_id: str) -> str:
     """The config entry a portfolio belongs to: an account's parent, else itself."""
     parent = session.scalar(select(Portfolio.parent_id).where(Portfolio.id == portfolio_id))
     return parent or portfolio_id
+
+
+def of_entry(column: InstrumentedAttribute[str], entry_id: str) -> ColumnElement[bool]:
+    """``column`` names the entry itself, or one of its accounts (``clients/...``)."""
+    return (column == entry_id) | column.startswith(entry_id + "/", autoescape=True)

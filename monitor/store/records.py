@@ -64,6 +64,7 @@ class SnapshotRecord:
     classes: tuple[ClassRecord, ...]
     # None when the holdings were not stored, or not loaded by the query that made this.
     holdings: tuple[HoldingRecord, ...] | None
+    as_of: datetime | None = None  # the time the holdings are of, if their source said
 
     def drift_of(self, asset_class: str) -> Decimal | None:
         return next((c.drift for c in self.classes if c.asset_class == asset_class), None)

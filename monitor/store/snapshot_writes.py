@@ -25,6 +25,7 @@ from monitor.store.bulk import (
     insert_rows,
     stored_values,
 )
+from monitor.store.class_drifts import class_drifts_text
 from monitor.store.models import Snapshot, SnapshotClass, SnapshotHolding
 
 
@@ -34,6 +35,7 @@ class NewSnapshot(NamedTuple):
     taken_at: datetime
     report: AllocationReport
     store_holdings: bool = True
+    as_of: datetime | None = None  # the time the holdings are of, if their source said
 
 
 SNAPSHOT_COLUMNS = (
@@ -50,6 +52,8 @@ SNAPSHOT_COLUMNS = (
     "threshold",
     "relative_threshold",
     "holdings_stored",
+    "class_drifts",
+    "as_of",
 )
 CLASS_COLUMNS = (
     "snapshot_id",
@@ -131,6 +135,8 @@ def snapshot_rows(
             money(report.policy.threshold),
             money(report.policy.relative_threshold),
             new.store_holdings,
+            class_drifts_text(report.classes),
+            None if new.as_of is None else moment(new.as_of),
         )
 
 

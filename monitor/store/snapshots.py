@@ -103,6 +103,7 @@ def records(
             relative_threshold=row.relative_threshold,
             classes=tuple(classes[row.id]),
             holdings=tuple(holdings[row.id]) if with_holdings and row.holdings_stored else None,
+            as_of=row.as_of,
         )
         for row in rows
     ]

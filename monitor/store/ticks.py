@@ -97,6 +97,17 @@ def finish_tick(
         raise ClaimLostError(tick_id, started_at)
 
 
+def restate_tick(*, session: Session, tick_id: int, status: str, error: str | None) -> None:
+    """Change the status and reason of a tick ended in this transaction (``finish_tick``):
+    a tick read a batch of accounts at a time knows whether some failed only at its end."""
+    session.execute(
+        update(Tick)
+        .where(Tick.id == tick_id)
+        .values(status=status, error=error)
+        .execution_options(synchronize_session=False)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class TickRecord:
     id: int

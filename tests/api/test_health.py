@@ -196,3 +196,22 @@ def test_an_entry_whose_ticks_never_finish_is_not_ready(
     assert check(body, "ticks/family")["detail"].endswith(
         "; latest tick scheduled 2024-03-01T14:00:00+00:00 (running)"
     )
+
+
+def test_a_partial_ticks_reason_is_shown_while_the_entry_is_ready(
+    write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine
+) -> None:
+    """An account left out (its unclassified symbols, say) is named though the rest ticks."""
+    settings = write_config(
+        {"family": "account,symbol,asset_class,value\na,VTI,stocks,100\nb,BND,bonds,0\n"}
+    )
+    with time_machine.travel(SLOT + timedelta(seconds=5), tick=False):
+        daemon_for(settings).tick(settings.portfolios[0])
+        status, body = ready(
+            TestClient(create_app(settings, engine=engine, scheduler=FakeScheduler()))
+        )
+    assert status == 200
+    assert (
+        "latest tick scheduled 2024-03-01T12:00:00+00:00 (partial): family/b: "
+        in check(body, "ticks/family")["detail"]
+    )

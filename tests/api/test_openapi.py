@@ -90,6 +90,8 @@ BEYOND_SCHEMA = (
     "cannot raise",  # raise_cash above the portfolio's value
     "must be later than",  # until after since
     "not a cursor from a previous page",  # cursors are opaque
+    "is too long; at most 100 years",  # a silence's duration
+    "a silence must last some time",  # 0d
 )
 
 

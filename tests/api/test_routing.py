@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from types import ModuleType
 
 import pytest
@@ -106,3 +107,13 @@ def test_every_route_reads_and_writes_json_the_same_way(module: ModuleType) -> N
     routes = module.router.routes
     assert routes
     assert [route.path for route in routes if not isinstance(route, JsonRoute)] == []
+
+
+def test_the_allocation_routes_compute_on_the_event_loop_and_the_store_routes_in_a_thread() -> None:
+    # A plain function is handed to a worker thread: right for a database read, and only
+    # overhead for a computation (see ComputeRoute).
+    def on_loop(module: ModuleType) -> set[bool]:
+        return {inspect.iscoroutinefunction(route.endpoint) for route in module.router.routes}
+
+    assert on_loop(allocation) == {True}
+    assert on_loop(history) == {False}

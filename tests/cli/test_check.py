@@ -571,7 +571,10 @@ def test_check_of_a_file_of_one_account_needs_no_account_option(
 def test_check_help_names_every_holdings_format(runner: CliRunner) -> None:
     result = runner.invoke(app, ["check", "--help"])
     text = " ".join(result.stdout.split())  # as wrapped to the terminal's width
-    assert "Holdings file: .json (the seed's shape), .yaml / .yml or .csv." in text
+    assert (
+        "Holdings file: .json (the seed's shape), .yaml / .yml, .csv (or a broker's export), "
+        ".ofx / .qfx or .beancount."
+    ) in text
 
 
 def test_check_json_writes_money_past_a_floats_precision_exactly(

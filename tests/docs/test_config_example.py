@@ -20,16 +20,20 @@ from pydantic import BaseModel
 
 from monitor.domain.targets import Targets
 from monitor.settings import Settings, load_settings
-from monitor.sources import BUILTIN_KINDS, SourceOptions
+from monitor.sources import SourceOptions, builtin_kinds
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "config" / "allocation-monitor.toml"
 REFERENCE = ROOT / "docs" / "settings.md"
 SOURCES = ROOT / "docs" / "sources.md"
-# A portfolio's notify and plan tables take the keys of [notify] and [plan], which document
-# them once.
-OVERRIDES = {"portfolios.notify": "notify", "portfolios.plan": "plan"}
-# Tables whose keys are the user's (asset classes) or a source kind's (its own model).
+# A portfolio's notify, plan and classify tables take the keys of the top-level tables, which
+# document them once.
+OVERRIDES = {
+    "portfolios.notify": "notify",
+    "portfolios.plan": "plan",
+    "portfolios.classify": "classify",
+}
+# Tables whose keys are the user's (asset classes, symbols) or a source kind's (its own model).
 FREE_FORM = (Targets, SourceOptions)
 
 
@@ -51,7 +55,9 @@ def setting_paths(model: type[BaseModel] = Settings, prefix: str = "") -> dict[s
     a source kind) names the keys inside it."""
     paths: dict[str, bool] = {}
     for name, field in model.model_fields.items():
-        path, free_form = prefix + name, is_a(field.annotation, FREE_FORM)
+        # A table of the user's keys (classify.symbols) names its own.
+        user_keyed = get_origin(field.annotation) is dict
+        path, free_form = prefix + name, user_keyed or is_a(field.annotation, FREE_FORM)
         paths[path] = free_form
         if free_form:
             continue
@@ -71,8 +77,10 @@ KEY = re.compile(r"^([a-z_][a-z0-9_]*)\s*=")  # settings are lower case; env var
 def table_paths(table: dict[str, Any], prefix: str) -> Iterator[str]:
     for key, value in table.items():
         yield prefix + key
-        if isinstance(value, dict):
-            yield from table_paths(value, f"{prefix}{key}.")
+        # A list of tables (rules = [{ field = ... }]) documents the keys its tables show.
+        for table in value if isinstance(value, list) else [value]:
+            if isinstance(table, dict):
+                yield from table_paths(table, f"{prefix}{key}.")
 
 
 def documented_in_example(text: str) -> set[str]:
@@ -143,7 +151,7 @@ def test_the_example_config_documents_no_key_the_settings_lack() -> None:
     assert unknown == []
 
 
-def test_a_portfolios_notify_and_plan_tables_take_only_keys_of_notify_and_plan() -> None:
+def test_a_portfolios_override_tables_take_only_keys_of_their_top_level_tables() -> None:
     for portfolio_table, section in OVERRIDES.items():
         own = {p.removeprefix(portfolio_table) for p in SETTINGS if p.startswith(portfolio_table)}
         assert own <= {p.removeprefix(section) for p in SETTINGS if p.startswith(section)}
@@ -164,7 +172,9 @@ def test_each_setting_heading_is_anchored_at_its_own_path() -> None:
     assert {key: anchor for key, anchor in reference_headings().items() if key != anchor} == {}
 
 
-@pytest.mark.parametrize("kind", BUILTIN_KINDS, ids=lambda kind: kind.model_fields["kind"].default)
+@pytest.mark.parametrize(
+    "kind", builtin_kinds(), ids=lambda kind: kind.model_fields["kind"].default
+)
 def test_every_option_of_every_source_kind_is_on_the_sources_page(
     kind: type[SourceOptions],
 ) -> None:

@@ -81,7 +81,16 @@ def warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 def test_every_built_in_kind_is_known() -> None:
-    assert sorted(source_kinds()) == ["command", "csv", "http", "json", "sql", "yaml"]
+    assert sorted(source_kinds()) == [
+        "beancount",
+        "command",
+        "csv",
+        "http",
+        "json",
+        "ofx",
+        "sql",
+        "yaml",
+    ]
 
 
 def test_a_plugin_kind_is_accepted_by_the_config_and_fetched(
@@ -173,6 +182,7 @@ def test_an_unknown_kind_lists_the_plugin_kinds_too(
     config = tmp_path / "allocation-monitor.toml"
     config.write_text('[[portfolios]]\nid = "p"\nsource = { kind = "ftp" }\n')
     with pytest.raises(
-        ConfigError, match="known kinds: command, csv, http, json, sql, static, yaml"
+        ConfigError,
+        match="known kinds: beancount, command, csv, http, json, ofx, sql, static, yaml",
     ):
         load_settings(config)

@@ -133,4 +133,6 @@ def test_check_lists_the_formats_it_reads_for_an_unknown_suffix(tmp_path: Path) 
     path.write_bytes(b"PK\x03\x04")
     with pytest.raises(InputError) as caught:
         read_holdings_file(path)
-    assert caught.value.problem.endswith("use a .csv, .json, .yaml or .yml file")
+    assert caught.value.problem.endswith(
+        "use a .csv, .json, .yaml, .yml, .ofx, .qfx or .beancount file"
+    )

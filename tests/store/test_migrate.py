@@ -20,6 +20,7 @@ from monitor.domain.alerting import AlertState
 from monitor.errors import StoreError
 from monitor.store import migrate
 from monitor.store.alert_states import load_alert_states
+from monitor.store.drift import drift_history
 from monitor.store.engine import make_engine
 from monitor.store.migrate import (
     current_revision,
@@ -158,7 +159,7 @@ def test_0002_drops_the_alert_state_columns_never_written_and_keeps_the_state(
             {"at": AT},
         )
     assert {"breaching", "worst_drift"} <= set(alert_state_columns(empty_engine))
-    upgrade(empty_engine)
+    upgrade(empty_engine, "0002")
     assert current_revision(empty_engine) == "0002"
     assert not {"breaching", "worst_drift"} & set(alert_state_columns(empty_engine))
     expected = AlertState(
@@ -181,3 +182,47 @@ def test_0002_drops_the_alert_state_columns_never_written_and_keeps_the_state(
     assert "stocks" in str(row[2])
     upgrade(empty_engine)  # and up again, as a later start would
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_0003_fills_each_snapshots_class_drifts_from_its_class_rows(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0002")
+    # A 0002 database holding one snapshot of two classes, as 0002's code wrote it.
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO portfolios (id, name, created_at) VALUES ('family', 'F', :at)"),
+            {"at": AT},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO snapshots (id, portfolio_id, taken_at, portfolio_value, "
+                "holdings_value, unallocated_value, total_drift, worst_drift, "
+                "needs_rebalancing, threshold, holdings_stored) VALUES "
+                "(1, 'family', :at, 10000, 10000, 0, 20, 10, :yes, 5, :yes)"
+            ),
+            {"at": AT, "yes": True},
+        )
+        for position, (name, drift) in enumerate((("stocks", "10.5"), ("bonds", "-10.5"))):
+            connection.execute(
+                text(
+                    "INSERT INTO snapshot_classes (snapshot_id, asset_class, position, "
+                    "current_value, current_percent, target_percent, target_value, "
+                    "difference, drift) VALUES (1, :name, :position, 0, 0, 0, 0, 0, :drift)"
+                ),
+                {"name": name, "position": position, "drift": drift},
+            )
+    upgrade(empty_engine, "0003")
+    with Session(empty_engine) as session:
+        [point] = drift_history(session=session, portfolio_id="family")
+    assert list(point.drifts.items()) == [("stocks", Decimal("10.5")), ("bonds", Decimal("-10.5"))]
+    downgrade(empty_engine, "0002")
+    assert "class_drifts" not in {c["name"] for c in inspect(empty_engine).get_columns("snapshots")}
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+
+
+def test_0004_adds_an_empty_as_of_to_the_snapshots_there_are(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0002")
+    upgrade(empty_engine, "0004")
+    assert current_revision(empty_engine) == "0004"
+    columns = {c["name"]: c for c in inspect(empty_engine).get_columns("snapshots")}
+    assert columns["as_of"]["nullable"]

@@ -31,6 +31,7 @@ def stored_value(session: Session, value: Decimal, taken_at: datetime | None = N
             needs_rebalancing=False,
             threshold=Decimal(5),
             holdings_stored=False,
+            class_drifts="{}",
         )
     )
     session.commit()

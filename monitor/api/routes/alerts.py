@@ -19,7 +19,7 @@ from monitor.api.schemas.alerts import (
     alert_detail,
     alert_out,
 )
-from monitor.store.models import LARGEST_ID
+from monitor.store.limits import LARGEST_ID
 from monitor.store.outbox import (
     attempts_of,
     get_notification,

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 
 from monitor.api.deps import SettingsDep
 from monitor.api.openapi import json_parameter
-from monitor.api.routing import JsonRoute
+from monitor.api.routing import ComputeRoute
 from monitor.api.schemas.allocation import (
     CalculateRequest,
     CalculateResponse,
@@ -41,7 +41,7 @@ from monitor.settings import Settings
 from monitor.sources.base import holdings_from_document
 from monitor.sources.json import parse_json
 
-router = APIRouter(prefix="/api/v1/allocation", tags=["allocation"], route_class=JsonRoute)
+router = APIRouter(prefix="/api/v1/allocation", tags=["allocation"], route_class=ComputeRoute)
 
 HOLDINGS_HELP = (
     'Holdings as JSON, the seed\'s shape: {"AAPL": {"asset_class": "stocks", "value": 26940}}'
@@ -160,7 +160,7 @@ def targets(
     return targets_response(portfolio_value, targets_from_query(target_allocations, settings))
 
 
-def query_report(
+async def query_report(  # async: computed on the event loop, as the routes are (ComputeRoute)
     settings: SettingsDep,
     holdings: HoldingsQuery,
     portfolio_value: ValueQuery = None,

@@ -26,7 +26,7 @@ from monitor.runtime.metrics import DaemonMetrics
 from monitor.settings import Settings
 from monitor.settings.schedules import latest_slot, period_of, trigger_for
 from monitor.store.engine import first_line, first_text_line
-from monitor.store.overview import SUCCESSFUL, latest_good_tick_times
+from monitor.store.overview import latest_good_tick_times
 from monitor.store.ticks import TickRecord, latest_ticks
 
 router = APIRouter(tags=["operations"], route_class=JsonRoute)
@@ -80,8 +80,9 @@ def tick_checks(settings: Settings, sessions: sessionmaker[Session], now: dateti
             checks.append(Check(name, False, "no tick yet"))
             continue
         # A tick that failed or never finished is no sign of life: ticks failing (or stuck)
-        # for two periods make the entry not ready, with the latest one's error.
-        trouble = "" if tick.status in SUCCESSFUL else f"; {unsuccessful(tick)}"
+        # for two periods make the entry not ready, with the latest one's error. A partial
+        # tick's reason (an account left out: its unclassified symbols) is shown too.
+        trouble = "" if tick.status == "ok" else f"; {unsuccessful(tick)}"
         last_good = good.get(entry.id)
         if last_good is None:
             checks.append(Check(name, False, f"no successful tick yet{trouble}"))

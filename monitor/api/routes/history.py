@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from monitor.api.deps import SessionDep, SettingsDep
 from monitor.api.errors import NotFoundOut, answers
+from monitor.api.fields import BOUND
 from monitor.api.routing import JsonRoute
 from monitor.api.schemas.history import (
     AttributionResponse,
@@ -46,14 +47,6 @@ router = APIRouter(
 UNKNOWN = answers(404, "No such portfolio (the known ones are listed)", NotFoundOut)
 
 BOUND_HELP = "A date (2024-01-31) or ISO 8601 time; UTC unless it has an offset."
-# A date or an RFC 3339 time, but a leap second (23:59:60): a datetime has none.
-BOUND = {
-    "anyOf": [
-        {"type": "string", "format": "date"},
-        {"type": "string", "format": "date-time", "pattern": "^(?!.*:60)"},
-        {"type": "null"},
-    ]
-}
 SinceQuery = Annotated[
     str | None, Query(description=f"From (inclusive). {BOUND_HELP}", json_schema_extra=BOUND)
 ]

@@ -48,6 +48,8 @@ class SnapshotOut(BaseModel):
     portfolio_id: str
     tick_id: int | None
     taken_at: datetime
+    # The time the holdings are of, when their source says (a broker export's own date).
+    as_of: datetime | None
     portfolio_value: Rounded
     holdings_value: Rounded
     unallocated_value: Rounded
@@ -111,6 +113,7 @@ def snapshot_out(record: SnapshotRecord) -> SnapshotOut:
         portfolio_id=record.portfolio_id,
         tick_id=record.tick_id,
         taken_at=record.taken_at,
+        as_of=record.as_of,
         portfolio_value=record.portfolio_value,
         holdings_value=record.holdings_value,
         unallocated_value=record.unallocated_value,

@@ -1,0 +1,40 @@
+"""What a command imports to start: only what it needs, never the daemon's whole stack.
+
+Each check runs in a fresh interpreter, since this test process has imported everything.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("fastapi", "sqlalchemy", "apprise", "uvicorn", "alembic")
+
+
+def imported_after(code: str) -> list[str]:
+    """Which of ``HEAVY`` a fresh interpreter holds after running ``code``."""
+    report = f"import json, sys; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+    done = subprocess.run(
+        [sys.executable, "-c", f"{code}\n{report}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported: list[str] = json.loads(done.stdout.splitlines()[-1])
+    return imported
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import monitor.cli",
+        "import monitor.cli, typer.main\n"
+        "typer.main.get_command(monitor.cli.app).get_command(None, 'check')",
+    ],
+    ids=["import monitor.cli", "the check command built"],
+)
+def test_the_command_group_and_check_import_no_store_api_or_apprise(code: str) -> None:
+    assert imported_after(code) == []
