@@ -9,9 +9,19 @@ from sqlalchemy import Engine
 
 from monitor.api.errors import install_error_handlers
 from monitor.api.openapi import install_openapi
-from monitor.api.routes import alerts, allocation, health, history, replay, silences
+from monitor.api.routes import (
+    alerts,
+    allocation,
+    health,
+    history,
+    overview,
+    portfolio,
+    replay,
+    silences,
+)
 from monitor.api.routes.health import Scheduler
 from monitor.api.security import install_security
+from monitor.dashboard import install_dashboard
 from monitor.runtime.metrics import metrics_registry
 from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
@@ -52,4 +62,7 @@ def create_app(
     app.include_router(alerts.router)
     app.include_router(silences.router)
     app.include_router(replay.router)
+    app.include_router(overview.router)
+    app.include_router(portfolio.router)
+    install_dashboard(app)
     return app

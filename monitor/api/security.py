@@ -1,4 +1,5 @@
-"""The API's guard: a bearer token, request size limits and (only when configured) CORS.
+"""The API's guard: a bearer token (or the dashboard's session cookie), request size limits
+and (only when configured) CORS.
 
 One pure ASGI middleware rather than a dependency per router, so that a route added later is
 protected without anyone remembering to. It answers before the app reads anything: a
@@ -9,21 +10,57 @@ body shaped like the app's other errors.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import logging
+from http.cookies import CookieError, SimpleCookie
+from urllib.parse import quote
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from monitor.settings import ApiSettings
 
 log = logging.getLogger(__name__)
 
-# Liveness stays open: container and orchestrator probes carry no credentials.
-OPEN_PATHS = frozenset({"/healthz"})
+# Liveness stays open: container and orchestrator probes carry no credentials. So does the
+# dashboard's login form, and its static files (stylesheets, scripts: nothing of anyone's).
+OPEN_PATHS = frozenset({"/healthz", "/login"})
+OPEN_PREFIXES = ("/static/",)
+SESSION_COOKIE = "monitor_session"
+# The cookie holds this, signed with the token, never the token itself: a cookie read off a
+# disk or a log does not give the bearer token away.
+SESSION_PURPOSE = b"allocation-monitor dashboard session"
+
+
+def session_value(token: bytes) -> str:
+    """What the session cookie holds while ``token`` is the API's token."""
+    return hmac.new(token, SESSION_PURPOSE, hashlib.sha256).hexdigest()
+
+
+def cookie(scope: Scope, name: str) -> str | None:
+    for header, value in scope.get("headers", ()):
+        if header == b"cookie":
+            found: SimpleCookie = SimpleCookie()
+            try:
+                found.load(value.decode("latin-1"))
+            except CookieError:  # a malformed header: as if it had no such cookie
+                continue
+            if name in found:
+                return found[name].value
+    return None
+
+
+def wants_a_page(scope: Scope) -> bool:
+    """A browser's navigation (GET, asking for HTML): sent to the login form, not a 401."""
+    if scope.get("method") != "GET":
+        return False
+    return any(
+        name == b"accept" and b"text/html" in value for name, value in scope.get("headers", ())
+    )
 
 
 def bearer_token(scope: Scope) -> bytes | None:
@@ -48,6 +85,7 @@ class ApiGuard:
     def __init__(self, app: ASGIApp, *, settings: ApiSettings) -> None:
         self.app = app
         self.token = None if settings.token is None else settings.token.get_secret_value().encode()
+        self.session = None if self.token is None else session_value(self.token).encode()
         self.max_body = settings.max_body_bytes
         self.max_query = settings.max_query_bytes
 
@@ -61,16 +99,11 @@ class ApiGuard:
             return
         await self.limited(scope, receive, send)
 
-    def refusal(self, scope: Scope) -> JSONResponse | None:
-        if self.token is not None and scope["path"] not in OPEN_PATHS:
-            given = bearer_token(scope)
-            # compare_digest takes as long whatever the first differing byte.
-            if given is None or not hmac.compare_digest(given, self.token):
-                detail = "a bearer token is required" if given is None else "invalid token"
-                challenge = "Bearer" if given is None else 'Bearer error="invalid_token"'
-                return JSONResponse(
-                    {"detail": detail}, status_code=401, headers={"WWW-Authenticate": challenge}
-                )
+    def refusal(self, scope: Scope) -> Response | None:
+        if self.token is not None and self.session is not None and not self.is_open(scope["path"]):
+            refused = self.unauthorised(scope, self.token, self.session)
+            if refused is not None:
+                return refused
         if len(scope.get("query_string", b"")) > self.max_query:
             return JSONResponse(
                 {"detail": f"the query string is longer than {self.max_query} bytes"},
@@ -80,6 +113,30 @@ class ApiGuard:
         if length is not None and length > self.max_body:
             return self.too_large()
         return None
+
+    @staticmethod
+    def is_open(path: str) -> bool:
+        return path in OPEN_PATHS or path.startswith(OPEN_PREFIXES)
+
+    @staticmethod
+    def unauthorised(scope: Scope, token: bytes, session: bytes) -> Response | None:
+        """None when the request carries the token, or a session cookie it signed."""
+        given = bearer_token(scope)
+        # compare_digest takes as long whatever the first differing byte.
+        if given is not None and hmac.compare_digest(given, token):
+            return None
+        kept = cookie(scope, SESSION_COOKIE)
+        if kept is not None and hmac.compare_digest(kept.encode(), session):
+            return None
+        if given is None and wants_a_page(scope):
+            query = scope.get("query_string", b"").decode("latin-1")
+            wanted = scope["path"] + (f"?{query}" if query else "")
+            return RedirectResponse(f"/login?next={quote(wanted)}", status_code=303)
+        detail = "a bearer token is required" if given is None else "invalid token"
+        challenge = "Bearer" if given is None else 'Bearer error="invalid_token"'
+        return JSONResponse(
+            {"detail": detail}, status_code=401, headers={"WWW-Authenticate": challenge}
+        )
 
     def too_large(self) -> JSONResponse:
         return JSONResponse(

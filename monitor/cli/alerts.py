@@ -162,7 +162,9 @@ def message_text(detail: AlertDetail, settings: Settings) -> str:
 
     notify = notify_for_route(settings, detail.route)
     try:
-        return render_for(detail.payload, notify, alert_id=detail.id).body_text
+        return render_for(
+            detail.payload, notify, alert_id=detail.id, public_url=settings.api.public_url
+        ).body_text
     except DeliveryError as error:
         return f"(the message cannot be rendered: {error})"
 

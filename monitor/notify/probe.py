@@ -28,6 +28,6 @@ def send_test_message(
     }
     return deliver(
         Route.from_settings(notify),
-        render_for(payload, notify),
+        render_for(payload, notify, public_url=settings.api.public_url),
         timeout=notify.timeout.total_seconds(),
     )

@@ -64,7 +64,7 @@ def send_one(
     """Send ``item`` to its targets still to take it, but those in ``deferred`` (busy);
     ``sent`` is told of each target done with (see ``deliver``)."""
     notify = notify_for_route(settings, item.route)
-    results, failure = attempt(item, notify, deferred, sent)
+    results, failure = attempt(item, notify, deferred, sent, settings.api.public_url)
     now = clock()
     verdict = judge(item, results, failure, deferred, notify, now)
     with write_transaction(sessions) as session:
@@ -97,10 +97,11 @@ def attempt(
     notify: NotifySettings,
     deferred: frozenset[str],
     sent: Callable[[str], None],
+    public_url: str | None,
 ) -> tuple[list[TargetResult], DeliveryError | None]:
     """Each target's result, and what kept the whole route from being tried, if anything."""
     try:
-        message = render_for(item.payload, notify, alert_id=item.id)
+        message = render_for(item.payload, notify, alert_id=item.id, public_url=public_url)
         results = deliver(
             Route.from_settings(notify),
             message,

@@ -7,7 +7,8 @@ for SMS); ``<kind>.md.j2`` then ``body.md.j2`` (Markdown). Digests ship as ``dig
 
 Every template sees the payload's fields, those a kind lacks set to empty (so that
 ``StrictUndefined`` still catches a misspelt name), plus ``name`` (the portfolio's name, or
-its id), ``local_time`` (``taken_at`` in the payload's timezone), ``listed`` (a digest's
+its id), ``local_time`` (``taken_at`` in the payload's timezone), ``portfolio_url`` and
+``alert_url`` (the dashboard's pages, when ``api.public_url`` is set), ``listed`` (a digest's
 accounts in the order a message lists them), ``status_label`` (how a digest names an
 account's status), the filters ``money``, ``number``, ``pct``, ``shares`` (a share count:
 ``1,200`` or ``0.5``), ``price`` (two places, or every place a price has), ``md``
@@ -69,6 +70,9 @@ OPTIONAL_FIELDS: dict[str, Any] = {
     "plan": None,  # the rebalancing plan of a drift notice, when the portfolio has one
     "list_limit": 50,  # notify.digest_limit, set by monitor.notify.routing.render_for
     "alert_id": None,
+    # With api.public_url: the portfolio's dashboard page, and the alert's (a digest's list).
+    "portfolio_url": None,
+    "alert_url": None,
 }
 DIGEST_COUNTS = ("total", "out_of_band", "new", "escalated", "reminder", "resolved")
 # The counts a digest's title and headline name, when not zero: "(12 new, 3 resolved)".

@@ -248,6 +248,18 @@ class ApiSettings(Section):
     max_body_bytes: int = Field(1_048_576, ge=1)  # larger request bodies get a 413
     max_query_bytes: int = Field(8192, ge=1)  # longer query strings get a 414
     cors_origins: list[str] = []  # browser origins allowed to call the API; none: CORS off
+    # Where people reach the dashboard (https://monitor.example.com); set, alert messages
+    # link to the portfolio's page (a digest to its list of accounts).
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def public_url_is_http(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        if not url.startswith(("http://", "https://")) or len(url.split("//", 1)[1]) == 0:
+            raise ValueError(f"expected an http:// or https:// address, got {url!r}")
+        return url.rstrip("/")
 
     @field_validator("token")
     @classmethod

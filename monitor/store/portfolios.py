@@ -72,6 +72,12 @@ def check_portfolio(
     raise UnknownPortfolioError(portfolio_id, sorted({*stored, *configured}))
 
 
+def entry_of(*, session: Session, portfolio_id: str) -> str:
+    """The config entry a portfolio belongs to: an account's parent, else itself."""
+    parent = session.scalar(select(Portfolio.parent_id).where(Portfolio.id == portfolio_id))
+    return parent or portfolio_id
+
+
 def of_entry(column: InstrumentedAttribute[str], entry_id: str) -> ColumnElement[bool]:
     """``column`` names the entry itself, or one of its accounts (``clients/...``)."""
     return (column == entry_id) | column.startswith(entry_id + "/", autoescape=True)

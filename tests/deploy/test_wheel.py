@@ -1,5 +1,6 @@
-"""The wheel the Dockerfile installs: it carries the migrations and the message templates,
-and a copy installed outside the source tree can migrate a database."""
+"""The wheel the Dockerfile installs: it carries the migrations, the message templates and
+the dashboard's pages and assets, and a copy installed outside the source tree can migrate a
+database."""
 
 from __future__ import annotations
 
@@ -47,6 +48,14 @@ def test_the_wheel_carries_the_migrations_and_the_templates(wheel: Path) -> None
         for p in (ROOT / "monitor/notify/templates").glob("*.j2")
     }
     assert not any("__pycache__" in n or n.startswith("tests/") for n in names)
+
+
+def test_the_wheel_carries_the_dashboards_templates_and_vendored_assets(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    dashboard = ROOT / "monitor" / "dashboard"
+    files = [*(dashboard / "templates").glob("*.html"), *(dashboard / "static").rglob("*.*")]
+    assert {f"monitor/dashboard/{p.relative_to(dashboard)}" for p in files} <= names
+    assert "monitor/dashboard/static/vendor/uplot/LICENSE" in names
 
 
 def test_an_installed_wheel_migrates_a_database_from_outside_the_source_tree(
