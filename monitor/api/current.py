@@ -1,6 +1,6 @@
-"""One portfolio now: its classes against their bands, and the plan its latest snapshot asks
-for, under the entry's current settings. The JSON routes and the dashboard's portfolio page
-both call these, so that they show the same numbers.
+"""One portfolio now: its classes against their bands (its currencies against theirs), and
+the plan its latest snapshot asks for, under the entry's current settings. The JSON routes
+and the dashboard's portfolio page both call these, so that they show the same numbers.
 """
 
 from __future__ import annotations
@@ -11,15 +11,16 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from monitor.api.schemas.current import ClassBandOut, CurrentResponse
+from monitor.api.schemas.allocation import RateOut
+from monitor.api.schemas.current import ClassBandOut, CurrencyBandOut, CurrentResponse
 from monitor.domain.allocation import Holding, compute_allocation
 from monitor.domain.numbers import round2
 from monitor.domain.plans import RebalancingPlan, plan_rebalancing
-from monitor.domain.targets import Targets
+from monitor.domain.targets import ClassTarget, Targets
 from monitor.errors import NotFoundError
 from monitor.settings import EntryConfig, Settings
 from monitor.store.portfolios import check_portfolio, entry_of
-from monitor.store.records import SnapshotRecord
+from monitor.store.records import CurrencyRecord, SnapshotRecord
 from monitor.store.snapshots import latest_snapshot
 
 
@@ -79,6 +80,31 @@ def classes_now(snapshot: SnapshotRecord, config: EntryConfig) -> CurrentRespons
         taken_at=snapshot.taken_at,
         portfolio_value=snapshot.portfolio_value,
         classes=classes,
+        # A snapshot from before currencies is in the configured base currency.
+        base_currency=snapshot.base_currency or config.base_currency,
+        currency_exposure=[currency_band(c, config) for c in snapshot.currencies],
+        fx_rates=[RateOut(pair=r.pair, rate=r.rate, as_of=r.as_of) for r in snapshot.fx_rates],
+    )
+
+
+def currency_band(exposure: CurrencyRecord, config: EntryConfig) -> CurrencyBandOut:
+    """A currency's share, with the band the entry's policy gives its target (as the tick
+    banded it), if it has one."""
+    lower = upper = None
+    target = exposure.target_percent
+    if target is not None:
+        band = config.policy.band_for(ClassTarget(exposure.currency, target))
+        lower, upper = max(Decimal(0), target - band.below), min(Decimal(100), target + band.above)
+    return CurrencyBandOut(
+        currency=exposure.currency,
+        percent=exposure.percent,
+        value=exposure.value,
+        native_value=exposure.native_value,
+        target_percent=target,
+        lower=lower,
+        upper=upper,
+        drift=exposure.drift,
+        breach=exposure.breach,
     )
 
 

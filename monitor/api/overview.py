@@ -158,14 +158,17 @@ class PageFacts:
         return None if found is None else LastAlertOut.model_validate(found, from_attributes=True)
 
 
-def row_out(row: Row, facts: PageFacts) -> OverviewRowOut:
+def row_out(row: Row, facts: PageFacts, settings: Settings) -> OverviewRowOut:
     health = row.health
     snapshot = row.latest.snapshot_id
+    # A snapshot from before currencies is in the configured base currency.
+    currency = row.latest.base_currency or settings.base_currency_of(row.latest.portfolio_id)
     return OverviewRowOut(
         portfolio_id=row.latest.portfolio_id,
         name=row.latest.name,
         entry_id=row.entry_id,
         value=row.latest.portfolio_value,
+        currency=None if snapshot is None else currency,
         worst_drift=row.latest.worst_drift,
         classes_out_of_band=0 if snapshot is None else facts.breaches.get(snapshot, 0),
         state=row.state,
@@ -203,7 +206,7 @@ def overview(*, session: Session, settings: Settings, query: OverviewQuery) -> O
         pages=pages,
         sort=query.sort,
         order=query.order,
-        rows=[row_out(r, facts) for r in shown],
+        rows=[row_out(r, facts, settings) for r in shown],
         entries=entries_of(rows),
     )
 

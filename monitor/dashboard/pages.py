@@ -96,6 +96,15 @@ def plan_of(snapshot: SnapshotRecord, config: EntryConfig) -> tuple[Any, str | N
         return None, str(error)
 
 
+def currency_labels(classes: CurrentResponse | None) -> dict[str, Any]:
+    """How money figures name the base currency: ``unit`` after a figure, ``in_base`` after
+    a column's title; empty in single-currency mode."""
+    currency = None if classes is None else classes.base_currency
+    if currency is None:
+        return {"currency": "", "unit": "", "in_base": ""}
+    return {"currency": currency, "unit": f" {currency}", "in_base": f" ({currency})"}
+
+
 @router.get("/portfolios/{portfolio_id:path}")
 def portfolio_page(
     request: Request,
@@ -123,6 +132,7 @@ def portfolio_page(
         request,
         "portfolio.html",
         settings,
+        **currency_labels(classes),
         portfolio_id=portfolio_id,
         snapshot=None if snapshot is None else snapshot_out(snapshot),
         classes=classes,

@@ -37,6 +37,7 @@ class LatestRow:
     worst_drift: Decimal | None
     needs_rebalancing: bool | None
     drift_state: str | None  # the alert policy's: in_band, drifted; None before a tick
+    base_currency: str | None = None  # its value's; None: single-currency, or before currencies
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,7 @@ def latest_rows(*, session: Session) -> list[LatestRow]:
             snapshot.c.worst_drift,
             snapshot.c.needs_rebalancing,
             AlertState.drift_state,
+            snapshot.c.base_currency,
         )
         .select_from(joined.outerjoin(AlertState, AlertState.portfolio_id == Portfolio.id))
         .where(Portfolio.id.not_in(parents))
@@ -107,9 +109,10 @@ def latest_rows(*, session: Session) -> list[LatestRow]:
             worst_drift=worst,
             needs_rebalancing=None if rebalance is None else bool(rebalance),
             drift_state=state,
+            base_currency=currency,
         )
         # Through the connection: a Core statement, without the ORM's per-row loading.
-        for id_, name, parent, snapshot_id, value, worst, rebalance, state in (
+        for id_, name, parent, snapshot_id, value, worst, rebalance, state, currency in (
             session.connection().execute(query)
         )
     ]

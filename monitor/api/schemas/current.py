@@ -1,4 +1,6 @@
-"""JSON shapes of a portfolio now: its classes against their bands (``/current``)."""
+"""JSON shapes of a portfolio now: its classes against their bands, and with a base currency
+its currency exposure (against the currency targets' bands) and the rates it used
+(``/current``)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from monitor.api.fields import Rounded
+from monitor.api.schemas.allocation import RateOut
 
 
 class ClassBandOut(BaseModel):
@@ -23,6 +26,18 @@ class ClassBandOut(BaseModel):
     breach: str | None
 
 
+class CurrencyBandOut(BaseModel):
+    currency: str
+    percent: Rounded
+    value: Rounded = Field(description="In the base currency")
+    native_value: Rounded = Field(description="In its own currency")
+    target_percent: Rounded | None = Field(description="null: no currency targets")
+    lower: Rounded | None = Field(description="The band's lower edge, with a target")
+    upper: Rounded | None = Field(description="The band's upper edge, with a target")
+    drift: Rounded | None
+    breach: str | None
+
+
 class CurrentResponse(BaseModel):
     portfolio_id: str
     snapshot_id: int
@@ -30,4 +45,13 @@ class CurrentResponse(BaseModel):
     portfolio_value: Rounded
     classes: list[ClassBandOut] = Field(
         description="The latest snapshot's classes, each with the band of the entry's policy"
+    )
+    base_currency: str | None = Field(
+        None, description="The currency every amount is in; null: single-currency mode"
+    )
+    currency_exposure: list[CurrencyBandOut] = Field(
+        default_factory=list, description="The share held in each currency (with a base)"
+    )
+    fx_rates: list[RateOut] = Field(
+        default_factory=list, description="The rates that converted its holdings"
     )

@@ -27,6 +27,9 @@ class OverviewRowOut(BaseModel):
     name: str
     entry_id: str = Field(description="The config entry: the portfolio itself, or an account's")
     value: Rounded | None
+    currency: str | None = Field(
+        None, description="The currency of its value (its base); null: single-currency mode"
+    )
     worst_drift: Rounded | None
     classes_out_of_band: int
     state: RowState
