@@ -13,6 +13,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.api.app import create_app
+from monitor.settings import Settings
+from tests.fixtures.snapshots import StoredHistory
 from tests.runtime.test_pipeline import GOOD_CSV
 from tests.runtime.test_pipeline_currencies import MIXED_CSV, RATES, CurrencyWorld
 
@@ -119,3 +121,17 @@ def test_the_overview_names_each_row_s_currency(client: TestClient) -> None:
     page = client.get("/").text
     assert '10,336.80 <span class="currency">USD</span>' in page
     assert '10,000.00 <span class="currency">EUR</span>' in page
+
+
+def test_a_snapshot_from_before_currencies_reads_in_the_configured_base(
+    engine: Engine, stored_history: StoredHistory
+) -> None:
+    settings = Settings(targets={"stocks": 60, "bonds": 40}, base_currency="EUR")
+    with TestClient(create_app(settings, engine=engine)) as client:
+        current = client.get("/api/v1/portfolios/family/current").json()
+        page = client.get("/portfolios/family").text
+        [row] = client.get("/api/v1/overview", params={"q": "family"}).json()["rows"]
+    assert (current["base_currency"], current["currency_exposure"]) == ("EUR", [])
+    assert 'id="currency-exposure"' not in page
+    assert "Value (EUR)" in page
+    assert row["currency"] == "EUR"
