@@ -84,7 +84,7 @@ def test_the_portfolio_page_shows_the_exposure_as_the_api_does(client: TestClien
 def test_the_portfolio_page_names_the_base_currency_of_its_money(client: TestClient) -> None:
     page = client.get("/portfolios/family").text
     assert '<strong id="portfolio-value">10,336.80 USD</strong>' in page
-    assert "Value (USD)" in page
+    assert "Value (USD)" in page and "Price (USD)" in page
 
 
 def test_the_portfolio_page_shows_each_holding_s_native_value_and_currency(
