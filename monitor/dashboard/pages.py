@@ -12,10 +12,11 @@ with, so that a page never shows other numbers than the API.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from operator import itemgetter
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -48,7 +49,14 @@ from monitor.errors import MonitorError, NotFoundError, UnknownPortfolioError
 from monitor.notify.routing import notify_for_route, render_for
 from monitor.settings import EntryConfig, Settings
 from monitor.settings.replay_policies import PRESETS, changes_of
-from monitor.store.outbox import OutboxItem, attempts_of, get_notification, list_notifications
+from monitor.store.limits import LARGEST_ID
+from monitor.store.outbox import (
+    OutboxItem,
+    attempts_of,
+    count_notifications,
+    get_notification,
+    list_notifications,
+)
 from monitor.store.records import SnapshotRecord
 from monitor.store.silences import list_acknowledgements, list_silences, list_suppressed
 from monitor.store.snapshots import attribution_window, latest_snapshot
@@ -57,6 +65,7 @@ router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 RANGES = {"30d": timedelta(days=30), "1y": timedelta(days=365), "all": None}
 ALERTS_SHOWN = 50
+ALERTS_PER_PAGE = 100
 RECENTLY_ENDED = timedelta(days=7)
 TOOLS_SHOWN = 100
 
@@ -232,26 +241,46 @@ def alerts_page(
     session: SessionDep,
     settings: SettingsDep,
     portfolio: Annotated[str, Query(max_length=200)] = "",
-    status: Annotated[AlertStatus | None, Query()] = None,
+    # The filter form's "any" is an empty status.
+    status: Annotated[AlertStatus | Literal[""], Query()] = "",
+    number: Annotated[int, Query(alias="page", ge=1, le=LARGEST_ID)] = 1,
 ) -> HTMLResponse:
     if portfolio:
         try:
             known(session, settings, portfolio)
         except UnknownPortfolioError as error:
             return missing(request, settings, error)
-    items = list_notifications(
-        session=session, portfolio_id=portfolio or None, status=status, limit=100
+    matched = count_notifications(
+        session=session, portfolio_id=portfolio or None, status=status or None
     )
+    pages = max(1, math.ceil(matched / ALERTS_PER_PAGE))
+    number = min(number, pages)
+    items = list_notifications(
+        session=session,
+        portfolio_id=portfolio or None,
+        status=status or None,
+        limit=ALERTS_PER_PAGE,
+        offset=(number - 1) * ALERTS_PER_PAGE,
+    )
+    base = {"portfolio": portfolio, "status": status}
+
+    def link(shown: int) -> str:
+        return "?" + urlencode({**base, "page": shown})
+
     return page(
         request,
         "alerts.html",
         settings,
         alerts=[alert_out(item) for item in items],
+        matched=matched,
+        page_number=number,
+        pages=pages,
+        link=link,
         silences=silences_of(session, portfolio or None),
         acknowledgements=acknowledgements_of(session, portfolio or None),
         suppressed=suppressed_of(session, portfolio or None, TOOLS_SHOWN),
         portfolio=portfolio,
-        status=status or "",
+        status=status,
         statuses=["pending", "sent", "dead"],
     )
 
