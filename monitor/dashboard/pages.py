@@ -4,7 +4,8 @@ with, so that a page never shows other numbers than the API.
 - ``/``: the overview (``api/overview.py``), sorted, searched, filtered and paged;
 - ``/portfolios/{id}``: current against target, drift over time (drawn by
   ``static/dashboard.js`` from the API's drift history), holdings, the current plan, the
-  alerts, and the attribution of a period;
+  alerts and held-back notices, the silences and acknowledgements, a replay of policies
+  over its history, and the attribution of a period;
 - ``/alerts`` and ``/alerts/{id}``: the outbox, and one alert whole (a digest's accounts);
   beside the outbox, the silences, acknowledgements and held-back notices, read-only (the
   API and the CLI make and end them).
