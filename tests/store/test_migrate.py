@@ -226,3 +226,17 @@ def test_0004_adds_an_empty_as_of_to_the_snapshots_there_are(empty_engine: Engin
     assert current_revision(empty_engine) == "0004"
     columns = {c["name"]: c for c in inspect(empty_engine).get_columns("snapshots")}
     assert columns["as_of"]["nullable"]
+
+
+def test_0007_indexes_the_notifications_by_portfolio_and_its_downgrade_drops_it(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine, "0005")
+    upgrade(empty_engine, "0007")
+    indexes = {
+        i["name"]: i["column_names"] for i in inspect(empty_engine).get_indexes("notifications")
+    }
+    assert indexes["ix_notifications_portfolio_id_id"] == ["portfolio_id", "id"]
+    downgrade(empty_engine, "0005")
+    names = {i["name"] for i in inspect(empty_engine).get_indexes("notifications")}
+    assert "ix_notifications_portfolio_id_id" not in names
