@@ -159,7 +159,7 @@ def replay_of(
             portfolio_id=portfolio_id,
             window=parse_window(since or None, None, zone=UTC, names=("replay_since", "until")),
             changes=changes_of({}, "policy"),
-            compare=list(compare),
+            compare=list(dict.fromkeys(compare)),  # each preset once, however often asked
         ), None
     except MonitorError as error:
         return None, str(error)

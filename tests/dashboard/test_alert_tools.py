@@ -164,3 +164,10 @@ def test_a_bad_replay_start_is_named_on_the_page(replayed: TestClient) -> None:
 def test_an_unknown_preset_is_a_422(replayed: TestClient) -> None:
     response = replayed.get("/portfolios/family", params={"replay": "true", "compare": "10pp"})
     assert response.status_code == 422
+
+
+def test_a_preset_asked_twice_is_replayed_once(replayed: TestClient) -> None:
+    page = replayed.get(
+        "/portfolios/family", params={"replay": "true", "compare": ["5pp", "5pp", "5pp"]}
+    ).text
+    assert page.count('data-policy="5pp"') == 1
