@@ -16,6 +16,8 @@ from monitor.cli.check_options import (
     PlanTradeOption,
     RebalanceToOption,
     ReportFormat,
+    check_rates,
+    currency_option,
     decimal_option,
     named_as_options,
     one_account,
@@ -136,6 +138,19 @@ def check(
     account: str | None = typer.Option(
         None, help="The account to check, in a file holding several (an account column)."
     ),
+    base_currency: str | None = typer.Option(
+        None,
+        "--base-currency",
+        metavar="CODE",
+        help="The currency to report in (default from config); holdings in others are converted.",
+    ),
+    fx_rates: Path | None = typer.Option(
+        None,
+        "--fx-rates",
+        metavar="FILE",
+        help="Exchange rates: pair,rate lines (EURUSD,1.0842), a JSON object of them, or "
+        "the ECB's eurofxref file; default: the configured [fx] source.",
+    ),
     output: ReportFormat = typer.Option(ReportFormat.table, "--format", "-f"),
 ) -> None:
     """Report drift from target for a holdings file, and a plan to rebalance it.
@@ -157,9 +172,17 @@ def check(
         rebalance_to=rebalance_to,
         tolerance=tolerance,
     )
+    base = config.base_currency if base_currency is None else currency_option(base_currency)
+    rates = check_rates(state_of(ctx).settings.fx, held, base, fx_rates)
     with named_as_options():
         report = compute_allocation(
-            held, goal, policy, decimal_option(portfolio_value, "--portfolio-value")
+            held,
+            goal,
+            policy,
+            decimal_option(portfolio_value, "--portfolio-value"),
+            base_currency=base,
+            rates=rates,
+            currency_targets=config.currency_targets,
         )
     new_cash = decimal_option(cash, "--cash")
     request = plan_request(

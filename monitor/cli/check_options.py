@@ -8,17 +8,22 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.domain.allocation import DriftPolicy, Holding, Targets, parse_targets, to_decimal
+from monitor.domain.numbers import currency_code
 from monitor.domain.plans import PlanRequest
-from monitor.errors import InputError
+from monitor.errors import InputError, SourceError
 
 if TYPE_CHECKING:
+    from monitor.domain.fx import RateTable
     from monitor.settings import PlanSettings
+    from monitor.settings.sections import FxSettings
+    from monitor.sources.fx import RatesFormat
 
 ACCOUNTS_LISTED = 5  # named in the error when a file holds several
 
@@ -66,6 +71,40 @@ def named_as_options() -> Iterator[None]:
         yield
     except InputError as error:
         raise InputError(f"--{error.field.replace('_', '-')}", error.problem) from None
+
+
+def currency_option(raw: str) -> str:
+    return currency_code(raw, "--base-currency")
+
+
+def check_rates(
+    fx: FxSettings, held: list[Holding], base: str | None, path: Path | None
+) -> RateTable | None:
+    """The rates to convert with: the ``--fx-rates`` file's (in ``fx.format``, or the ECB's
+    if it looks like it), else the configured source's when a holding needs one."""
+    # Read only by a check that converts: a source's kinds are not loaded otherwise.
+    from monitor.runtime.rates import tick_rates
+    from monitor.sources.csv import CsvSource
+    from monitor.sources.files import file_problem
+    from monitor.sources.fx import fetch_rates
+
+    try:
+        if path is not None:
+            problem = file_problem(path)
+            if problem is not None:
+                raise InputError("--fx-rates", problem)
+            return fetch_rates(CsvSource(path=path), rates_format_of(path, fx))
+        return tick_rates(fx, held, base, datetime.now(UTC))
+    except SourceError as error:  # "fx" is what the option names already
+        raise InputError(
+            "--fx-rates", error.problem if error.source == "fx" else str(error)
+        ) from None
+
+
+def rates_format_of(path: Path, fx: FxSettings) -> RatesFormat:
+    """The ECB's files say so in their first bytes (XML, or a ``Date`` header)."""
+    start = path.read_text(encoding="utf-8-sig", errors="replace")[:100].lstrip()
+    return "ecb" if start.startswith("<") or start.lower().startswith("date") else fx.format
 
 
 def targets_option(raw: str) -> Targets:

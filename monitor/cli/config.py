@@ -130,6 +130,8 @@ def effective_config(settings: Settings) -> dict[str, Any]:
     for index, entry in enumerate(settings.portfolios):
         # The field is typed as the base options model, which dumps only ``kind``.
         data["portfolios"][index]["source"] = entry.source.model_dump()
+    if settings.fx.source is not None:
+        data["fx"]["source"] = settings.fx.source.model_dump()
     shown: dict[str, Any] = shown_value(data, "", "")
     return shown
 

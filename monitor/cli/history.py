@@ -14,7 +14,13 @@ from rich.table import Table
 from monitor.cli.app import app, out, state_of
 from monitor.cli.render import pct
 from monitor.domain.allocation import round2
-from monitor.domain.history import HistoryRow, history_csv, history_rows, parse_window
+from monitor.domain.history import (
+    HistoryRow,
+    currency_columns,
+    history_csv,
+    history_rows,
+    parse_window,
+)
 from monitor.domain.numbers import money_text
 from monitor.errors import InputError
 
@@ -32,19 +38,26 @@ class HistoryFormat(StrEnum):
 
 
 def history_table(columns: list[str], rows: list[HistoryRow]) -> Table:
+    """A row per snapshot; in a base currency, the value names it, and a column per
+    currency gives the share held in it."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("Time")
     for title in ("Value", "Total drift pp", "Rebalance"):
         table.add_column(title, justify="right")
     for name in columns:
         table.add_column(name, justify="right")
+    currencies = currency_columns(rows)
+    for code in currencies:
+        table.add_column(f"{code} %", justify="right")
     for row in rows:
+        value = money_text(row.portfolio_value)
         table.add_row(
             row.taken_at.strftime("%Y-%m-%d %H:%M %Z"),
-            money_text(row.portfolio_value),
+            value if row.currency is None else f"{row.currency} {value}",
             pct(row.total_drift),
             "yes" if row.needs_rebalancing else "no",
             *("" if (d := row.drifts[name]) is None else f"{round2(d):+.2f}" for name in columns),
+            *("" if (p := row.shares.get(code)) is None else pct(p) for code in currencies),
         )
     return table
 
@@ -55,6 +68,13 @@ def history_json(rows: list[HistoryRow]) -> str:
     def number(value: Decimal | None) -> Decimal | None:
         return None if value is None else round2(value)
 
+    def currencies(row: HistoryRow) -> dict[str, object]:
+        """In a base currency, which, and the share held in each (none: as before)."""
+        if row.currency is None:
+            return {}
+        shares = {code: number(percent) for code, percent in row.shares.items()}
+        return {"currency": row.currency, "currency_exposure": shares}
+
     return exact_json(
         [
             {
@@ -63,6 +83,7 @@ def history_json(rows: list[HistoryRow]) -> str:
                 "total_drift": number(row.total_drift),
                 "needs_rebalancing": row.needs_rebalancing,
                 "drifts": {name: number(drift) for name, drift in row.drifts.items()},
+                **currencies(row),
             }
             for row in rows
         ],
@@ -102,7 +123,13 @@ def history(
             until=window.until,
             limit=None,
         ).items
-    columns, rows = history_rows(snapshots, zone=zone, asset_class=asset_class, field="--class")
+    columns, rows = history_rows(
+        snapshots,
+        zone=zone,
+        asset_class=asset_class,
+        field="--class",
+        base_currency=settings.base_currency_of(portfolio),
+    )
     if output is HistoryFormat.csv:
         out.file.write(history_csv(columns, rows))
     elif output is HistoryFormat.json:

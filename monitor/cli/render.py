@@ -50,14 +50,17 @@ def report_table(report: AllocationReport, plan: RebalancingPlan | None = None) 
             f"{round2(c.drift):+.2f}",
             status_of(c),
         )
+    currency = "" if report.base_currency is None else f" {report.base_currency}"
     parts: list[RenderableType] = [
         Text(
-            f"Portfolio value {money_text(report.portfolio_value)}   "
+            f"Portfolio value{currency} {money_text(report.portfolio_value)}   "
             f"holdings {money_text(report.holdings_value)}   "
             f"unallocated {money_text(report.unallocated_value)}"
         ),
         table,
     ]
+    if report.currency_exposure:
+        parts.append(exposure_table(report))
     verdict = "rebalancing needed" if report.needs_rebalancing else "in band"
     parts.append(Text(f"Total drift {pct(report.total_drift)} pp: {verdict} ({rule_text(report)})"))
     if report.policy.rebalance_to == "band_edge" and report.actions:
@@ -77,6 +80,30 @@ def report_table(report: AllocationReport, plan: RebalancingPlan | None = None) 
     if plan is not None and (plan.actions or plan.below_minimum or plan.unresolved):
         parts.extend(plan_lines(plan))
     return Group(*parts)
+
+
+def exposure_table(report: AllocationReport) -> RenderableType:
+    """The share held in each currency, in the base and its own, with the rates used."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="Currency exposure")
+    targeted = any(e.target_percent is not None for e in report.currency_exposure)
+    titles = ["Currency", f"Value {report.base_currency}", "Native value", "Current %"]
+    titles += ["Target %", "Drift pp", "Status"] if targeted else []
+    for title in titles:
+        table.add_column(title, justify="left" if title in ("Currency", "Status") else "right")
+    for e in report.currency_exposure:
+        row = [e.currency, money_text(e.value), money_text(e.native_value), pct(e.percent)]
+        if targeted:
+            row += [
+                "" if e.target_percent is None else pct(e.target_percent),
+                "" if e.drift is None else f"{round2(e.drift):+.2f}",
+                "ok" if e.breach is None else f"REBALANCE ({e.breach})",
+            ]
+        table.add_row(*row)
+    rates = "   ".join(
+        f"{r.pair} {r.rate.normalize():f}" + ("" if r.as_of is None else f" ({r.as_of})")
+        for r in report.fx_rates
+    )
+    return Group(table, Text(f"Rates: {rates}")) if rates else table
 
 
 def rule_text(report: AllocationReport) -> str:

@@ -132,7 +132,10 @@ def decide_source_recovery(previous: AlertState, policy: AlertPolicy) -> AlertDe
 def decide_drift(
     report: AllocationReport, previous: AlertState, policy: AlertPolicy, now: datetime
 ) -> AlertDecision:
-    breaching = frozenset(c.asset_class for c in report.breaching)
+    # A currency past its target's band counts as a class does (named apart from classes).
+    breaching = frozenset(c.asset_class for c in report.breaching) | frozenset(
+        f"currency {e.currency}" for e in report.currency_breaches
+    )
     if not breaching:
         if previous.drift_state == "in_band":
             return AlertDecision(previous)

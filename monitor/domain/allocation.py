@@ -15,6 +15,8 @@ from decimal import Decimal
 from operator import attrgetter
 
 from monitor.domain.bands import DEFAULT_THRESHOLD, Band, BreachRule, DriftPolicy
+from monitor.domain.exposure import CurrencyTargets, currency_exposure
+from monitor.domain.fx import Rate, RateTable, in_base
 from monitor.domain.holdings import Holding, all_slices, is_own_leaf, make_holding
 from monitor.domain.numbers import (
     CENT,
@@ -105,14 +107,27 @@ def compute_allocation(
     targets: Mapping[str, Decimal],
     policy: DriftPolicy = DriftPolicy(),
     portfolio_value: Decimal | None = None,
+    *,
+    base_currency: str | None = None,
+    rates: RateTable | None = None,
+    currency_targets: CurrencyTargets | None = None,
 ) -> AllocationReport:
     """Compare holdings with targets; see DESIGN.md "Domain semantics" for every rule.
 
     ``targets`` is a ``Targets`` (options, sub-classes) or plain ``{class: percent}``. Each
     holding counts in the classes it names, split by its weights and by sub-class weights;
-    ``report.holdings`` are those single-class slices.
+    ``report.holdings`` are those single-class slices. With a ``base_currency``, holdings in
+    other currencies are converted into it by ``rates`` first (``portfolio_value`` is in it).
     """
-    return Allocator(targets, policy).report(holdings, portfolio_value)
+    converted = in_base(holdings, base_currency, rates)
+    if currency_targets is not None and converted.base_currency is None:
+        raise InputError("currency_targets", "currency targets need a base_currency")
+    return Allocator(targets, policy, currency_targets).report(
+        converted.holdings,
+        portfolio_value,
+        base_currency=converted.base_currency,
+        fx_rates=converted.rates,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +147,15 @@ class Allocator:
     tick of 10,000 accounts): what depends on those alone (each class's target, band and
     place in the tree, which labels need no slicing) is worked out once, not per report."""
 
-    def __init__(self, targets: Mapping[str, Decimal], policy: DriftPolicy = DriftPolicy()) -> None:
+    def __init__(
+        self,
+        targets: Mapping[str, Decimal],
+        policy: DriftPolicy = DriftPolicy(),
+        currency_targets: CurrencyTargets | None = None,
+    ) -> None:
         self.goal = Targets.flat(targets)
         self.policy = policy
+        self.currency_targets = currency_targets
         self._targeted = frozenset(self.goal)
         self._plain: dict[str, bool] = {}
         # By the classes held without a target, in the order held: the report's classes
@@ -144,8 +165,15 @@ class Allocator:
         ] = {}
 
     def report(
-        self, holdings: Sequence[Holding], portfolio_value: Decimal | None = None
+        self,
+        holdings: Sequence[Holding],
+        portfolio_value: Decimal | None = None,
+        *,
+        base_currency: str | None = None,
+        fx_rates: tuple[Rate, ...] = (),
     ) -> AllocationReport:
+        """The report of ``holdings``, each valued in ``base_currency`` already (``in_base``);
+        with one, the report has its currency exposure (single-currency mode has none)."""
         pieces = self.slices(holdings)
         held = class_values(pieces)
         holdings_value = total(held.values())
@@ -165,6 +193,13 @@ class Allocator:
             policy=self.policy,
             holdings=tuple(pieces),
             targets=self.goal,
+            base_currency=base_currency,
+            fx_rates=fx_rates,
+            currency_exposure=()
+            if base_currency is None
+            else currency_exposure(
+                pieces, base_currency, whole, self.currency_targets, self.policy
+            ),
         )
 
     def slices(self, holdings: Sequence[Holding]) -> Sequence[Holding]:

@@ -67,6 +67,7 @@ def make_position(
     quantity: object = None,
     price: object = None,
     account: str | None = None,
+    currency: object = None,
     facts: Mapping[str, str] | None = None,
     cash: bool = False,
     where: str,
@@ -81,6 +82,7 @@ def make_position(
         quantity=quantity,
         price=price,
         account=account,
+        currency=currency,
         where=where,
     )
     return holding if asset_class else Unclassified(holding, facts or {}, cash=cash)

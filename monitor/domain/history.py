@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import MAXYEAR, UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Protocol
@@ -76,6 +76,13 @@ class RecordedClass(Protocol):
     def asset_class(self) -> str: ...
 
 
+class RecordedCurrency(Protocol):
+    @property
+    def currency(self) -> str: ...
+    @property
+    def percent(self) -> Decimal: ...
+
+
 class RecordedSnapshot(Protocol):
     """What history reads of a stored snapshot; the store's ``SnapshotRecord`` is one."""
 
@@ -89,6 +96,10 @@ class RecordedSnapshot(Protocol):
     def needs_rebalancing(self) -> bool: ...
     @property
     def classes(self) -> Sequence[RecordedClass]: ...
+    @property
+    def base_currency(self) -> str | None: ...
+    @property
+    def currencies(self) -> Sequence[RecordedCurrency]: ...
     def drift_of(self, asset_class: str) -> Decimal | None: ...
 
 
@@ -99,13 +110,29 @@ class HistoryRow:
     total_drift: Decimal
     needs_rebalancing: bool
     drifts: dict[str, Decimal | None]
+    currency: str | None = None  # the currency its value is in; None: single-currency mode
+    shares: dict[str, Decimal] = field(default_factory=dict)  # percent held per currency
+
+
+def currency_columns(rows: Sequence[HistoryRow]) -> list[str]:
+    """The currencies any row holds, in the order first seen: columns of share."""
+    found: dict[str, None] = {}
+    for row in rows:
+        found.update(dict.fromkeys(row.shares))
+    return list(found)
 
 
 def history_rows(
-    snapshots: Sequence[RecordedSnapshot], *, zone: tzinfo, asset_class: str | None, field: str
+    snapshots: Sequence[RecordedSnapshot],
+    *,
+    zone: tzinfo,
+    asset_class: str | None,
+    field: str,
+    base_currency: str | None = None,
 ) -> tuple[list[str], list[HistoryRow]]:
     """(class columns, one row per snapshot), times in ``zone``; ``asset_class`` keeps only
-    that class, which must appear in the history (``field`` names the option for errors)."""
+    that class, which must appear in the history (``field`` names the option for errors).
+    A snapshot that names no currency is in ``base_currency`` (the configured one)."""
     columns: list[str] = []
     for snapshot in snapshots:
         columns.extend(c.asset_class for c in snapshot.classes if c.asset_class not in columns)
@@ -123,6 +150,8 @@ def history_rows(
             total_drift=s.total_drift,
             needs_rebalancing=s.needs_rebalancing,
             drifts={name: s.drift_of(name) for name in columns},
+            currency=s.base_currency or base_currency,
+            shares={c.currency: c.percent for c in s.currencies},
         )
         for s in snapshots
     ]
@@ -134,12 +163,17 @@ def rounded(value: Decimal | None) -> str:
 
 
 def history_csv(columns: Sequence[str], rows: Sequence[HistoryRow]) -> str:
-    """Money and percentage points to two places; a class absent at a time is left empty."""
+    """Money and percentage points to two places; a class absent at a time is left empty.
+    A history in a base currency adds its currency and the share held in each currency."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
+    currencies = currency_columns(rows)
+    named = any(row.currency is not None for row in rows)
     writer.writerow(
         ["taken_at", "portfolio_value", "total_drift", "needs_rebalancing"]
         + [f"drift_{name}" for name in columns]
+        + (["currency"] if named else [])
+        + [f"share_{code}" for code in currencies]
     )
     for row in rows:
         writer.writerow(
@@ -149,6 +183,8 @@ def history_csv(columns: Sequence[str], rows: Sequence[HistoryRow]) -> str:
                 rounded(row.total_drift),
                 "true" if row.needs_rebalancing else "false",
                 *(rounded(row.drifts[name]) for name in columns),
+                *([row.currency or ""] if named else []),
+                *(rounded(row.shares.get(code)) for code in currencies),
             ]
         )
     return buffer.getvalue()

@@ -13,7 +13,14 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
-from monitor.domain.numbers import CENT, HUNDRED, normalise_class, subfield, to_decimal
+from monitor.domain.numbers import (
+    CENT,
+    HUNDRED,
+    currency_code,
+    normalise_class,
+    subfield,
+    to_decimal,
+)
 from monitor.domain.targets import Targets, scaled_to_100
 from monitor.errors import InputError
 
@@ -31,6 +38,10 @@ class Holding:
     # Set on a holding that spans classes, and on each of its slices: the classes it counts
     # in. A plan never trades such a holding (to buy one class it would sell another).
     weights: Weights | None = None
+    # Its currency as the source names it (USD); None: the portfolio's base currency. A
+    # holding converted to the base keeps what it was worth in its own currency.
+    currency: str | None = None
+    native_value: Decimal | None = None  # set once converted: the value in ``currency``
 
     def __init__(
         self,
@@ -41,6 +52,8 @@ class Holding:
         price: Decimal | None = None,
         account: str | None = None,
         weights: Weights | None = None,
+        currency: str | None = None,
+        native_value: Decimal | None = None,
     ) -> None:
         # The generated __init__ of a frozen dataclass, faster: it sets each slot through
         # object.__setattr__, which costs more than the slot descriptor's own setter, and a
@@ -52,6 +65,8 @@ class Holding:
         _set_price(self, price)
         _set_account(self, account)
         _set_weights(self, weights)
+        _set_currency(self, currency)
+        _set_native_value(self, native_value)
 
 
 def slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
@@ -67,6 +82,8 @@ def slot_setters(cls: type) -> tuple[Callable[[Any, Any], None], ...]:
     _set_price,
     _set_account,
     _set_weights,
+    _set_currency,
+    _set_native_value,
 ) = slot_setters(Holding)
 
 
@@ -78,6 +95,7 @@ def make_holding(
     quantity: object = None,
     price: object = None,
     account: str | None = None,
+    currency: object = None,
     where: str,
 ) -> Holding:
     """Validate one holding's raw fields; ``where`` prefixes every message (``line 7``)."""
@@ -106,7 +124,8 @@ def make_holding(
         )
     else:
         raise InputError(where, "a holding needs a value, or a quantity and a price")
-    return Holding(symbol.strip(), klass, amount, qty, px, account, weights)
+    code = None if currency in (None, "") else currency_code(currency, subfield(where, "currency"))
+    return Holding(symbol.strip(), klass, amount, qty, px, account, weights, code)
 
 
 def check_agrees(value: Decimal, quantity: Decimal, price: Decimal, field: str) -> None:
@@ -217,6 +236,8 @@ def cut(holding: Holding, spread: dict[str, Decimal]) -> list[Holding]:
             holding.price,
             holding.account,
             spread_weights,
+            holding.currency,
+            None if holding.native_value is None else holding.native_value * share,
         )
         for leaf, share in spread.items()
     ]

@@ -81,6 +81,14 @@ def normalise_class(name: object, field: str) -> str:
     return name.strip().lower()
 
 
+def currency_code(raw: object, field: str) -> str:
+    """A currency as an ISO 4217 code: three letters, upper-cased (`` usd`` is ``USD``)."""
+    code = raw.strip().upper() if isinstance(raw, str) else ""
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise InputError(field, f"expected a three-letter currency code such as USD, got {raw!r}")
+    return code
+
+
 def total(values: Iterable[Decimal]) -> Decimal:
     """The exact sum of ``Decimal`` values, a ``Decimal`` even when there are none."""
     return sum(values, ZERO)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Literal
 
 from monitor.domain.bands import BreachRule, DriftPolicy
+from monitor.domain.fx import Rate
 from monitor.domain.holdings import Holding, slot_setters
 from monitor.domain.numbers import ZERO, round2, total
 from monitor.domain.targets import Targets
@@ -128,6 +129,26 @@ class RebalancingAction:
 
 
 @dataclass(frozen=True, slots=True)
+class CurrencyExposure:
+    """The share of the portfolio held in one currency, and its drift from its target."""
+
+    currency: str
+    value: Decimal  # in the base currency
+    native_value: Decimal  # in its own currency
+    percent: Decimal
+    target_percent: Decimal | None = None  # None: the currency has no target
+    drift: Decimal | None = None
+    breach: BreachRule | None = None
+
+    def alert_line(self) -> str:
+        direction = "under" if (self.drift or ZERO) < 0 else "over"
+        return (
+            f"CURRENCY {self.currency}: {direction}-weighted by {abs(round2(self.drift or ZERO))}% "
+            f"(current: {round2(self.percent)}%, target: {round2(self.target_percent or ZERO)}%)"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class AllocationReport:
     portfolio_value: Decimal
     holdings_value: Decimal
@@ -136,6 +157,12 @@ class AllocationReport:
     policy: DriftPolicy
     holdings: tuple[Holding, ...]
     targets: Targets
+    # The currency every amount is in (None: single-currency mode, the currency unnamed),
+    # the rates that converted holdings into it, and the share held in each currency
+    # (empty in single-currency mode).
+    base_currency: str | None = None
+    fx_rates: tuple[Rate, ...] = ()
+    currency_exposure: tuple[CurrencyExposure, ...] = ()
     # Read several times a report in a tick (its snapshot row, its alert decision, the
     # tick's outcome): worked out once.
     worst_drift: Decimal = field(init=False, repr=False, compare=False)
@@ -144,7 +171,9 @@ class AllocationReport:
     def __post_init__(self) -> None:
         worst = max((abs(c.drift) for c in self.classes), default=ZERO)
         object.__setattr__(self, "worst_drift", worst)
-        breaching = any(c.needs_rebalancing for c in self.classes)
+        breaching = any(c.needs_rebalancing for c in self.classes) or any(
+            e.breach is not None for e in self.currency_exposure
+        )
         object.__setattr__(self, "needs_rebalancing", breaching)
 
     @property
@@ -161,8 +190,14 @@ class AllocationReport:
         return tuple(c for c in self.classes if c.below_minimum)
 
     @property
+    def currency_breaches(self) -> tuple[CurrencyExposure, ...]:
+        return tuple(e for e in self.currency_exposure if e.breach is not None)
+
+    @property
     def alerts(self) -> list[str]:
-        return [c.alert_line() for c in self.breaching]
+        return [c.alert_line() for c in self.breaching] + [
+            e.alert_line() for e in self.currency_breaches
+        ]
 
     @property
     def actions(self) -> tuple[RebalancingAction, ...]:

@@ -43,7 +43,7 @@ def exact(value: Decimal) -> str:
 
 
 def report_fields(report: AllocationReport) -> dict[str, Any]:
-    return {
+    fields: dict[str, Any] = {
         "portfolio_value": text(report.portfolio_value),
         "alerts": report.alerts,
         "actions": [
@@ -53,6 +53,13 @@ def report_fields(report: AllocationReport) -> dict[str, Any]:
         "breaching": [c.asset_class for c in report.breaching],
         "worst_drift": text(report.worst_drift),
     }
+    if report.base_currency is not None:  # a single-currency payload stays as it was
+        fields["base_currency"] = report.base_currency
+        fields["currency_exposure"] = {
+            e.currency: text(e.percent) for e in report.currency_exposure
+        }
+        fields["currency_breaching"] = [e.currency for e in report.currency_breaches]
+    return fields
 
 
 def trade_fields(trade: Trade) -> dict[str, Any]:

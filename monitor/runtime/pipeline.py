@@ -29,11 +29,14 @@ from monitor.domain.alerting import (
     decide_source_recovery,
 )
 from monitor.domain.allocation import AllocationReport, Allocator, Holding
+from monitor.domain.fx import MissingRateError, in_base
+from monitor.domain.numbers import total
 from monitor.domain.silences import Quiet
 from monitor.errors import ClaimLostError, InputError, MonitorError, SourceError, StoreError
 from monitor.notify.payloads import Digest
 from monitor.notify.tick_notices import TickNotifier
 from monitor.runtime.gc_pause import collection_paused
+from monitor.runtime.rates import TickRates
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import EntryConfig, PortfolioSettings, Settings
 from monitor.sources.base import NotStreamable, as_of, needs_classes
@@ -67,6 +70,7 @@ class TickOutcome:
     notifications: int = 0
     error: str | None = None
     duration_ms: int = 0
+    currency: str | None = None  # the value's, with a base currency
 
 
 def split_accounts(holdings: list[Holding], source: str) -> dict[str | None, list[Holding]]:
@@ -281,17 +285,19 @@ def whole_batches(entry: PortfolioSettings, notes: SourceNotes) -> Iterator[Acco
 def run_claimed_tick(context: TickContext, sessions: sessionmaker[Session]) -> TickOutcome:
     """Read, compute and write it all, a batch of accounts at a time in one transaction;
     ``ClaimLostError`` if the claim was taken over."""
+    # Made once for the tick, whichever way its source is read: its rates are fetched once.
+    rates = TickRates(context.settings.fx, context.config.base_currency, context.clock())
     try:
         try:
             notes = SourceNotes()
             batches = account_batches(source_batches(context.entry, notes, whole=False))
-            return record_batches(context, batches, notes, sessions)
+            return record_batches(context, batches, notes, rates, sessions)
         except NotStreamable:
             # Not to be read a piece at a time after all (what was written rolled back):
             # read whole, which names what is wrong, or joins an account's scattered rows.
             notes = SourceNotes()
             batches = whole_batches(context.entry, notes)
-            return record_batches(context, batches, notes, sessions)
+            return record_batches(context, batches, notes, rates, sessions)
     except SourceError as error:
         return record_failure(context, str(error), sessions)
     except TickFailed as failed:
@@ -336,10 +342,12 @@ class TickTotals:
     notices: int = 0
     queued: int = 0
     left_out: dict[str, str] = field(default_factory=dict)  # accounts not computed, why
+    currencies: set[str | None] = field(default_factory=set)  # the accounts' values are in
 
     def add(self, reports: dict[str, AllocationReport]) -> None:
         self.accounts += len(reports)
-        self.value += sum((r.portfolio_value for r in reports.values()), Decimal(0))
+        self.currencies.update(r.base_currency for r in reports.values())
+        self.value += total(r.portfolio_value for r in reports.values())
         worst = max((r.worst_drift for r in reports.values()), default=None)
         if worst is not None and (self.worst_drift is None or worst > self.worst_drift):
             self.worst_drift = worst
@@ -350,6 +358,7 @@ def record_batches(
     context: TickContext,
     batches: Iterator[AccountBatch],
     notes: SourceNotes,
+    rates: TickRates,
     sessions: sessionmaker[Session],
 ) -> TickOutcome:
     """Compute, write and decide each batch of accounts, all in one transaction: a crash
@@ -364,7 +373,11 @@ def record_batches(
     taken_at = context.clock()
     # One for all the accounts: their targets and policy are read once, not per account. The
     # policy holds the plan's minimum trade too (smaller breaches raise no alert).
-    allocator = Allocator(context.config.targets, context.config.policy)
+    config = context.config
+    allocator = Allocator(config.targets, config.policy, config.currency_targets)
+    # Rates the first batch needs are fetched before the transaction opens (SQLite's
+    # write lock is not held over a request); a later batch's, when it comes.
+    rates.of(holding for _, holdings in first for holding in holdings)
     totals = TickTotals()
     with write_transaction(sessions) as session:
         context.finish(session, "ok", None, context.clock())
@@ -377,7 +390,7 @@ def record_batches(
             decided = {entry.id: recovery}
             record_decisions(context, session, {}, decided, previous, digest, totals, taken_at)
         for batch in chain([first], batches):
-            reports, left_out = computed(context, allocator, batch, notes)
+            reports, left_out = computed(context, allocator, batch, notes, rates)
             record = BatchRecord(reports, left_out, notes.as_of, quiet, digest, multi)
             record_reports(context, session, record, taken_at, totals)
         status = conclude(context, session, digest, totals, taken_at)
@@ -386,29 +399,42 @@ def record_batches(
         context.scheduled_at,
         status,
         accounts=totals.accounts,
-        value=totals.value,
+        # Accounts in different currencies (no base to convert them into) have no total.
+        value=totals.value if len(totals.currencies) <= 1 else None,
         worst_drift=totals.worst_drift,
         out_of_band=totals.out_of_band,
         notifications=totals.queued,
         error=reasons(totals.left_out) or None,
         duration_ms=elapsed_ms(context.started_at, context.clock()),
+        currency=next(iter(totals.currencies)) if len(totals.currencies) == 1 else None,
     )
 
 
 def computed(
-    context: TickContext, allocator: Allocator, batch: AccountBatch, notes: SourceNotes
+    context: TickContext,
+    allocator: Allocator,
+    batch: AccountBatch,
+    notes: SourceNotes,
+    rates: TickRates,
 ) -> tuple[dict[str, AllocationReport], dict[str, str]]:
-    """The reports of a batch's accounts, and the accounts that cannot be computed, with
-    why (the tick is then partial)."""
+    """The reports of a batch's accounts, classified then converted into the base currency,
+    and the accounts that cannot be computed, with why (the tick is then partial).
+    ``TickFailed`` for a rate the tick's rates lack: no account can use it."""
     # A broker's export comes without classes: the entry's [classify] map gives them.
     classify = context.config.classifier.classify if notes.unclassified else None
+    base = context.config.base_currency
     reports: dict[str, AllocationReport] = {}
     left_out: dict[str, str] = {}
     for account, holdings in batch:
         pid = account_id(context.entry, account)
         try:
             classified = holdings if classify is None else classify(holdings)
-            reports[pid] = allocator.report(classified)
+            money = in_base(classified, base, rates.of(classified))
+            reports[pid] = allocator.report(
+                money.holdings, base_currency=money.base_currency, fx_rates=money.rates
+            )
+        except MissingRateError as error:
+            raise TickFailed(str(error)) from None
         except InputError as error:
             left_out[pid] = str(error)
     return reports, left_out

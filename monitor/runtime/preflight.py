@@ -50,7 +50,7 @@ def preflight(settings: Settings, entries: list[PortfolioSettings] | None = None
     notify = notify_problems(settings, chosen)
     return Preflight(
         errors=database_problems(settings) + notify.errors,
-        warnings=notify.warnings + source_warnings(chosen),
+        warnings=notify.warnings + source_warnings(chosen) + fx_warnings(settings),
     )
 
 
@@ -104,6 +104,13 @@ def notify_problems(settings: Settings, entries: list[PortfolioSettings]) -> Pre
         errors += [Problem(key, problem) for problem in problems + templates.problems]
         warnings += [Problem(key, entry_skipped) for entry_skipped in skipped]
     return Preflight(errors, warnings)
+
+
+def fx_warnings(settings: Settings) -> list[Problem]:
+    """What can be seen wrong with the exchange rates' source without fetching it."""
+    source = settings.fx.source
+    found = [] if source is None else source.preflight()
+    return [Problem(f"fx.source.{option}", problem) for option, problem in found]
 
 
 def source_warnings(entries: list[PortfolioSettings]) -> list[Problem]:

@@ -57,7 +57,8 @@ def describe_outcome(outcome: TickOutcome) -> str:
     """The one log line per tick: portfolio, value, worst drift, outcome, duration."""
     parts = [f"tick {outcome.portfolio_id} @ {outcome.scheduled_at.isoformat()}: {outcome.status}"]
     if outcome.value is not None:
-        parts.append(f"value {money_text(outcome.value)}")
+        currency = "" if outcome.currency is None else f"{outcome.currency} "
+        parts.append(f"value {currency}{money_text(outcome.value)}")
     if outcome.worst_drift is not None:
         parts.append(f"worst drift {round2(outcome.worst_drift)} pp")
     if outcome.accounts > 1:

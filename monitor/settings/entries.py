@@ -1,13 +1,12 @@
 """Each portfolio entry's settings as it runs with them, worked out once, when settings load.
 
 An entry's own keys win over the top-level ones: ``targets``, ``threshold``,
-``relative_threshold``, ``drift_rule`` and ``hybrid_floor`` each whole, its ``plan`` and
-``notify`` tables key by key over ``[plan]`` and ``[notify]``, its ``classify`` table added
-to ``[classify]``. ``EntryConfig`` holds the
-outcome: the tick, its alerts and their plans, the notify routing, ``check --portfolio``
-and the API's defaults read it (``Settings.entry_config``, ``Settings.default_config``)
-and merge nothing again. An entry whose merged policy or plan cannot work is refused at
-load, naming it.
+``relative_threshold``, ``drift_rule``, ``hybrid_floor`` and ``base_currency`` each whole,
+its ``plan`` and ``notify`` tables key by key over ``[plan]`` and ``[notify]``, its
+``classify`` table added to ``[classify]``. ``EntryConfig`` holds the outcome: the tick, its
+alerts and their plans, the notify routing, ``check --portfolio`` and the API's defaults
+read it (``Settings.entry_config``, ``Settings.default_config``) and merge nothing again. An
+entry whose merged policy or plan cannot work is refused at load, naming it.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ class TopLevel(Protocol):
     hybrid_floor: Decimal
     plan: PlanSettings
     notify: NotifySettings
+    base_currency: str | None
     classify: ClassifySettings
 
 
@@ -58,6 +58,8 @@ class EntryConfig:
     notify: NotifySettings  # its route and templates; relative paths are the file's folder's
     alerts: AlertPolicy  # cooldowns, escalation, the resolved notice, stale data
     classifier: Classifier  # the class of each holding read without one
+    base_currency: str | None = None  # None: single-currency mode
+    currency_targets: dict[str, Decimal] | None = None  # {USD: 60, EUR: 40}
 
 
 def resolve_entry(
@@ -86,6 +88,10 @@ def resolve_entry(
     if folder is not None:
         notify = notify.resolve_paths(folder)
     own_keys = set() if own_plan is None else own_plan.model_fields_set
+    base_currency = own(settings, portfolio, "base_currency")
+    currency_targets = None if portfolio is None else portfolio.currency_targets
+    if currency_targets is not None and base_currency is None:
+        raise ValueError(f"{where}currency_targets need a base_currency to weigh currencies in")
     return EntryConfig(
         targets=own(settings, portfolio, "targets"),
         policy=policy,
@@ -93,6 +99,8 @@ def resolve_entry(
         plan_configured=bool(settings.plan.model_fields_set or own_keys),
         notify=notify,
         alerts=alert_policy(notify),
+        base_currency=base_currency,
+        currency_targets=currency_targets,
         classifier=classifier,
     )
 

@@ -23,12 +23,13 @@ from monitor.settings.sections import (
     ApiSettings,
     ClassifySettings,
     DatabaseSettings,
+    FxSettings,
     HistorySettings,
     NotifySettings,
     PlanSettings,
     PortfolioSettings,
 )
-from monitor.settings.types import TargetsSetting, Timezone
+from monitor.settings.types import CurrencyCode, TargetsSetting, Timezone
 
 
 class Settings(BaseSettings):
@@ -49,6 +50,10 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     plan: PlanSettings = PlanSettings()
     history: HistorySettings = HistorySettings()
+    # The currency every amount is in; holdings in others are converted at [fx] rates.
+    # Unset: single-currency mode (holdings naming two currencies are refused).
+    base_currency: CurrencyCode | None = None
+    fx: FxSettings = FxSettings()
     classify: ClassifySettings = ClassifySettings()
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
@@ -73,6 +78,8 @@ class Settings(BaseSettings):
         if folder is not None:
             for portfolio in self.portfolios:
                 portfolio.source = portfolio.source.resolve_paths(folder)
+            if self.fx.source is not None:
+                self.fx.source = self.fx.source.resolve_paths(folder)
         self._default_config = resolve_entry(self, None, folder)
         self._entry_configs = {p.id: resolve_entry(self, p, folder) for p in self.portfolios}
         return self
@@ -114,6 +121,13 @@ class Settings(BaseSettings):
         ``check`` without ``--portfolio`` and the API start from these."""
         assert self._default_config is not None  # set when the settings were validated
         return self._default_config
+
+    def base_currency_of(self, portfolio_id: str) -> str | None:
+        """The currency a stored portfolio's amounts are in when its snapshots do not say
+        (written before currencies): its entry's (an account's is its entry's), else the
+        top-level one."""
+        config = self._entry_configs.get(portfolio_id.split("/", 1)[0])
+        return self.base_currency if config is None else config.base_currency
 
     def entry_config(self, portfolio_id: str) -> EntryConfig:
         """The entry's settings, its own over the top-level ones; ``UnknownPortfolioError``

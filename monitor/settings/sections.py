@@ -1,9 +1,10 @@
 """The tables of the config file: ``[plan]``, ``[notify]``, each ``[[portfolios]]`` entry
 (with the ``notify`` and ``plan`` tables that override the top-level ones), ``[database]``,
-``[api]`` and ``[history]``. Unknown keys are refused."""
+``[api]``, ``[history]`` and ``[fx]``. Unknown keys are refused."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,8 +21,16 @@ from pydantic import (
 
 from monitor.domain.bands import DEFAULT_TOLERANCE, DriftRule, RebalanceTo
 from monitor.domain.plans import PlanMode, PlanRequest, PlanTrade
-from monitor.settings.types import Duration, Schedule, TargetsSetting, check_retention
+from monitor.settings.types import (
+    CurrencyCode,
+    CurrencyTargetsSetting,
+    Duration,
+    Schedule,
+    TargetsSetting,
+    check_retention,
+)
 from monitor.sources import SourceOptions, source_kinds
+from monitor.sources.fx import RatesFormat
 
 
 class Section(BaseModel):
@@ -121,6 +130,44 @@ class NotifySettings(Section):
         )
 
 
+def source_options(raw: object, kinds: Mapping[str, type[SourceOptions]]) -> SourceOptions:
+    """A source table as the options of its kind, one of ``kinds``."""
+    if isinstance(raw, SourceOptions):
+        return raw
+    if not isinstance(raw, dict) or "kind" not in raw:
+        raise ValueError('a source needs a kind, e.g. { kind = "csv", path = "..." }')
+    model = kinds.get(raw["kind"])
+    if model is None:
+        raise ValueError(
+            f"unknown source kind {raw['kind']!r}; known kinds: {', '.join(sorted(kinds))}"
+        )
+    return model.model_validate(raw)
+
+
+# The kinds that read a text, which exchange rates are read from.
+FX_KINDS = ("csv", "json", "http", "command")
+
+
+class FxSettings(Section):
+    """Where exchange rates come from, when a portfolio has a base currency."""
+
+    # { kind = "csv" | "json" | "http" | "command", ... }, fetched when a tick needs a rate.
+    source: SourceOptions | None = None
+    # "pairs" (EURUSD,1.0842 lines, or a JSON object of them) or "ecb" (the ECB's
+    # eurofxref-daily.xml, or its CSV).
+    format: RatesFormat = "pairs"
+    # Rates older than this fail the tick, as a failing source does (then the stale alert).
+    max_age: Duration | None = None
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def source_of_its_kind(cls, raw: object) -> SourceOptions | None:
+        if raw is None:
+            return None
+        kinds = source_kinds()
+        return source_options(raw, {kind: kinds[kind] for kind in FX_KINDS})
+
+
 class ClassifyRule(Section):
     """Holdings whose broker column ``field`` matches ``match`` (a regular expression,
     case-insensitive) are of class ``asset_class``."""
@@ -164,21 +211,13 @@ class PortfolioSettings(Section):
     classify: ClassifySettings | None = None  # adds to the top-level [classify]
     source: SourceOptions
     store_holdings: bool = True
+    base_currency: CurrencyCode | None = None  # defaults to the top-level base_currency
+    currency_targets: CurrencyTargetsSetting | None = None  # {USD = 60, EUR = 40}
 
     @field_validator("source", mode="before")
     @classmethod
     def source_of_its_kind(cls, raw: object) -> SourceOptions:
-        if isinstance(raw, SourceOptions):
-            return raw
-        if not isinstance(raw, dict) or "kind" not in raw:
-            raise ValueError('a source needs a kind, e.g. { kind = "csv", path = "..." }')
-        kinds = source_kinds()
-        model = kinds.get(raw["kind"])
-        if model is None:
-            raise ValueError(
-                f"unknown source kind {raw['kind']!r}; known kinds: {', '.join(sorted(kinds))}"
-            )
-        return model.model_validate(raw)
+        return source_options(raw, source_kinds())
 
     @property
     def title(self) -> str:

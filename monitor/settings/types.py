@@ -1,11 +1,12 @@
 """The types of setting values, each parsed and checked once: durations, timezones, target
-tables, a history retention.
+tables, currencies and currency targets, a history retention.
 """
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
+from decimal import Decimal
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,6 +20,8 @@ from pydantic import (
 )
 
 from monitor.domain.allocation import parse_targets
+from monitor.domain.exposure import parse_currency_targets
+from monitor.domain.numbers import currency_code
 from monitor.domain.targets import Targets
 from monitor.durations import LONGEST_DURATION, Duration, parse_duration
 from monitor.errors import InputError
@@ -66,6 +69,33 @@ TargetsSetting = Annotated[
     PlainValidator(check_targets),
     PlainSerializer(Targets.raw, return_type=dict[str, Any]),
 ]
+
+
+def check_currency(raw: object) -> str:
+    try:
+        return currency_code(raw, "")
+    except InputError as error:
+        raise ValueError(error.problem) from None
+
+
+def check_currency_targets(raw: object) -> dict[str, Decimal]:
+    if isinstance(raw, str):  # from the environment: '{"USD": 60, "EUR": 40}'
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"currency targets are not valid JSON: {error.msg}") from None
+    if not isinstance(raw, dict):
+        raise ValueError("currency targets must be a table of currency = percent")
+    try:
+        return parse_currency_targets(raw, "")
+    except InputError as error:
+        raise ValueError(error.problem) from None
+
+
+# A three-letter ISO 4217 code, upper-cased: usd is USD.
+CurrencyCode = Annotated[str, PlainValidator(check_currency)]
+# {USD = 60, EUR = 40}: the share of the portfolio each currency should hold, summing to 100.
+CurrencyTargetsSetting = Annotated[dict[str, Decimal], PlainValidator(check_currency_targets)]
 
 
 SHORTEST_RETENTION = timedelta(days=1)

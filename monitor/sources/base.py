@@ -64,6 +64,11 @@ class SourceOptions(BaseModel):
         hold them all at once. By default, all of them as one batch."""
         yield self.fetch()
 
+    def fetch_text(self) -> str:
+        """The text a fetch reads (a file, a response's body, a program's stdout), for what
+        reads it otherwise: exchange rates. A kind that reads no text (sql) has none."""
+        raise SourceError(self.describe(), f"a {self.kind} source cannot give exchange rates")
+
     def describe(self) -> str:
         """How the source is named in messages and logs; never includes a secret."""
         return self.kind
@@ -92,7 +97,8 @@ def missing_columns(columns: Iterable[str]) -> list[str]:
 
 
 def holding_from_row(row: Mapping[str, Any], where: str) -> Holding:
-    """One holding from a flat row (CSV line, JSON object, SQL row)."""
+    """One holding from a flat row (CSV line, JSON object, SQL row); its ``currency`` is
+    optional (none: the portfolio's base currency)."""
     account = row.get("account")
     return make_holding(
         row.get("symbol"),
@@ -101,6 +107,7 @@ def holding_from_row(row: Mapping[str, Any], where: str) -> Holding:
         quantity=row.get("quantity"),
         price=row.get("price"),
         account=str(account).strip() if account not in (None, "") else None,
+        currency=row.get("currency"),
         where=where,
     )
 

@@ -73,16 +73,21 @@ class CommandSource(SourceOptions):
 
     def fetch(self) -> list[Holding]:
         source = self.describe()
+        text = self.fetch_text()
+        if not text.strip():
+            raise SourceError(source, "printed nothing on stdout; it should print holdings as JSON")
+        return parse_json_holdings(text, source)
+
+    def fetch_text(self) -> str:
+        """What the program printed on stdout, if it succeeded."""
+        source = self.describe()
         stdout, stderr, status = self._run()
         if status != 0:
             raise SourceError(source, exit_reason(status) + self._scrub(stderr_tail(stderr)))
         try:
-            text = stdout.decode("utf-8-sig")
+            return stdout.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise SourceError(source, f"stdout is not UTF-8 text ({error.reason})") from None
-        if not text.strip():
-            raise SourceError(source, "printed nothing on stdout; it should print holdings as JSON")
-        return parse_json_holdings(text, source)
 
     def _run(self) -> tuple[bytes, str, int]:
         """The program's stdout, stderr and exit status; it is killed if it overruns."""

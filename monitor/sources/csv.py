@@ -1,8 +1,10 @@
 """Holdings from a CSV file, re-read every tick.
 
 Columns: ``symbol,asset_class,value`` or ``symbol,asset_class,quantity,price``; an optional
-``account`` column makes each account its own portfolio. A broker's position export is read
-by ``monitor.sources.brokers`` instead (its ``format``, or known by its header).
+``account`` column makes each account its own portfolio, an optional ``currency`` column
+names each holding's currency (empty: the portfolio's base currency). A broker's position
+export is read by ``monitor.sources.brokers`` instead (its ``format``, or known by its
+header).
 
 An adviser's export can hold half a million rows, read every tick. A file whose every row is
 plain (the usual case) is read a batch of rows at a time, a column at a time, in loops that
@@ -33,6 +35,7 @@ from monitor.sources.csv_batches import (
     NotPlain,
     SeenSymbols,
     plain_batch,
+    plain_code,
     reader_batches,
     simple_lines,
     split_batches,
@@ -54,9 +57,9 @@ def plain_holding(fields: list[str], columns: Columns) -> Holding | None:
     asset_class = fields[columns.asset_class].strip().lower()
     if not symbol or not asset_class or ":" in asset_class:  # weights: make_holding reads them
         return None
-    value = fields[columns.value] if columns.value is not None else ""
-    quantity = fields[columns.quantity] if columns.quantity is not None else ""
-    price = fields[columns.price] if columns.price is not None else ""
+    value = optional_field(fields, columns.value)
+    quantity = optional_field(fields, columns.quantity)
+    price = optional_field(fields, columns.price)
     qty: Decimal | None
     px: Decimal | None
     try:
@@ -80,12 +83,16 @@ def plain_holding(fields: list[str], columns: Columns) -> Holding | None:
         or (px is not None and px.is_signed())
     ):
         return None
-    # make_holding refuses numbers too large for the store (not a product of two of them).
-    if any(n is not None and n >= LIMIT for n in (amount if value else None, qty, px)):
+    currency = optional_field(fields, columns.currency).strip().upper()
+    # make_holding refuses numbers too large for the store (not a product of two of them),
+    # and names what is wrong with a currency that is not a code.
+    if not plain_code(currency) or any(
+        n is not None and n >= LIMIT for n in (amount if value else None, qty, px)
+    ):
         return None
     if value and qty is not None and px is not None and abs(amount - qty * px) > CENT:
         return None  # make_holding says the figures disagree
-    account = fields[columns.account].strip() if columns.account is not None else ""
+    account = optional_field(fields, columns.account).strip()
     return Holding(
         symbol=symbol,
         asset_class=asset_class,
@@ -93,7 +100,13 @@ def plain_holding(fields: list[str], columns: Columns) -> Holding | None:
         quantity=qty,
         price=px,
         account=account or None,
+        currency=currency or None,
     )
+
+
+def optional_field(fields: list[str], index: int | None) -> str:
+    """The row's field in that column, as it is; empty without such a column."""
+    return "" if index is None else fields[index]
 
 
 def line_label(line: object) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
-from itertools import compress, count, islice, pairwise
+from itertools import compress, count, islice, pairwise, repeat
 from operator import methodcaller, mul, ne, sub
 from sys import intern
 from typing import TYPE_CHECKING, NamedTuple
@@ -33,6 +33,7 @@ class Columns(NamedTuple):
     quantity: int | None
     price: int | None
     account: int | None
+    currency: int | None
 
     @classmethod
     def of(cls, header: list[str]) -> Columns:
@@ -44,6 +45,7 @@ class Columns(NamedTuple):
             where.get("quantity"),
             where.get("price"),
             where.get("account"),
+            where.get("currency"),
         )
 
 
@@ -126,7 +128,22 @@ def plain_batch(fields: list[Fields], columns: Columns, seen: SeenSymbols) -> li
     accounts = plain_accounts(column(fields, columns.account), size)
     if not seen.add(accounts, symbols):
         raise NotPlain
-    return list(map(Holding, symbols, classes, amounts, quantities, prices, accounts))
+    if columns.currency is None:
+        return list(map(Holding, symbols, classes, amounts, quantities, prices, accounts))
+    currencies = plain_currencies(fields[columns.currency])
+    return list(
+        map(
+            Holding,
+            symbols,
+            classes,
+            amounts,
+            quantities,
+            prices,
+            accounts,
+            repeat(None),
+            currencies,
+        )
+    )
 
 
 def column(fields: list[Fields], index: int | None) -> Fields | None:
@@ -176,6 +193,19 @@ def plain_accounts(raw: Fields | None, size: int) -> list[str | None]:
     if not all(accounts):
         accounts = [account or None for account in accounts]
     return accounts
+
+
+def plain_currencies(raw: Fields) -> list[str | None]:
+    """Each row's currency code, upper-cased; an empty one is none (the base currency);
+    ``NotPlain`` for one that is not three letters, which ``make_holding`` names."""
+    distinct = {text: text.strip().upper() for text in set(raw)}
+    if not all(plain_code(code) for code in distinct.values()):
+        raise NotPlain
+    return [intern(code) if (code := distinct[text]) else None for text in raw]
+
+
+def plain_code(code: str) -> bool:
+    return not code or (len(code) == 3 and code.isascii() and code.isalpha())
 
 
 def simple_lines(text: str) -> list[str] | None:

@@ -72,6 +72,9 @@ class FileSourceOptions(SourceOptions):
     def describe(self) -> str:
         return f"{self.kind} {self.path}"
 
+    def fetch_text(self) -> str:
+        return read_text(self.path, self.describe())
+
     def resolve_paths(self, base: Path) -> Self:
         return self.model_copy(update={"path": resolve_path(self.path, base)})
 

@@ -85,6 +85,10 @@ class HttpSource(SourceOptions):
     def fetch(self) -> list[Holding]:
         return self._holdings_from(self._get())
 
+    def fetch_text(self) -> str:
+        text, _, _ = self._body(self._get())
+        return text
+
     def _get(self) -> httpx.Response:
         source = self.describe()
         retrying = Retrying(
@@ -127,7 +131,9 @@ class HttpSource(SourceOptions):
             raise TransientStatus(response)
         return response
 
-    def _holdings_from(self, response: httpx.Response) -> list[Holding]:
+    def _body(self, response: httpx.Response) -> tuple[str, str, str]:
+        """The response's text, its media type, and its content type as a message shows
+        it; ``SourceError`` for an HTML page or an empty body."""
         source = self.describe()
         content_type = response.headers.get("content-type", "")
         shown = f"content-type: {content_type or 'none given'}"
@@ -138,6 +144,11 @@ class HttpSource(SourceOptions):
             raise SourceError(source, f"the response is HTML, not JSON ({shown})")
         if not text.strip():
             raise SourceError(source, f"the response is empty ({shown})")
+        return text, media_type, shown
+
+    def _holdings_from(self, response: httpx.Response) -> list[Holding]:
+        source = self.describe()
+        text, media_type, shown = self._body(response)
         try:
             document = parse_json(text, source)
         except SourceError as error:

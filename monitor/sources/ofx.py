@@ -3,8 +3,10 @@
 Each statement (``INVSTMTRS``) is one account, named by its ``INVACCTFROM``'s account id:
 its positions (``INVPOSLIST``), each worth its units x unit price, named by the ticker the
 security list (``SECLIST``) gives it (else its CUSIP), and its available cash
-(``AVAILCASH``) as a cash line. The statement's ``DTASOF`` dates the holdings. An OFX file
-names no asset class: the entry's ``[classify]`` map gives them.
+(``AVAILCASH``) as a cash line. Amounts are in the statement's currency (``CURDEF``), but
+a position's priced in another (its ``CURRENCY``'s ``CURSYM``). The statement's ``DTASOF``
+dates the holdings. An OFX file names no asset class: the entry's ``[classify]`` map gives
+them.
 """
 
 from __future__ import annotations
@@ -51,12 +53,12 @@ def parse_ofx(path: Path, source: str) -> tuple[list[Holding], datetime | None]:
 
     def read() -> Iterator[tuple[str, Holding]]:
         for statement in statements:
-            account = str(statement.invacctfrom.acctid)
+            account, currency = str(statement.invacctfrom.acctid), str(statement.curdef)
             for position in statement.invposlist or []:
-                yield position_holding(position.invpos, securities, account, source)
+                yield position_holding(position.invpos, securities, account, currency, source)
             balance = statement.invbal
             if balance is not None and balance.availcash:
-                yield cash_holding(balance.availcash, account, source)
+                yield cash_holding(balance.availcash, account, currency, source)
 
     holdings = check_unique(read(), source)
     return holdings, min(statement.dtasof for statement in statements)
@@ -67,7 +69,11 @@ def security_key(secid: Any) -> tuple[str, str]:
 
 
 def position_holding(
-    position: Any, securities: dict[tuple[str, str], Any], account: str, source: str
+    position: Any,
+    securities: dict[tuple[str, str], Any],
+    account: str,
+    statement_currency: str,
+    source: str,
 ) -> tuple[str, Holding]:
     security = securities.get(security_key(position.secid))
     info = None if security is None else security.secinfo
@@ -79,6 +85,8 @@ def position_holding(
         "type": SECURITY_TYPES.get(type(security).__name__, ""),
         "description": "" if info is None else str(info.secname),
     }
+    # Its unit price is in CURSYM when it has a CURRENCY (compared to None: see above).
+    priced_in = position.currency
     try:
         holding = make_position(
             symbol,
@@ -86,6 +94,7 @@ def position_holding(
             quantity=position.units,
             price=position.unitprice,
             account=account,
+            currency=statement_currency if priced_in is None else str(priced_in.cursym),
             facts=facts,
             where=where,
         )
@@ -94,7 +103,7 @@ def position_holding(
     return where, holding
 
 
-def cash_holding(amount: Any, account: str, source: str) -> tuple[str, Holding]:
+def cash_holding(amount: Any, account: str, currency: str, source: str) -> tuple[str, Holding]:
     where = f"account {account}: AVAILCASH"
     try:
         holding = make_position(
@@ -102,6 +111,7 @@ def cash_holding(amount: Any, account: str, source: str) -> tuple[str, Holding]:
             "",
             value=amount,
             account=account,
+            currency=currency,
             facts={"type": "cash", "description": "available cash"},
             cash=True,
             where=where,

@@ -6,7 +6,7 @@ Every money amount and percent is an ``ExactDecimal``; every time is a ``UTCDate
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -35,6 +35,7 @@ NAMING_CONVENTION = {
 
 PORTFOLIO_ID = String(200)
 CLASS_NAME = String(100)
+CURRENCY = String(3)
 
 
 class Base(DeclarativeBase):
@@ -110,6 +111,9 @@ class Snapshot(Base):
     # False when the portfolio's config says not to keep holdings: then no holding rows is
     # "not recorded", not "held nothing", and attribution cannot look inside the classes.
     holdings_stored: Mapped[bool] = mapped_column(Boolean)
+    # The currency its amounts are in; None: single-currency mode, or a snapshot written
+    # before currencies (read as the configured base currency).
+    base_currency: Mapped[str | None] = mapped_column(CURRENCY)
     # Each class's drift, compact (monitor.store.class_drifts): a drift history reads this
     # row alone, not the snapshot's class rows.
     class_drifts: Mapped[str] = mapped_column(Text)
@@ -146,7 +150,40 @@ class SnapshotHolding(Base):
     symbol: Mapped[str] = mapped_column(primary_key=True)
     value: Mapped[Decimal]
     quantity: Mapped[Decimal | None]
-    price: Mapped[Decimal | None]
+    price: Mapped[Decimal | None]  # in the base currency, as the value is
+    currency: Mapped[str | None] = mapped_column(CURRENCY)  # None: the base currency
+    native_value: Mapped[Decimal | None]  # its value in its own currency, if converted
+
+
+class SnapshotFxRate(Base):
+    """A rate that converted holdings of a snapshot: 1 ``pair[:3]`` = ``rate`` ``pair[3:]``."""
+
+    __tablename__ = "snapshot_fx_rates"
+
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True
+    )
+    pair: Mapped[str] = mapped_column(String(6), primary_key=True)  # EURUSD
+    rate: Mapped[Decimal]
+    as_of: Mapped[date | None]
+
+
+class SnapshotCurrency(Base):
+    """A snapshot's share in one currency (its currency exposure), and its drift."""
+
+    __tablename__ = "snapshot_currencies"
+
+    snapshot_id: Mapped[int] = mapped_column(
+        ForeignKey("snapshots.id", ondelete="CASCADE"), primary_key=True
+    )
+    currency: Mapped[str] = mapped_column(CURRENCY, primary_key=True)
+    position: Mapped[int]  # the report's order: largest first
+    value: Mapped[Decimal]  # in the base currency
+    native_value: Mapped[Decimal]
+    percent: Mapped[Decimal]
+    target_percent: Mapped[Decimal | None]
+    drift: Mapped[Decimal | None]
+    breach: Mapped[str | None] = mapped_column(String(20))
 
 
 class AlertState(Base):

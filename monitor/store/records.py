@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from monitor.domain.allocation import Holding
 from monitor.domain.attribution import Valuation
+from monitor.domain.fx import Rate
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,21 @@ class HoldingRecord:
     value: Decimal
     quantity: Decimal | None
     price: Decimal | None
+    currency: str | None = None  # None: the snapshot's base currency
+    native_value: Decimal | None = None  # its value in ``currency``, when converted
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyRecord:
+    """A snapshot's share in one currency (see ``domain.reports.CurrencyExposure``)."""
+
+    currency: str
+    value: Decimal
+    native_value: Decimal
+    percent: Decimal
+    target_percent: Decimal | None
+    drift: Decimal | None
+    breach: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +80,10 @@ class SnapshotRecord:
     classes: tuple[ClassRecord, ...]
     # None when the holdings were not stored, or not loaded by the query that made this.
     holdings: tuple[HoldingRecord, ...] | None
+    # None: single-currency mode, or written before currencies (the configured one applies).
+    base_currency: str | None = None
+    fx_rates: tuple[Rate, ...] = ()  # the rates that converted its holdings
+    currencies: tuple[CurrencyRecord, ...] = ()  # its currency exposure
     as_of: datetime | None = None  # the time the holdings are of, if their source said
 
     def drift_of(self, asset_class: str) -> Decimal | None:

@@ -26,7 +26,13 @@ from monitor.store.bulk import (
     stored_values,
 )
 from monitor.store.class_drifts import class_drifts_text
-from monitor.store.models import Snapshot, SnapshotClass, SnapshotHolding
+from monitor.store.models import (
+    Snapshot,
+    SnapshotClass,
+    SnapshotCurrency,
+    SnapshotFxRate,
+    SnapshotHolding,
+)
 
 
 class NewSnapshot(NamedTuple):
@@ -52,6 +58,7 @@ SNAPSHOT_COLUMNS = (
     "threshold",
     "relative_threshold",
     "holdings_stored",
+    "base_currency",
     "class_drifts",
     "as_of",
 )
@@ -67,7 +74,28 @@ CLASS_COLUMNS = (
     "drift",
     "breach",
 )
-HOLDING_COLUMNS = ("snapshot_id", "asset_class", "symbol", "value", "quantity", "price")
+HOLDING_COLUMNS = (
+    "snapshot_id",
+    "asset_class",
+    "symbol",
+    "value",
+    "quantity",
+    "price",
+    "currency",
+    "native_value",
+)
+RATE_COLUMNS = ("snapshot_id", "pair", "rate", "as_of")
+CURRENCY_COLUMNS = (
+    "snapshot_id",
+    "currency",
+    "position",
+    "value",
+    "native_value",
+    "percent",
+    "target_percent",
+    "drift",
+    "breach",
+)
 
 
 def merged(holdings: Sequence[Holding]) -> Sequence[Holding]:
@@ -87,8 +115,23 @@ def merged(holdings: Sequence[Holding]) -> Sequence[Holding]:
         quantity = sum(quantities, Decimal(0)) if len(quantities) == len(group) else None
         price = value / quantity if quantity else None  # the value-weighted average price
         kept = quantity if price is not None else None
-        result.append(Holding(symbol, asset_class, value, kept, price))
+        currency, native = merged_native(group)
+        result.append(
+            Holding(symbol, asset_class, value, kept, price, None, None, currency, native)
+        )
     return result
+
+
+def merged_native(group: list[Holding]) -> tuple[str | None, Decimal | None]:
+    """The currency and native value of holdings merged into one: theirs if they share a
+    currency, else none (the merged row is in the base currency alone)."""
+    currencies = {h.currency for h in group}
+    if len(currencies) != 1:
+        return None, None
+    natives = [h.native_value for h in group]
+    if any(native is None for native in natives):
+        return currencies.pop(), None
+    return currencies.pop(), sum((n for n in natives if n is not None), Decimal(0))
 
 
 def reserve_snapshot_ids(session: Session, count: int) -> list[int]:
@@ -135,6 +178,7 @@ def snapshot_rows(
             money(report.policy.threshold),
             money(report.policy.relative_threshold),
             new.store_holdings,
+            report.base_currency,
             class_drifts_text(report.classes),
             None if new.as_of is None else moment(new.as_of),
         )
@@ -169,13 +213,53 @@ def holding_rows(
     for id_, new in zip(ids, snapshots, strict=True):
         if new.store_holdings:
             rows += [
-                (id_, h.asset_class, h.symbol, money(h.value), money(h.quantity), money(h.price))
+                (
+                    id_,
+                    h.asset_class,
+                    h.symbol,
+                    money(h.value),
+                    money(h.quantity),
+                    money(h.price),
+                    h.currency,
+                    money(h.native_value),
+                )
                 for h in merged(new.report.holdings)
             ]
             if len(rows) >= BATCH_ROWS:
                 yield rows
                 rows = []
     yield rows
+
+
+def rate_rows(
+    ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues, session: Session
+) -> Iterator[tuple[Any, ...]]:
+    """The rates that converted each snapshot's holdings: with it, a snapshot says which
+    rate made it, and history stays reproducible."""
+    day = as_stored(SnapshotFxRate.__table__.c.as_of, session.get_bind().dialect)
+    for id_, new in zip(ids, snapshots, strict=True):
+        for rate in new.report.fx_rates:
+            as_of = None if rate.as_of is None else day(rate.as_of)
+            yield (id_, rate.pair, stored.decimal(rate.rate), as_of)
+
+
+def currency_rows(
+    ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues
+) -> Iterator[tuple[Any, ...]]:
+    money = stored.decimal
+    for id_, new in zip(ids, snapshots, strict=True):
+        for position, e in enumerate(new.report.currency_exposure):
+            yield (
+                id_,
+                e.currency,
+                position,
+                money(e.value),
+                money(e.native_value),
+                money(e.percent),
+                money(e.target_percent),
+                money(e.drift),
+                e.breach,
+            )
 
 
 def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> list[int]:
@@ -202,4 +286,17 @@ def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> lis
     )
     rows = holding_rows(ids, snapshots, stored)
     insert_batches(session, SnapshotHolding.__tablename__, HOLDING_COLUMNS, rows)
+    if any(s.report.base_currency is not None for s in snapshots):
+        insert_rows(
+            session,
+            SnapshotFxRate.__tablename__,
+            RATE_COLUMNS,
+            rate_rows(ids, snapshots, stored, session),
+        )
+        insert_rows(
+            session,
+            SnapshotCurrency.__tablename__,
+            CURRENCY_COLUMNS,
+            currency_rows(ids, snapshots, stored),
+        )
     return ids

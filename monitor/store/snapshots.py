@@ -13,11 +13,24 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Mapped, Session
 
+from monitor.domain.fx import Rate
 from monitor.errors import NotFoundError
 from monitor.store.batches import batches
 from monitor.store.cursor import decode_cursor, encode_cursor
-from monitor.store.models import Snapshot, SnapshotClass, SnapshotHolding
-from monitor.store.records import ClassRecord, HoldingRecord, SnapshotPage, SnapshotRecord
+from monitor.store.models import (
+    Snapshot,
+    SnapshotClass,
+    SnapshotCurrency,
+    SnapshotFxRate,
+    SnapshotHolding,
+)
+from monitor.store.records import (
+    ClassRecord,
+    CurrencyRecord,
+    HoldingRecord,
+    SnapshotPage,
+    SnapshotRecord,
+)
 from monitor.store.snapshot_writes import NewSnapshot, save_snapshots
 
 __all__ = [
@@ -85,8 +98,17 @@ def records(
         )
         for h in in_chunks(session, query, SnapshotHolding.snapshot_id, wanted):
             holdings[h.snapshot_id].append(
-                HoldingRecord(h.symbol, h.asset_class, h.value, h.quantity, h.price)
+                HoldingRecord(
+                    h.symbol,
+                    h.asset_class,
+                    h.value,
+                    h.quantity,
+                    h.price,
+                    h.currency,
+                    h.native_value,
+                )
             )
+    rates, currencies = currency_records(session, rows)
     return [
         SnapshotRecord(
             id=row.id,
@@ -103,10 +125,44 @@ def records(
             relative_threshold=row.relative_threshold,
             classes=tuple(classes[row.id]),
             holdings=tuple(holdings[row.id]) if with_holdings and row.holdings_stored else None,
+            base_currency=row.base_currency,
+            fx_rates=tuple(rates.get(row.id, ())),
+            currencies=tuple(currencies.get(row.id, ())),
             as_of=row.as_of,
         )
         for row in rows
     ]
+
+
+def currency_records(
+    session: Session, rows: Sequence[Snapshot]
+) -> tuple[dict[int, list[Rate]], dict[int, list[CurrencyRecord]]]:
+    """The rates and the currency exposure of the snapshots that have a base currency (a
+    single-currency snapshot has neither: no query for them)."""
+    ids = [row.id for row in rows if row.base_currency is not None]
+    rates: dict[int, list[Rate]] = {}
+    currencies: dict[int, list[CurrencyRecord]] = {}
+    if not ids:
+        return rates, currencies
+    query = select(SnapshotFxRate).order_by(SnapshotFxRate.snapshot_id, SnapshotFxRate.pair)
+    for r in in_chunks(session, query, SnapshotFxRate.snapshot_id, ids):
+        rates.setdefault(r.snapshot_id, []).append(Rate(r.pair[:3], r.pair[3:], r.rate, r.as_of))
+    exposure = select(SnapshotCurrency).order_by(
+        SnapshotCurrency.snapshot_id, SnapshotCurrency.position
+    )
+    for c in in_chunks(session, exposure, SnapshotCurrency.snapshot_id, ids):
+        currencies.setdefault(c.snapshot_id, []).append(
+            CurrencyRecord(
+                c.currency,
+                c.value,
+                c.native_value,
+                c.percent,
+                c.target_percent,
+                c.drift,
+                c.breach,
+            )
+        )
+    return rates, currencies
 
 
 def latest_snapshot(

@@ -60,6 +60,8 @@ def test_latest_snapshot_has_rounded_money_utc_time_and_holdings(client: TestCli
         "value": 1800.0,
         "quantity": 10.0,
         "price": 180.0,
+        "currency": None,  # single-currency mode: no currency, nothing converted
+        "native_value": None,
     } in body["holdings"]
 
 

@@ -90,6 +90,10 @@ BEYOND_SCHEMA = (
     "cannot raise",  # raise_cash above the portfolio's value
     "must be later than",  # until after since
     "not a cursor from a previous page",  # cursors are opaque
+    "no base currency is set",  # holdings in two currencies need one
+    "currency targets need a base_currency",
+    "no exchange rate for",  # a holding's currency that fx_rates cannot convert
+    "a pair needs two different currencies",  # EUREUR
     "is too long; at most 100 years",  # a silence's duration
     "a silence must last some time",  # 0d
 )

@@ -94,7 +94,7 @@ def test_a_config_between_a_group_and_its_command_is_read(
     assert f"configuration error in {config}" in result.stderr
 
 
-def crash(*args: object) -> None:
+def crash(*args: object, **options: object) -> None:
     raise RuntimeError("a bug")
 
 

@@ -16,9 +16,19 @@ WEIGHTS = (("stocks", Decimal(60)), ("bonds", Decimal(40)))
 
 def test_a_holding_built_by_position_or_keyword_has_every_field() -> None:
     by_position = Holding(
-        "FUND", "bonds:40;stocks:60", Decimal(10), Decimal(2), Decimal(5), "a-1", WEIGHTS
+        "FUND",
+        "bonds:40;stocks:60",
+        Decimal(10),
+        Decimal(2),
+        Decimal(5),
+        "a-1",
+        WEIGHTS,
+        "EUR",
+        Decimal(9),
     )
     by_keyword = Holding(
+        native_value=Decimal(9),
+        currency="EUR",
         weights=WEIGHTS,
         account="a-1",
         price=Decimal(5),
@@ -36,6 +46,8 @@ def test_a_holding_built_by_position_or_keyword_has_every_field() -> None:
         Decimal(5),
         "a-1",
         WEIGHTS,
+        "EUR",
+        Decimal(9),
     )
 
 
@@ -71,5 +83,6 @@ def test_replace_copy_pickle_and_hash_see_every_field() -> None:
     assert holding != moved
     assert repr(holding) == (
         "Holding(symbol='VTI', asset_class='stocks', value=Decimal('100'), "
-        "quantity=Decimal('4'), price=Decimal('25'), account='a-1', weights=None)"
+        "quantity=Decimal('4'), price=Decimal('25'), account='a-1', weights=None, "
+        "currency=None, native_value=None)"
     )

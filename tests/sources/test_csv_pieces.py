@@ -57,3 +57,29 @@ def test_a_missing_file_read_in_pieces_fails_as_the_whole_reading_does(tmp_path:
     with pytest.raises(SourceError) as caught:
         list(source.fetch_batches())
     assert caught.value.problem == "file not found"
+
+
+def test_a_currency_column_read_in_pieces_gives_the_currencies_of_the_whole_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(monitor.sources.csv, "CHUNK_BYTES", 60)
+    source = write(
+        tmp_path,
+        "account,symbol,asset_class,value,currency\n"
+        + "".join(
+            f"acct-{n},SYM{m},stocks,{n + m + 1},{('usd', 'EUR', '')[m]}\n"
+            for n in range(4)
+            for m in range(3)
+        ),
+    )
+    pieces = list(source.fetch_batches())
+    assert len(pieces) > 3
+    streamed = [(h.account, h.symbol, h.currency) for piece in pieces for h in piece]
+    assert streamed == [(h.account, h.symbol, h.currency) for h in source.fetch()]
+    assert {currency for _, _, currency in streamed} == {"USD", "EUR", None}
+
+
+def test_a_currency_that_is_not_a_code_is_to_be_read_whole(tmp_path: Path) -> None:
+    source = write(tmp_path, "symbol,asset_class,value,currency\nVTI,stocks,600,euro\n")
+    with pytest.raises(NotStreamable):
+        list(source.fetch_batches())

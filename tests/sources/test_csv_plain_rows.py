@@ -75,6 +75,7 @@ PLAIN_FILES = [
     "symbol,asset_class,value,quantity,price\nVTI,stocks,12,3,4\nBND,bonds,5,,\n",
     "Symbol, Asset_Class ,Value,Account\nVTI,stocks,1_000, a-1 \nVTI,stocks,0,a-2\n",
     "symbol,asset_class,value\nVTI,stocks,60\nFUND,Stocks:60; bonds:40,100\nX,cash:100,5\n",
+    "symbol,asset_class,value,currency\nVTI,stocks,1,usd\nBND,bonds,2,\nIWDA,stocks,3, EUR \n",
 ]
 
 
@@ -91,6 +92,14 @@ READER_FILES = [
     "symbol,asset_class,value\nVTI,stocks,1\rBND,bonds,2\n",
     "symbol,asset_class,value\nVTI,st\x00ocks,1\n",
 ]
+
+
+def test_a_row_whose_currency_is_not_a_code_is_left_to_make_holding() -> None:
+    columns = Columns.of(["symbol", "asset_class", "value", "currency"])
+    assert plain_holding(["VTI", "stocks", "1", "euro"], columns) is None
+    assert plain_holding(["VTI", "stocks", "1", " eur "], columns) == make_holding(
+        "VTI", "stocks", value="1", currency="EUR", where="line 2"
+    )
 
 
 def reader_rows(text: str) -> list[list[tuple[str, ...]]]:

@@ -62,3 +62,28 @@ def test_a_file_that_is_no_ofx_fails_the_fetch(tmp_path: Path) -> None:
 def test_a_statement_older_than_max_age_fails_the_fetch() -> None:
     with pytest.raises(SourceError, match="older than max_age"):
         OfxSource(path=SGML, max_age=timedelta(days=1)).fetch()
+
+
+def test_a_statements_holdings_are_in_its_curdef() -> None:
+    assert [(h.symbol, h.currency) for h in OfxSource(path=XML).fetch()] == [
+        ("VTIAX", "USD"),
+        ("CASH", "USD"),
+        ("VTI", "USD"),
+    ]
+
+
+def test_a_position_priced_in_another_currency_is_in_its_cursym(tmp_path: Path) -> None:
+    path = tmp_path / "eur.ofx"
+    text = SGML.read_text(encoding="ascii").replace("<CURDEF>USD", "<CURDEF>EUR")
+    # BND, the second position, priced in GBP: CURRATE converts its amounts into CURDEF.
+    last = text.rindex("</INVPOS>")
+    path.write_text(
+        text[:last] + "<CURRENCY>\n<CURRATE>1.17\n<CURSYM>GBP\n</CURRENCY>\n" + text[last:],
+        encoding="ascii",
+    )
+    holdings = OfxSource(path=path).fetch()
+    assert [(h.symbol, h.currency, h.value) for h in holdings] == [
+        ("VTI", "EUR", Decimal(6000)),
+        ("BND", "GBP", Decimal("2920.05")),
+        ("CASH", "EUR", Decimal("1079.95")),
+    ]

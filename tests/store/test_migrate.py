@@ -30,6 +30,7 @@ from monitor.store.migrate import (
     upgrade,
 )
 from monitor.store.models import Base
+from monitor.store.snapshots import latest_snapshot
 
 AT = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 
@@ -228,15 +229,63 @@ def test_0004_adds_an_empty_as_of_to_the_snapshots_there_are(empty_engine: Engin
     assert columns["as_of"]["nullable"]
 
 
-def test_0007_indexes_the_notifications_by_portfolio_and_its_downgrade_drops_it(
+def test_0006_keeps_single_currency_snapshots_which_read_without_a_base_currency(
     empty_engine: Engine,
 ) -> None:
     upgrade(empty_engine, "0005")
+    # A 0005 database holding a single-currency snapshot with a holding row.
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO portfolios (id, name, created_at) VALUES ('family', 'F', :at)"),
+            {"at": AT},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO snapshots (id, portfolio_id, taken_at, portfolio_value, "
+                "holdings_value, unallocated_value, total_drift, worst_drift, "
+                "needs_rebalancing, threshold, holdings_stored, class_drifts) VALUES "
+                "(1, 'family', :at, '6000', '6000', '0', '0', '0', false, '5', true, '{}')"
+            ),
+            {"at": AT},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO snapshot_holdings (snapshot_id, asset_class, symbol, value) "
+                "VALUES (1, 'stocks', 'VTI', '6000')"
+            )
+        )
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+    with Session(empty_engine) as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+    assert snapshot is not None
+    assert (snapshot.base_currency, snapshot.fx_rates, snapshot.currencies) == (None, (), ())
+    assert snapshot.portfolio_value == Decimal(6000)
+    assert snapshot.holdings is not None
+    (vti,) = snapshot.holdings
+    assert (vti.symbol, vti.value, vti.currency, vti.native_value) == (
+        "VTI",
+        Decimal(6000),
+        None,
+        None,
+    )
+    downgrade(empty_engine, "0005")
+    with empty_engine.connect() as connection:
+        kept = connection.execute(text("SELECT symbol, value FROM snapshot_holdings")).one()
+    assert (kept[0], Decimal(kept[1])) == ("VTI", Decimal(6000))
+    upgrade(empty_engine)
+    assert current_revision(empty_engine) == head_revision()
+
+
+def test_0007_indexes_the_notifications_by_portfolio_and_its_downgrade_drops_it(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine, "0006")
     upgrade(empty_engine, "0007")
     indexes = {
         i["name"]: i["column_names"] for i in inspect(empty_engine).get_indexes("notifications")
     }
     assert indexes["ix_notifications_portfolio_id_id"] == ["portfolio_id", "id"]
-    downgrade(empty_engine, "0005")
+    downgrade(empty_engine, "0006")
     names = {i["name"] for i in inspect(empty_engine).get_indexes("notifications")}
     assert "ix_notifications_portfolio_id_id" not in names

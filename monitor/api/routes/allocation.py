@@ -134,7 +134,13 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         tolerance=body.tolerance,
     )
     report = compute_allocation(
-        holdings_from_request(body.holdings), targets, policy, body.portfolio_value
+        holdings_from_request(body.holdings),
+        targets,
+        policy,
+        body.portfolio_value,
+        base_currency=(body.base_currency or "").upper() or defaults.base_currency,
+        rates=body.rates(),
+        currency_targets=body.currency_goal(),
     )
     request = PlanRequest(
         mode=body.mode or defaults.plan.mode,

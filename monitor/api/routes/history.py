@@ -89,7 +89,7 @@ def latest(portfolio_id: str, session: SessionDep, settings: SettingsDep) -> Sna
     snapshot = latest_snapshot(session=session, portfolio_id=portfolio_id)
     if snapshot is None:
         raise NotFoundError(f"portfolio {portfolio_id!r} has no snapshots yet")
-    return snapshot_out(snapshot)
+    return snapshot_out(snapshot, settings.base_currency_of(portfolio_id))
 
 
 @router.get(
@@ -118,7 +118,7 @@ def snapshots(
     )
     return SnapshotPageResponse(
         portfolio_id=portfolio_id,
-        items=[snapshot_out(s) for s in page.items],
+        items=[snapshot_out(s, settings.base_currency_of(portfolio_id)) for s in page.items],
         next_cursor=page.next_cursor,
         next=None
         if page.next_cursor is None
@@ -182,7 +182,13 @@ def history_export(
         until=window.until,
         limit=None,
     ).items
-    columns, rows = history_rows(records, zone=UTC, asset_class=asset_class, field="asset_class")
+    columns, rows = history_rows(
+        records,
+        zone=UTC,
+        asset_class=asset_class,
+        field="asset_class",
+        base_currency=settings.base_currency_of(portfolio_id),
+    )
     filename = portfolio_id.replace("/", "_")
     return Response(
         content=history_csv(columns, rows),

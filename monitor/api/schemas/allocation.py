@@ -8,7 +8,7 @@ percents are JSON numbers rounded to two places (half-up).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
@@ -18,6 +18,9 @@ from monitor.api.fields import Amount, Number, Rounded, Total
 from monitor.api.schemas.plans import NAME, SPACES, BandOut, PlanOut, TargetsIn, plan_out
 from monitor.domain.allocation import AllocationReport, Holding, make_holding
 from monitor.domain.bands import TOLERANCE_MEANING, DriftRule, RebalanceTo
+from monitor.domain.exposure import parse_currency_targets
+from monitor.domain.fx import RateTable, make_rate
+from monitor.domain.numbers import LIMIT
 from monitor.domain.plans import PlanMode, PlannedAction, PlanTrade, RebalancingPlan
 from monitor.errors import InputError
 
@@ -29,6 +32,11 @@ WEIGHTS = {
     "propertyNames": HOLDING_CLASS,
     "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100},
 }
+
+
+CURRENCY = "^[A-Za-z]{3}$"
+PAIR = "^[A-Za-z]{3}[/-]?[A-Za-z]{3}$"  # EURUSD, EUR/USD, eur-usd
+Rate = Annotated[Decimal, Field(gt=0, lt=LIMIT, allow_inf_nan=False)]
 
 
 class HoldingIn(BaseModel):
@@ -56,6 +64,12 @@ class HoldingIn(BaseModel):
     value: Amount | None = Field(None, examples=[26940])
     quantity: Amount | None = None
     price: Amount | None = None
+    currency: str | None = Field(
+        None,
+        pattern=CURRENCY,
+        examples=["EUR"],
+        description="Its currency (ISO 4217); none: the base currency",
+    )
 
 
 class CalculateRequest(BaseModel):
@@ -124,6 +138,43 @@ class CalculateRequest(BaseModel):
         allow_inf_nan=False,
         description=f"band_edge: {TOLERANCE_MEANING} (0.5)",
     )
+    base_currency: str | None = Field(
+        None,
+        pattern=CURRENCY,
+        examples=["USD"],
+        description="The currency every amount is in (defaults to the configured one); "
+        "holdings in others are converted at fx_rates",
+    )
+    fx_rates: (
+        Annotated[dict[str, Rate], Field(json_schema_extra={"propertyNames": {"pattern": PAIR}})]
+        | None
+    ) = Field(
+        None,
+        examples=[{"EURUSD": 1.0842}],
+        description="Rates by pair: EURUSD 1.0842 means 1 EUR = 1.0842 USD; a pair is used "
+        "either way round, or crossed through a currency both sides have a rate with",
+    )
+    currency_targets: (
+        Annotated[
+            dict[str, Amount],
+            Field(json_schema_extra={"propertyNames": {"pattern": CURRENCY}, "minProperties": 1}),
+        ]
+        | None
+    ) = Field(
+        None,
+        examples=[{"USD": 60, "EUR": 40}],
+        description="The share each currency should hold, summing to 100 (needs a base)",
+    )
+
+    def rates(self) -> RateTable | None:
+        if self.fx_rates is None:
+            return None
+        return RateTable(make_rate(pair, rate, "fx_rates") for pair, rate in self.fx_rates.items())
+
+    def currency_goal(self) -> dict[str, Decimal] | None:
+        if self.currency_targets is None:
+            return None
+        return parse_currency_targets(self.currency_targets, "currency_targets")
 
 
 def holdings_from_request(holdings: dict[str, HoldingIn]) -> list[Holding]:
@@ -139,6 +190,7 @@ def holdings_from_request(holdings: dict[str, HoldingIn]) -> list[Holding]:
             value=item.value,
             quantity=item.quantity,
             price=item.price,
+            currency=item.currency,
             where=where,
         )
         if holding.symbol in given_as:
@@ -196,6 +248,30 @@ class BuyOnlyOut(BaseModel):
     total_drift_after: Rounded
 
 
+class CurrencyExposureOut(BaseModel):
+    currency: str
+    value: Rounded = Field(description="In the base currency")
+    native_value: Rounded = Field(description="In its own currency")
+    percent: Rounded
+    target_percent: Rounded | None = None
+    drift: Rounded | None = None
+    breach: str | None = None
+
+
+class RateOut(BaseModel):
+    pair: str = Field(examples=["EURUSD"])
+    rate: Number = Field(description="1 of the pair's first currency in its second")
+    as_of: date | None = None
+
+
+class HoldingOut(BaseModel):
+    symbol: str
+    asset_class: str
+    value: Rounded = Field(description="In the base currency")
+    currency: str = Field(description="Its own currency")
+    native_value: Rounded = Field(description="In its own currency")
+
+
 class CalculateResponse(BaseModel):
     portfolio_value: Rounded
     timestamp: datetime
@@ -215,6 +291,43 @@ class CalculateResponse(BaseModel):
     tolerance: Number
     plan: PlanOut
     buy_only: BuyOnlyOut | None = None
+    base_currency: str | None = Field(
+        None, description="The currency every amount is in; none: single-currency mode"
+    )
+    currency_exposure: list[CurrencyExposureOut] = Field(
+        default_factory=list, description="The share held in each currency (with a base)"
+    )
+    fx_rates: list[RateOut] = Field(
+        default_factory=list, description="The rates that converted holdings"
+    )
+    holdings: list[HoldingOut] | None = Field(
+        None, description="With a base currency: each holding, in it and in its own"
+    )
+
+
+def currency_fields(report: AllocationReport) -> dict[str, object]:
+    """What a report says of currencies, as the response fields that name them."""
+    base = report.base_currency
+    if base is None:
+        return {}
+    return {
+        "base_currency": base,
+        "currency_exposure": [
+            CurrencyExposureOut.model_validate(e, from_attributes=True)
+            for e in report.currency_exposure
+        ],
+        "fx_rates": [RateOut(pair=r.pair, rate=r.rate, as_of=r.as_of) for r in report.fx_rates],
+        "holdings": [
+            HoldingOut(
+                symbol=h.symbol,
+                asset_class=h.asset_class,
+                value=h.value,
+                currency=h.currency or base,
+                native_value=h.value if h.native_value is None else h.native_value,
+            )
+            for h in report.holdings
+        ],
+    }
 
 
 def actions_out(actions: Iterable[PlannedAction]) -> list[ActionOut]:
@@ -276,4 +389,5 @@ def calculate_response(
             resulting_percent=buy_only.resulting_percent,
             total_drift_after=buy_only.total_drift_after,
         ),
+        **currency_fields(report),
     )

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from monitor.api.fields import Number, Rounded
+from monitor.api.schemas.allocation import CurrencyExposureOut, RateOut
 from monitor.domain.attribution import Attribution, ClassAttribution
 from monitor.store.records import DriftPoint, PortfolioRecord, SnapshotRecord
 
@@ -41,6 +42,8 @@ class SnapshotHoldingOut(BaseModel):
     value: Rounded
     quantity: Number | None
     price: Number | None
+    currency: str | None = Field(None, description="Its own currency; null: the base")
+    native_value: Rounded | None = Field(None, description="In its own currency, if converted")
 
 
 class SnapshotOut(BaseModel):
@@ -60,6 +63,15 @@ class SnapshotOut(BaseModel):
     relative_threshold: Number | None
     asset_classes: list[SnapshotClassOut]
     holdings: list[SnapshotHoldingOut] | None  # null when not recorded (or not listed)
+    base_currency: str | None = Field(
+        None,
+        description="The currency its amounts are in (a snapshot from before currencies: "
+        "the configured one); null: single-currency mode",
+    )
+    currency_exposure: list[CurrencyExposureOut] = Field(default_factory=list)
+    fx_rates: list[RateOut] = Field(
+        default_factory=list, description="The rates that converted its holdings"
+    )
 
 
 class SnapshotPageResponse(BaseModel):
@@ -107,7 +119,9 @@ def portfolio_out(record: PortfolioRecord) -> PortfolioOut:
     return PortfolioOut.model_validate(record, from_attributes=True)
 
 
-def snapshot_out(record: SnapshotRecord) -> SnapshotOut:
+def snapshot_out(record: SnapshotRecord, configured_base: str | None = None) -> SnapshotOut:
+    """``record`` as JSON; ``configured_base`` names the currency of a snapshot that does
+    not name its own."""
     return SnapshotOut(
         id=record.id,
         portfolio_id=record.portfolio_id,
@@ -128,6 +142,11 @@ def snapshot_out(record: SnapshotRecord) -> SnapshotOut:
         holdings=None
         if record.holdings is None
         else [SnapshotHoldingOut.model_validate(h, from_attributes=True) for h in record.holdings],
+        base_currency=record.base_currency or configured_base,
+        currency_exposure=[
+            CurrencyExposureOut.model_validate(c, from_attributes=True) for c in record.currencies
+        ],
+        fx_rates=[RateOut(pair=r.pair, rate=r.rate, as_of=r.as_of) for r in record.fx_rates],
     )
 
 

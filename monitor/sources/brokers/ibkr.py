@@ -3,9 +3,10 @@
 Each line starts with its table's name and its kind (``Open Positions,Header,...``,
 ``Open Positions,Data,...``, ``Open Positions,Total,...``). The positions are the
 ``Summary`` lines of "Open Positions" (a ``Lot`` line details one of them), valued at
-``Value`` (quantity x multiplier x close price); the cash is the "Cash Report"'s ending cash
-in the base currency; the statement is dated by its ``WhenGenerated`` line. Every other
-line is left out, counted.
+``Value`` (quantity x multiplier x close price), in its ``Currency``; the cash is the "Cash
+Report"'s ending cash in the statement's base currency ("Account Information"'s ``Base
+Currency``); the statement is dated by its ``WhenGenerated`` line. Every other line is left
+out, counted.
 """
 
 from __future__ import annotations
@@ -46,29 +47,38 @@ def generated_at(text: str) -> datetime | None:
 
 
 def line_holding(
-    preset: Preset, table: str, kind: str, row: dict[str, str], where: str, source: str
+    preset: Preset, table: str, kind: str, row: dict[str, str], where: str, base: str
 ) -> Holding | None:
-    """The holding of a positions' summary line or of the ending cash; None for the rest."""
+    """The holding of a positions' summary line or of the ending cash (in ``base``, the
+    statement's base currency); None for the rest."""
     if kind != "Data":
         return None
     if table == POSITIONS and row.get("datadiscriminator", "Summary") == "Summary":
-        return position(preset, row, where, source)
+        return holding_of(preset, position_row(row), where)
     if table == "Cash Report" and (row.get("currency summary"), row.get("currency")) == (
         "Ending Cash",
         "Base Currency Summary",
     ):
-        return cash(row.get("total", ""), where, source)
+        return cash(row.get("total", ""), where, base)
     return None
 
 
 def read_statement(preset: Preset, rows: list[list[str]], source: str) -> Export:
     export = Export([])
+    base = ""  # the statement's base currency, which its Account Information names first
 
     def holdings() -> Iterator[tuple[int, Holding]]:
+        nonlocal base
         for number, table, kind, row in tables_of(rows):
-            if table == "Statement" and row.get("field name") == "WhenGenerated":
+            field = (table, row.get("field name"))
+            if field == ("Statement", "WhenGenerated"):
                 export.as_of = generated_at(row.get("field value", ""))
-            holding = line_holding(preset, table, kind, row, f"line {number}", source)
+            if field == ("Account Information", "Base Currency"):
+                base = row.get("field value", "").strip()
+            try:
+                holding = line_holding(preset, table, kind, row, f"line {number}", base)
+            except InputError as error:
+                raise SourceError(source, str(error)) from None
             if holding is None:
                 export.skipped.append((number, f"{table} {kind}".strip() or "empty line"))
             else:
@@ -79,29 +89,24 @@ def read_statement(preset: Preset, rows: list[list[str]], source: str) -> Export
     return export
 
 
-def position(preset: Preset, row: dict[str, str], where: str, source: str) -> Holding:
+def position_row(row: dict[str, str]) -> dict[str, str]:
     if row.get("mult", "1").strip() not in ("", "1"):
         # Its value is quantity x multiplier x close price: the close price alone (an
         # option's) would not agree with it, so a plan trades it from value and quantity.
-        row = {**row, "close price": ""}
-    try:
-        return holding_of(preset, row, where)
-    except InputError as error:
-        raise SourceError(source, str(error)) from None
+        return {**row, "close price": ""}
+    return row
 
 
-def cash(total: str, where: str, source: str) -> Holding:
-    try:
-        return make_position(
-            CASH_SYMBOL,
-            "",
-            value=parse_amount(total, f"{where}: total"),
-            facts={"type": "Cash", "description": "Ending Cash"},
-            cash=True,
-            where=where,
-        )
-    except InputError as error:
-        raise SourceError(source, str(error)) from None
+def cash(total: str, where: str, currency: str) -> Holding:
+    return make_position(
+        CASH_SYMBOL,
+        "",
+        value=parse_amount(total, f"{where}: total"),
+        currency=currency,
+        facts={"type": "Cash", "description": "Ending Cash"},
+        cash=True,
+        where=where,
+    )
 
 
 IBKR = Preset(

@@ -43,8 +43,7 @@ class Columns:
     account: str | None = None
     description: str | None = None
     type: str | None = None  # the broker's security type
-    # The column of each position's currency; not read yet (currencies are not handled).
-    currency: str | None = None
+    currency: str | None = None  # each position's currency; empty: the base currency
     asset_class: str | None = None  # only a generic export may have one
 
     def required(self) -> list[str]:
@@ -186,6 +185,7 @@ def holding_of(preset: Preset, row: Mapping[str, str], where: str) -> Holding:
         quantity=amount(columns.quantity, "quantity"),
         price=amount(columns.price, "price"),
         account=text(columns.account) or None,
+        currency=text(columns.currency),
         facts=facts,
         cash=preset.is_cash(row),
         where=where,

@@ -99,6 +99,28 @@ def test_a_generic_asset_class_column_gives_the_class_itself(tmp_path: Path) -> 
     assert isinstance(abc, Unclassified)
 
 
+def test_a_generic_currency_column_gives_each_position_its_currency(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text('Ticker,Worth,Ccy\nVTI,"$1,000.00",usd\nIWDA,$5.00,EUR\nABC,$2.00,\n')
+    columns = {"symbol": "Ticker", "value": "Worth", "currency": "Ccy"}
+    held = CsvSource(path=path, format="generic", columns=columns).fetch()
+    assert [(h.symbol, h.currency) for h in held] == [
+        ("VTI", "USD"),
+        ("IWDA", "EUR"),
+        ("ABC", None),
+    ]
+
+
+def test_a_generic_currency_that_is_not_a_code_is_refused_naming_its_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("Ticker,Worth,Ccy\nVTI,$1.00,USD\nIWDA,$5.00,euro\n")
+    columns = {"symbol": "Ticker", "value": "Worth", "currency": "Ccy"}
+    with pytest.raises(SourceError, match="line 3: currency: expected a three-letter"):
+        CsvSource(path=path, format="generic", columns=columns).fetch()
+
+
 def test_a_generic_mapping_without_a_symbol_is_refused_at_load() -> None:
     with pytest.raises(ValidationError, match="columns: needs symbol"):
         CsvSource(path=GENERIC, format="generic", columns={"value": "Market Value"})
@@ -222,3 +244,18 @@ def test_an_exports_values_are_read_to_the_cent_however_large(amounts: list[Deci
     assert export is not None
     assert [h.value for h in export.holdings] == amounts
     assert export.skipped == [(len(amounts) + 2, "'Total' row")]
+
+
+def test_an_ibkr_position_is_in_its_currency_and_the_cash_in_the_base_currency(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "U1234567.csv"
+    text = IBKR.read_text(encoding="utf-8").replace("Base Currency,USD", "Base Currency,EUR")
+    path.write_text(text.replace("Summary,Stocks,USD,BND", "Summary,Stocks,GBP,BND"))
+    held = CsvSource(path=path).fetch()
+    assert [(h.symbol, h.currency) for h in held] == [
+        ("VTI", "USD"),
+        ("BND", "GBP"),
+        ("SPY 20DEC26 600 C", "USD"),
+        ("CASH", "EUR"),
+    ]
