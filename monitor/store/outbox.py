@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.errors import ConflictError, NotFoundError
@@ -207,22 +207,38 @@ def settle_notification(
     )
 
 
-def list_notifications(
-    *,
-    session: Session,
-    portfolio_id: str | None = None,
-    status: str | None = None,
-    limit: int = 100,
-) -> list[OutboxItem]:
-    """Newest first; ``portfolio_id`` matches the portfolio or the entry that routes it."""
-    query = select(*OUTBOX_COLUMNS).order_by(Notification.id.desc()).limit(limit)
+def matching(query: Select[Any], portfolio_id: str | None, status: str | None) -> Select[Any]:
+    """``query`` narrowed to a portfolio (or the entry that routes it) and a status."""
     if portfolio_id is not None:
         query = query.where(
             or_(Notification.portfolio_id == portfolio_id, Notification.route == portfolio_id)
         )
     if status is not None:
         query = query.where(Notification.status == status)
-    return [item_of(row) for row in session.execute(query)]
+    return query
+
+
+def list_notifications(
+    *,
+    session: Session,
+    portfolio_id: str | None = None,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[OutboxItem]:
+    """Newest first; ``portfolio_id`` matches the portfolio or the entry that routes it."""
+    query = select(*OUTBOX_COLUMNS).order_by(Notification.id.desc()).limit(limit).offset(offset)
+    rows = session.execute(matching(query, portfolio_id, status))
+    return [item_of(row) for row in rows]
+
+
+def count_notifications(
+    *, session: Session, portfolio_id: str | None = None, status: str | None = None
+) -> int:
+    """How many ``list_notifications`` pages through."""
+    query = matching(select(func.count()).select_from(Notification), portfolio_id, status)
+    count: int = session.execute(query).scalar_one()
+    return count
 
 
 def get_notification(*, session: Session, notification_id: int) -> OutboxItem:

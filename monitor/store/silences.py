@@ -237,8 +237,13 @@ def tick_quiet(*, session: Session, entry_id: str) -> Callable[[str], Quiet]:
     return lambda pid: quiet_for(pid, silences, acknowledgements.get(pid))
 
 
-def list_acknowledgements(*, session: Session, limit: int = 100) -> list[Acknowledgement]:
-    """Acknowledgements, newest first."""
+def list_acknowledgements(
+    *, session: Session, portfolio_id: str | None = None, limit: int = 100
+) -> list[Acknowledgement]:
+    """Acknowledgements, newest first; of a portfolio, or of an entry and its accounts."""
     table = models.Acknowledgement
-    rows = session.scalars(select(table).order_by(table.id.desc()).limit(limit))
+    query = select(table)
+    if portfolio_id is not None:
+        query = query.where(of_entry(table.portfolio_id, portfolio_id))
+    rows = session.scalars(query.order_by(table.id.desc()).limit(limit))
     return [acknowledgement_of(row) for row in rows]

@@ -101,6 +101,13 @@ class Dashboard:
         response.raise_for_status()
         return response.json() if "json" in response.headers["content-type"] else response.text
 
+    def post(self, path: str, body: Any) -> Any:
+        response = httpx.post(
+            self.base + path, json=body, headers={"Authorization": f"Bearer {TOKEN}"}
+        )
+        response.raise_for_status()
+        return response.json()
+
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
@@ -367,6 +374,42 @@ def test_filtering_alerts_by_state_lists_what_the_api_lists(
     dead = dashboard.api("/api/v1/alerts", status="dead")["alerts"]
     assert shown == [a["id"] for a in dead]
     assert len(shown) == 2
+
+
+def test_a_silence_and_an_acknowledgement_made_with_the_api_are_listed(
+    page: Watched, dashboard: Dashboard
+) -> None:
+    made = dashboard.post(
+        "/api/v1/silences", {"portfolio": "clients/*", "for": "7d", "comment": "year end"}
+    )
+    alerts = dashboard.api("/api/v1/alerts", portfolio="family")["alerts"]
+    drifted = next(a["id"] for a in alerts if a["kind"] == "drifted")
+    [ack] = dashboard.post(f"/api/v1/alerts/{drifted}/ack", {})["acknowledgements"]
+    page.page.goto(dashboard.base + "/alerts")
+    assert page.page.inner_text(f"#silences tr[data-silence='{made['id']}']").count("year end")
+    assert page.page.is_visible(f"#acknowledgements tr[data-acknowledgement='{ack['id']}']")
+    page.page.evaluate("document.getElementById('silences-title').scrollIntoView()")
+    screenshot(page.page, "alert-tools")
+    page.page.goto(dashboard.base + "/portfolios/clients/acct-24")
+    assert page.page.is_visible(f"#silences tr[data-silence='{made['id']}']")
+    assert page.problems == []
+
+
+def test_the_replay_form_shows_the_apis_comparison(page: Watched, dashboard: Dashboard) -> None:
+    page.page.goto(dashboard.base + "/portfolios/family")
+    for preset in ("5pp", "hybrid"):
+        page.page.check(f"#replay-form input[value='{preset}']")
+    page.page.click("#replay-form button[type=submit]")
+    page.page.wait_for_url("**replay=true**")
+    shown = page.page.eval_on_selector_all(
+        "#replay tbody tr",
+        "rs => rs.map(r => [r.dataset.policy, r.querySelector('[data-field=alerts]').textContent])",
+    )
+    body = {"compare": ["5pp", "hybrid"]}
+    api = dashboard.post("/api/v1/portfolios/family/replay", body)["replays"]
+    assert shown == [[r["policy"]["name"], str(r["alerts"])] for r in api]
+    page.page.evaluate("document.getElementById('replay-title').scrollIntoView()")
+    screenshot(page.page, "replay")
 
 
 def test_without_signing_in_a_page_asks_for_the_token(browser: Any, dashboard: Dashboard) -> None:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from monitor.api.app import create_app
 from monitor.settings import Settings
+from monitor.store.outbox import NewNotification, enqueue_notifications
 from tests.fixtures.snapshots import StoredHistory
 
 
@@ -87,3 +91,42 @@ def test_an_entry_with_accounts_links_to_its_accounts_in_the_overview(client: Te
 
 def test_a_range_other_than_30d_1y_or_all_is_a_422(client: TestClient) -> None:
     assert client.get("/portfolios/family", params={"range": "2w"}).status_code == 422
+
+
+def alert_ids(page: str) -> list[int]:
+    return [int(found) for found in re.findall(r'data-alert="(\d+)"', page)]
+
+
+@pytest.fixture
+def many_alerts(session: Session, client: TestClient) -> None:
+    """250 family alerts and 10 of the clients' digests, newest first."""
+    notices = [NewNotification("family", "family", "reminder", f"r{n}", {}) for n in range(250)]
+    notices += [NewNotification("clients", "clients", "digest", f"d{n}", {}) for n in range(10)]
+    enqueue_notifications(session=session, notifications=notices, now=datetime.now(UTC))
+    session.commit()
+
+
+def test_the_alerts_page_shows_a_page_of_100_newest_first(
+    client: TestClient, many_alerts: None
+) -> None:
+    api = client.get("/api/v1/alerts", params={"limit": 1000}).json()["alerts"]
+    first = client.get("/alerts").text
+    assert alert_ids(first) == [a["id"] for a in api][:100]
+    assert "260 alerts · page 1 of 3" in first
+    third = client.get("/alerts", params={"page": 3}).text
+    assert alert_ids(third) == [a["id"] for a in api][200:]
+
+
+def test_the_alerts_pages_links_keep_the_filters(client: TestClient, many_alerts: None) -> None:
+    page = client.get("/alerts", params={"portfolio": "family", "status": "pending"}).text
+    assert "250 alerts · page 1 of 3" in page
+    assert 'href="?portfolio=family&amp;status=pending&amp;page=2" rel="next"' in page
+    second = client.get("/alerts", params={"portfolio": "family", "page": 2}).text
+    assert 'href="?portfolio=family&amp;status=&amp;page=1" rel="prev"' in second
+    assert client.get("/alerts?portfolio=family&status=&page=1").status_code == 200
+
+
+def test_a_page_past_the_last_shows_the_last(client: TestClient, many_alerts: None) -> None:
+    page = client.get("/alerts", params={"portfolio": "clients", "page": 9}).text
+    assert "page 1 of 1" in page
+    assert len(alert_ids(page)) == 10

@@ -275,3 +275,17 @@ def test_0006_keeps_single_currency_snapshots_which_read_without_a_base_currency
     assert (kept[0], Decimal(kept[1])) == ("VTI", Decimal(6000))
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_0007_indexes_the_notifications_by_portfolio_and_its_downgrade_drops_it(
+    empty_engine: Engine,
+) -> None:
+    upgrade(empty_engine, "0006")
+    upgrade(empty_engine, "0007")
+    indexes = {
+        i["name"]: i["column_names"] for i in inspect(empty_engine).get_indexes("notifications")
+    }
+    assert indexes["ix_notifications_portfolio_id_id"] == ["portfolio_id", "id"]
+    downgrade(empty_engine, "0006")
+    names = {i["name"] for i in inspect(empty_engine).get_indexes("notifications")}
+    assert "ix_notifications_portfolio_id_id" not in names

@@ -105,12 +105,23 @@ def ack(
     return AcknowledgementsResponse(acknowledgements=[acknowledgement_out(a) for a in made])
 
 
-@router.get("/acknowledgements", response_model=AcknowledgementsResponse)
+@router.get(
+    "/acknowledgements",
+    response_model=AcknowledgementsResponse,
+    responses=answers(404, "No such portfolio (the known ones are listed)", NotFoundOut),
+)
 def acknowledgements(
-    session: SessionDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    session: SessionDep,
+    settings: SettingsDep,
+    portfolio: Annotated[
+        str | None, Query(description="A portfolio, an account, or an entry (its accounts too)")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AcknowledgementsResponse:
     """Acknowledgements, newest first."""
-    found = list_acknowledgements(session=session, limit=limit)
+    if portfolio is not None:
+        check_portfolio(session=session, portfolio_id=portfolio, configured=settings.portfolio_ids)
+    found = list_acknowledgements(session=session, portfolio_id=portfolio, limit=limit)
     return AcknowledgementsResponse(acknowledgements=[acknowledgement_out(a) for a in found])
 
 
