@@ -299,7 +299,7 @@ class CsvSource(ExportFileOptions):
 
     def fetch_each(self) -> list[Holding]:
         """Each account's holdings, from the newest of its files (by the date in its title,
-        then by the file's), as of the oldest of them: the date the entry's data is sure of.
+        then by the file's), as of that file's date (the whole as of the oldest of them).
         ``SourceError`` naming a file that names no account, or one older than ``max_age``."""
         newest: dict[str, tuple[datetime, Path, Export]] = {}
         for path in all_matches(self.path, self.describe()):
@@ -319,8 +319,10 @@ class CsvSource(ExportFileOptions):
         for account, (_, path, export) in sorted(newest.items()):
             self.check_fresh(path, export.as_of, f"{self.kind} {path}")
             holdings += (in_account(holding, account) for holding in export.holdings)
-        dates = [export.as_of for _, _, export in newest.values() if export.as_of is not None]
-        return Fetched(holdings, min(dates, default=None), classified=False)
+        dates = {a: export.as_of for a, (_, _, export) in newest.items() if export.as_of}
+        return Fetched(
+            holdings, min(dates.values(), default=None), classified=False, accounts_as_of=dates
+        )
 
     def fetch_batches(self) -> Iterator[list[Holding]]:
         # Only a plain file of the monitor's own columns is read a piece at a time: a

@@ -190,13 +190,15 @@ def test_one_schwab_file_per_account_ticks_each_account(world: World) -> None:
     ]
 
 
-def test_each_schwab_accounts_snapshot_is_as_of_the_oldest_file(world: World) -> None:
+def test_each_schwab_accounts_snapshot_is_as_of_its_own_file(world: World) -> None:
     schwab_accounts(world, SCHWAB_MAP)
     world.tick("family")
     with world.sessions() as session:
         joint = latest_snapshot(session=session, portfolio_id="family/724")
-    assert joint is not None
-    assert joint.as_of == datetime(2026, 5, 2, 13, 45, tzinfo=UTC)
+        roth = latest_snapshot(session=session, portfolio_id="family/905")
+    assert joint is not None and roth is not None
+    assert joint.as_of == datetime(2026, 5, 3, 17, 17, tzinfo=UTC)
+    assert roth.as_of == datetime(2026, 5, 2, 13, 45, tzinfo=UTC)
 
 
 def test_a_schwab_account_with_unclassified_symbols_is_left_out_naming_them(

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from monitor.domain.classify import Unclassified
 from monitor.errors import SourceError
-from monitor.sources.base import NotStreamable, as_of
+from monitor.sources.base import NotStreamable, accounts_as_of, as_of
 from monitor.sources.csv import CsvSource
 
 SAMPLES = Path(__file__).parents[2] / "fixtures" / "brokers"
@@ -53,8 +53,14 @@ def test_each_files_cash_and_money_market_lines_stay_cash(tmp_path: Path) -> Non
     ]
 
 
-def test_the_accounts_are_as_of_the_oldest_files_title(tmp_path: Path) -> None:
+def test_each_account_is_as_of_its_files_title_and_the_whole_as_of_the_oldest(
+    tmp_path: Path,
+) -> None:
     holdings = CsvSource(path=exports(tmp_path, JOINT, ROTH), files="each").fetch()
+    assert accounts_as_of(holdings) == {
+        "724": datetime(2026, 5, 3, 17, 17, tzinfo=UTC),
+        "905": datetime(2026, 5, 2, 13, 45, tzinfo=UTC),
+    }
     assert as_of(holdings) == datetime(2026, 5, 2, 13, 45, tzinfo=UTC)
 
 
