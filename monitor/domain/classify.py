@@ -46,6 +46,15 @@ class Unclassified(Holding):
         return dict(self.facts).get(name, "")
 
 
+def in_account(holding: Holding, account: str) -> Holding:
+    """``holding`` in ``account``: a file of one account names it once, in its title."""
+    figures = {name: getattr(holding, name) for name in Holding.__dataclass_fields__}
+    moved = Holding(**{**figures, "account": account})
+    if isinstance(holding, Unclassified):
+        return Unclassified(moved, dict(holding.facts), cash=holding.cash)
+    return moved
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """Holdings whose broker ``fact`` matches ``pattern`` (a regular expression, searched,

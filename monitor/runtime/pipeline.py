@@ -39,7 +39,7 @@ from monitor.runtime.gc_pause import collection_paused
 from monitor.runtime.rates import TickRates
 from monitor.runtime.testing_hooks import pause_in_write
 from monitor.settings import EntryConfig, PortfolioSettings, Settings
-from monitor.sources.base import NotStreamable, as_of, needs_classes
+from monitor.sources.base import NotStreamable, accounts_as_of, as_of, needs_classes
 from monitor.store.alert_states import load_alert_states, save_alert_states
 from monitor.store.engine import first_text_line
 from monitor.store.portfolios import NewPortfolio, ensure_portfolios
@@ -223,7 +223,12 @@ class SourceNotes:
     then gives them theirs)."""
 
     as_of: datetime | None = None
+    accounts_as_of: dict[str, datetime] = field(default_factory=dict)  # each account's own
     unclassified: bool = False
+
+    def as_of_account(self, account: str | None) -> datetime | None:
+        """The time an account's holdings are of: its own, else the source's."""
+        return self.as_of if account is None else self.accounts_as_of.get(account, self.as_of)
 
 
 def source_batches(
@@ -246,6 +251,7 @@ def source_batches(
             log.exception("source of %s raised unexpectedly", entry.id)
             raise TickFailed(f"source error: {type(error).__name__}: {error}") from None
         notes.as_of = as_of(batch) or notes.as_of
+        notes.accounts_as_of.update(accounts_as_of(batch))
         notes.unclassified = notes.unclassified or needs_classes(batch)
         yield batch
 
@@ -391,7 +397,8 @@ def record_batches(
             record_decisions(context, session, {}, decided, previous, digest, totals, taken_at)
         for batch in chain([first], batches):
             reports, left_out = computed(context, allocator, batch, notes, rates)
-            record = BatchRecord(reports, left_out, notes.as_of, quiet, digest, multi)
+            dates = {account_id(entry, a): notes.as_of_account(a) for a, _ in batch}
+            record = BatchRecord(reports, left_out, dates, quiet, digest, multi)
             record_reports(context, session, record, taken_at, totals)
         status = conclude(context, session, digest, totals, taken_at)
     return TickOutcome(
@@ -470,7 +477,7 @@ class BatchRecord:
 
     reports: dict[str, AllocationReport]
     left_out: dict[str, str]  # the accounts that could not be computed, and why
-    as_of: datetime | None  # the time the holdings are of, if their source said
+    as_of: dict[str, datetime | None]  # the time each account's holdings are of, if said
     quiet: Callable[[str], Quiet]  # a portfolio's silences and acknowledgement
     digest: Digest | None
     multi: bool
@@ -498,7 +505,9 @@ def record_reports(
     save_snapshots(
         session=session,
         snapshots=[
-            NewSnapshot(pid, context.tick_id, taken_at, report, entry.store_holdings, batch.as_of)
+            NewSnapshot(
+                pid, context.tick_id, taken_at, report, entry.store_holdings, batch.as_of[pid]
+            )
             for pid, report in reports.items()
         ],
     )

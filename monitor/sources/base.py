@@ -21,20 +21,32 @@ class NotStreamable(Exception):  # not an error: a request to read otherwise
 
 class Fetched(list[Holding]):
     """A fetch's holdings, with what their source says of them: the time they are of (a
-    broker export's own date), and whether some came without a class (which the entry's
+    broker export's own date; ``accounts_as_of``: an account's own, where each came from a
+    file of its own), and whether some came without a class (which the entry's
     ``[classify]`` map then gives: a plain source's every holding has its own)."""
 
     def __init__(
-        self, holdings: Iterable[Holding], as_of: datetime | None, *, classified: bool
+        self,
+        holdings: Iterable[Holding],
+        as_of: datetime | None,
+        *,
+        classified: bool,
+        accounts_as_of: Mapping[str, datetime] | None = None,
     ) -> None:
         super().__init__(holdings)
         self.as_of = as_of
         self.classified = classified
+        self.accounts_as_of = dict(accounts_as_of or {})
 
 
 def as_of(holdings: list[Holding]) -> datetime | None:
     """The time a fetch's holdings are of, if their source said."""
     return holdings.as_of if isinstance(holdings, Fetched) else None
+
+
+def accounts_as_of(holdings: list[Holding]) -> Mapping[str, datetime]:
+    """The time each account's holdings are of, where their source said it of each."""
+    return holdings.accounts_as_of if isinstance(holdings, Fetched) else {}
 
 
 def needs_classes(holdings: list[Holding]) -> bool:

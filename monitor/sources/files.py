@@ -46,11 +46,18 @@ def newest_match(path: Path, source: str) -> Path:
     """``path`` itself, or of the files its glob pattern matches the last modified (a
     broker writes a new export each day: ``Portfolio_Positions_*.csv``)."""
     if not is_pattern(path):
-        return path
-    matches = [Path(name) for name in glob.glob(str(path)) if Path(name).is_file()]
+        return path  # a missing one is named when read
+    return max(all_matches(path, source), key=lambda match: (match.stat().st_mtime, match.name))
+
+
+def all_matches(path: Path, source: str) -> list[Path]:
+    """``path`` itself, or the files its glob pattern matches, by name."""
+    if not is_pattern(path):
+        return [path]
+    matches = sorted(Path(name) for name in glob.glob(str(path)) if Path(name).is_file())
     if not matches:
         raise SourceError(source, "no file matches the pattern")
-    return max(matches, key=lambda match: (match.stat().st_mtime, match.name))
+    return matches
 
 
 def file_problem(path: Path) -> str | None:
@@ -99,17 +106,23 @@ class ExportFileOptions(FileSourceOptions):
         """The holdings with the date the file gives itself, if any, and whether each came
         with its class; ``SourceError`` for a file older than ``max_age``: a tick fails as
         if its source did, and the stale-data alert follows as for any failing source."""
-        if self.max_age is not None:
-            dated = as_of or datetime.fromtimestamp(path.stat().st_mtime, UTC)
-            if datetime.now(UTC) - dated > self.max_age:
-                raise SourceError(
-                    self.describe(),
-                    f"the export is of {dated.isoformat(timespec='minutes')}, older than "
-                    f"max_age ({self.max_age}); download a new one",
-                )
+        self.check_fresh(path, as_of, self.describe())
         if as_of is None and classified:
             return holdings
         return Fetched(holdings, as_of, classified=classified)
+
+    def check_fresh(self, path: Path, as_of: datetime | None, source: str) -> None:
+        """``SourceError`` for a file (dated by itself, else by its file) older than
+        ``max_age``."""
+        if self.max_age is None:
+            return
+        dated = as_of or datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        if datetime.now(UTC) - dated > self.max_age:
+            raise SourceError(
+                source,
+                f"the export is of {dated.isoformat(timespec='minutes')}, older than "
+                f"max_age ({self.max_age}); download a new one",
+            )
 
     def preflight(self) -> list[tuple[str, str]]:
         if not is_pattern(self.path):

@@ -158,3 +158,62 @@ def test_a_ledger_that_does_not_load_fails_the_tick_with_beancounts_message(
         "the ledger does not load: ledger.beancount:3: "
         "Invalid reference to unknown account 'Assets:Y'"
     ) in (outcome.error or "")
+
+
+SCHWAB_FILES = [SCHWAB, *sorted((SAMPLES / "schwab").glob("*.csv"))]
+SCHWAB_MAP = (
+    'classify = { symbols = { SCHB = "stocks", SCHF = "stocks", SCHG = "stocks", '
+    'SCHZ = "bonds", SCHP = "bonds" } }\n'
+    "targets = { stocks = 60, bonds = 30, cash = 10 }\n"
+)
+
+
+def schwab_accounts(world: World, options: str, more: str = "") -> None:
+    for sample in SCHWAB_FILES:
+        shutil.copy(sample, world.folder / sample.name)
+    world.portfolio(
+        "family", f'{{ kind = "csv", path = "*_Positions_*.csv", files = "each"{more} }}', options
+    )
+
+
+def test_one_schwab_file_per_account_ticks_each_account(world: World) -> None:
+    schwab_accounts(world, SCHWAB_MAP)
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.accounts, outcome.value) == ("ok", 3, Decimal(36500))
+    with world.sessions() as session:
+        roth = latest_snapshot(session=session, portfolio_id="family/905")
+    assert roth is not None
+    assert [(c.asset_class, c.current_value) for c in roth.classes] == [
+        ("stocks", Decimal("3810.00")),
+        ("bonds", Decimal("1340.00")),
+        ("cash", Decimal("350.00")),
+    ]
+
+
+def test_each_schwab_accounts_snapshot_is_as_of_its_own_file(world: World) -> None:
+    schwab_accounts(world, SCHWAB_MAP)
+    world.tick("family")
+    with world.sessions() as session:
+        joint = latest_snapshot(session=session, portfolio_id="family/724")
+        roth = latest_snapshot(session=session, portfolio_id="family/905")
+    assert joint is not None and roth is not None
+    assert joint.as_of == datetime(2026, 5, 3, 17, 17, tzinfo=UTC)
+    assert roth.as_of == datetime(2026, 5, 2, 13, 45, tzinfo=UTC)
+
+
+def test_a_schwab_account_with_unclassified_symbols_is_left_out_naming_them(
+    world: World,
+) -> None:
+    schwab_accounts(world, SCHWAB_MAP.replace('SCHG = "stocks", ', ""))
+    outcome = world.tick("family")
+    assert (outcome.status, outcome.accounts) == ("partial", 2)
+    assert (outcome.error or "").startswith("family/905: holdings: 1 unclassified symbol(s): SCHG;")
+
+
+def test_a_stale_schwab_account_file_fails_the_tick_naming_it(world: World) -> None:
+    schwab_accounts(world, SCHWAB_MAP, ', max_age = "3d"')
+    outcome = world.tick("family")
+    assert outcome.status == "failed"
+    assert "Individual_XXX318_Positions_2026-05-03-131900.csv: the export is of" in (
+        outcome.error or ""
+    )

@@ -3,10 +3,10 @@
 - Fidelity, "Portfolio_Positions_Mon-DD-YYYY.csv": an ``Account Number`` column (one
   account per number), ``$1,234.56`` money, sweep lines such as ``SPAXX**`` (cash, empty
   quantity), "Pending activity" rows, then disclaimers and "Date downloaded ...".
-- Schwab, one file per account: a quoted title line "Positions for account ... as of 01:17
-  PM ET, 2026/05/03" and a blank line, ``Qty (Quantity)`` and ``Mkt Val (Market Value)``
-  columns, a trailing comma on every row, "Cash & Cash Investments" (cash) and "Positions
-  Total" rows.
+- Schwab, one file per account: a quoted title line "Positions for account Joint Tenant
+  ...724 as of 01:17 PM ET, 2026/05/03" (its account, its time) and a blank line,
+  ``Qty (Quantity)`` and ``Mkt Val (Market Value)`` columns, a trailing comma on every row,
+  "Cash & Cash Investments" (cash) and "Positions Total" rows.
 - Vanguard, "OfxDownload.csv": the positions of each account, a blank line, then its
   transactions (left out); the settlement fund is a money-market line (cash).
 """
@@ -76,6 +76,22 @@ def schwab_as_of(line: str) -> datetime | None:
     return local_time(f"{date} {time}", ("%Y/%m/%d %I:%M %p",), zone)
 
 
+SCHWAB_ACCOUNT = re.compile(r"Positions for account (.+?)\s+as of ", re.IGNORECASE)
+LAST_DIGITS = re.compile(r"\.\.\.\s*(\w+)$")
+
+
+def schwab_account(line: str) -> str | None:
+    """The account of ``Positions for account Joint Tenant ...724 as of ...``: the last
+    digits of its number as Schwab shows them (``724``), which stay when the account is
+    renamed; a title without them gives its label whole."""
+    found = SCHWAB_ACCOUNT.search(line)
+    if found is None:
+        return None
+    label = found.group(1).strip()
+    digits = LAST_DIGITS.search(label)
+    return digits.group(1) if digits else label or None
+
+
 def fidelity_cash(row: Mapping[str, str]) -> bool:
     # Fidelity marks its core position (the sweep) with two asterisks: SPAXX**, FDRXX**.
     return (
@@ -119,6 +135,7 @@ SCHWAB = Preset(
     ),
     is_cash=schwab_cash,
     as_of=schwab_as_of,
+    account_of=schwab_account,
 )
 VANGUARD = Preset(
     "vanguard",

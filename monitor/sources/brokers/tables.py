@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from monitor.domain.allocation import Holding
 from monitor.domain.classify import make_position
@@ -26,6 +27,7 @@ from monitor.sources.base import check_unique
 from monitor.sources.brokers.money import ABSENT, parse_amount
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Rows that are no position, by their symbol (or first) field.
 NOISE = re.compile(r"^(pending activity|.*\bsub-?totals?\b.*|.*\btotals?\b.*)$", re.IGNORECASE)
@@ -61,6 +63,8 @@ class Preset:
     columns: Columns
     is_cash: Callable[[Mapping[str, str]], bool] = lambda row: False
     as_of: Callable[[str], datetime | None] = lambda line: None
+    # The account a file of one account names in its title (Schwab's), or None.
+    account_of: Callable[[str], str | None] = lambda line: None
     symbol_of: Callable[[str], str] = str.strip
     # An export of many tables (Interactive Brokers'): the first fields of the line that
     # tells it (``Statement,Header``), and how it is read instead of ``read_table``.
@@ -84,10 +88,12 @@ class Preset:
 
 @dataclass(slots=True)
 class Export:
-    """What an export holds: its holdings, its own date, and the rows left out."""
+    """What an export holds: its holdings, its own date, the account its title names (a
+    file of one account), and the rows left out."""
 
     holdings: list[Holding]
     as_of: datetime | None = None
+    account: str | None = None
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
 
 
@@ -111,7 +117,11 @@ def read_table(preset: Preset, rows: list[list[str]], source: str) -> Export:
     end = next((i for i in range(start + 1, len(rows)) if not "".join(rows[i]).strip()), None)
     table = rows[start + 1 : end]
     outside = [*rows[:start], *([] if end is None else rows[end:])]
-    export = Export([], as_of=first_date(preset, outside))
+    export = Export(
+        [],
+        as_of=first_found(preset.as_of, outside),
+        account=first_found(preset.account_of, rows[:start]),
+    )
     export.skipped += [(i + 1, "title line") for i in range(start)]
     if end is not None:
         export.skipped += [(i + 1, "after the table") for i in range(end, len(rows))]
@@ -144,9 +154,10 @@ def log_left_out(export: Export, source: str) -> None:
     )
 
 
-def first_date(preset: Preset, rows: list[list[str]]) -> datetime | None:
+def first_found(read: Callable[[str], T | None], rows: list[list[str]]) -> T | None:
+    """What ``read`` finds in the first of ``rows`` (lines outside the table) it reads."""
     for fields in rows:
-        found = preset.as_of(",".join(fields))
+        found = read(",".join(fields))
         if found is not None:
             return found
     return None
