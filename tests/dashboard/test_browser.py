@@ -3,8 +3,9 @@
 
 One daemon and one browser for the module, so that it takes seconds, not minutes. The
 daemon asks for a token: every test but the login's runs in a browser context that signed
-in once. Screenshots of each page go to ``docs/images/dashboard-*.png``, where the README
-and the docs show them.
+in once. Screenshots of each page go to ``var/screenshots/dashboard-*.png`` for a reviewer
+to look at; with ``MONITOR_TEST_SCREENSHOTS=docs/images`` they replace the pictures the
+README and the docs show (a test run must not change tracked files).
 
 Without ``/usr/bin/chromium`` the module is skipped, saying so; CI sets
 ``MONITOR_TEST_REQUIRE_BROWSER=1`` (and installs the package), and there it fails instead.
@@ -32,7 +33,8 @@ pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_ENV = "MONITOR_TEST_REQUIRE_BROWSER"
 TOKEN = "dashboard-test-token"
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+ROOT = Path(__file__).resolve().parents[2]
+IMAGES = ROOT / os.environ.get("MONITOR_TEST_SCREENSHOTS", "var/screenshots")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 ACCOUNTS = 24

@@ -1,7 +1,7 @@
 """A portfolio in two currencies in a real browser, against a real ``allocation-monitor
 run``: the page's currency exposure equals the API's, and its wider tables still fit a
-phone. Skipped without Chromium, as ``test_browser.py`` is; its screenshot goes to
-``docs/images/dashboard-currencies.png``, which ``docs/currencies.md`` shows."""
+phone. Skipped without Chromium, as ``test_browser.py`` is; its screenshot goes where that
+module's go (``dashboard-currencies.png``, which ``docs/currencies.md`` shows)."""
 
 from __future__ import annotations
 
