@@ -4,6 +4,7 @@ lease starts when its turn comes, so another drainer (a replica) never sends it 
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -35,10 +36,21 @@ class SlowSink(WebhookSink):
         if len(self.requests) <= 2:
             self.world.clock.advance(SEND_TIME)
         if len(self.requests) == 2:
+            # The first message's target is freed as soon as it is sent, before its row is
+            # settled: let that write land (on a busy machine it may lag), so that what the
+            # second drainer may take is the third row alone, never the first again.
+            settled(self.world, sent=1)
             other = threading.Thread(target=lambda: self.second_drainer.append(self.world.drain()))
             other.start()
             other.join(60)
         return status
+
+
+def settled(world: World, *, sent: int) -> None:
+    """Wait (real time, at most 10 s) until ``sent`` rows are settled as sent."""
+    deadline = time.monotonic() + 10
+    while len(world.notifications("sent")) < sent and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def test_a_slow_drainer_keeps_the_rows_it_has_yet_to_send(engine: Engine, tmp_path: Path) -> None:
