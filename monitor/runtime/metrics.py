@@ -18,9 +18,10 @@ one process, as in tests, do not share counts):
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from prometheus_client import (
@@ -158,6 +159,7 @@ class StoreCollector(Collector):
         self, settings: Settings, sessions: sessionmaker[Session], outages: OutageLog
     ) -> None:
         self.entry_ids = settings.portfolio_ids
+        self.base_currency_of = settings.base_currency_of
         self.sessions = sessions
         self.outages = outages
 
@@ -173,7 +175,7 @@ class StoreCollector(Collector):
         self.outages.recovered("/metrics")
         up.add_metric([], 1)
         yield up
-        yield from entry_gauges(reading.figures)
+        yield from entry_gauges(reading.figures, self.base_currency_of)
         yield since_gauge(
             "last_tick_timestamp_seconds",
             "Scheduled time of the entry's latest tick, whatever its outcome.",
@@ -210,9 +212,19 @@ class StoreCollector(Collector):
             )
 
 
-def entry_gauges(figures: list[EntryFigures]) -> list[GaugeMetricFamily]:
-    """Each entry's latest snapshot(s): value, drifts, accounts, and when it was taken."""
-    value = gauge("portfolio_value", "Value of the entry at its latest snapshot(s).", ["portfolio"])
+def entry_gauges(
+    figures: list[EntryFigures], base_currency_of: Callable[[str], str | None]
+) -> list[GaugeMetricFamily]:
+    """Each entry's latest snapshot(s): value, drifts, accounts, and when it was taken.
+    ``base_currency_of``: the currency of an entry whose snapshots name none (written
+    before currencies, or single-currency mode: none at all)."""
+    value = gauge(
+        "portfolio_value",
+        "Value of the entry at its latest snapshot(s), in the currency named by the currency "
+        "label (empty in single-currency mode); accounts each in its own currency, without a "
+        "base currency, are summed per currency.",
+        ["portfolio", "currency"],
+    )
     drift = gauge(
         "drift_percent",
         "Drift of an asset class from its target, in percentage points (single-portfolio "
@@ -235,7 +247,8 @@ def entry_gauges(figures: list[EntryFigures]) -> list[GaugeMetricFamily]:
         "snapshot_timestamp_seconds", "When the latest snapshot was taken.", ["portfolio"]
     )
     for f in figures:
-        value.add_metric([f.portfolio_id], float(f.portfolio_value))
+        for currency, amount in values_by_currency(f, base_currency_of).items():
+            value.add_metric([f.portfolio_id, currency], float(amount))
         for asset_class, class_drift in f.class_drifts.items():
             drift.add_metric([f.portfolio_id, asset_class], float(class_drift))
         worst.add_metric([f.portfolio_id], float(f.worst_drift))
@@ -244,6 +257,17 @@ def entry_gauges(figures: list[EntryFigures]) -> list[GaugeMetricFamily]:
         out_of_band.add_metric([f.portfolio_id], f.accounts_needing_rebalancing)
         taken.add_metric([f.portfolio_id], f.taken_at.timestamp())
     return [value, drift, worst, rebalance, accounts, out_of_band, taken]
+
+
+def values_by_currency(
+    figures: EntryFigures, base_currency_of: Callable[[str], str | None]
+) -> dict[str, Decimal]:
+    """The entry's value per currency, a snapshot naming none counted in the configured one."""
+    found: dict[str, Decimal] = {}
+    for currency, amount in figures.values.items():
+        named = currency or base_currency_of(figures.portfolio_id) or ""
+        found[named] = found.get(named, Decimal(0)) + amount
+    return found
 
 
 def since_gauge(name: str, documentation: str, moments: dict[str, datetime]) -> GaugeMetricFamily:

@@ -1,7 +1,8 @@
 """Each portfolio entry's settings as it runs with them, worked out once, when settings load.
 
 An entry's own keys win over the top-level ones: ``targets``, ``threshold``,
-``relative_threshold``, ``drift_rule``, ``hybrid_floor`` and ``base_currency`` each whole,
+``relative_threshold``, ``drift_rule``, ``hybrid_floor``, ``base_currency`` and
+``currency_targets`` each whole,
 its ``plan`` and ``notify`` tables key by key over ``[plan]`` and ``[notify]``, its
 ``classify`` table added to ``[classify]``. ``EntryConfig`` holds the outcome: the tick, its
 alerts and their plans, the notify routing, ``check --portfolio`` and the API's defaults
@@ -42,6 +43,7 @@ class TopLevel(Protocol):
     plan: PlanSettings
     notify: NotifySettings
     base_currency: str | None
+    currency_targets: dict[str, Decimal] | None
     classify: ClassifySettings
 
 
@@ -89,8 +91,10 @@ def resolve_entry(
         notify = notify.resolve_paths(folder)
     own_keys = set() if own_plan is None else own_plan.model_fields_set
     base_currency = own(settings, portfolio, "base_currency")
-    currency_targets = None if portfolio is None else portfolio.currency_targets
-    if currency_targets is not None and base_currency is None:
+    currency_targets = own(settings, portfolio, "currency_targets")
+    # Top-level currency targets may be meant for entries that each set their own base; an
+    # entry that would weigh currencies with none is refused.
+    if currency_targets is not None and base_currency is None and portfolio is not None:
         raise ValueError(f"{where}currency_targets need a base_currency to weigh currencies in")
     return EntryConfig(
         targets=own(settings, portfolio, "targets"),

@@ -29,7 +29,7 @@ from monitor.settings.sections import (
     PlanSettings,
     PortfolioSettings,
 )
-from monitor.settings.types import CurrencyCode, TargetsSetting, Timezone
+from monitor.settings.types import CurrencyCode, CurrencyTargetsSetting, TargetsSetting, Timezone
 
 
 class Settings(BaseSettings):
@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     # The currency every amount is in; holdings in others are converted at [fx] rates.
     # Unset: single-currency mode (holdings naming two currencies are refused).
     base_currency: CurrencyCode | None = None
+    # The share each currency should hold, for every portfolio that sets none of its own.
+    currency_targets: CurrencyTargetsSetting | None = None
     fx: FxSettings = FxSettings()
     classify: ClassifySettings = ClassifySettings()
     log_format: Literal["text", "json"] = "text"

@@ -30,7 +30,9 @@ class EntryFigures:
     taken_at: datetime
     accounts: int
     accounts_needing_rebalancing: int
-    portfolio_value: Decimal
+    # Value per currency its snapshots are in: one but for accounts each in its own
+    # currency (no base currency); None for a snapshot that names none.
+    values: Mapping[str | None, Decimal]
     worst_drift: Decimal
     # Drift per asset class, for an entry that is one portfolio; empty for many accounts.
     class_drifts: Mapping[str, Decimal] = field(default_factory=dict)
@@ -79,6 +81,7 @@ def entry_figures(*, session: Session, entry_ids: Sequence[str]) -> list[EntryFi
             Snapshot.portfolio_id,
             Snapshot.taken_at,
             Snapshot.portfolio_value,
+            Snapshot.base_currency,
             Snapshot.worst_drift,
             Snapshot.needs_rebalancing,
         ).where(Snapshot.tick_id.in_(part))
@@ -94,13 +97,16 @@ def entry_figures(*, session: Session, entry_ids: Sequence[str]) -> list[EntryFi
         rows = snapshots.get(entry)
         if not rows:
             continue
+        values: dict[str | None, Decimal] = {}
+        for row in rows:
+            values[row.base_currency] = values.get(row.base_currency, 0) + row.portfolio_value
         figures.append(
             EntryFigures(
                 portfolio_id=entry,
                 taken_at=max(row.taken_at for row in rows),
                 accounts=len(rows),
                 accounts_needing_rebalancing=sum(row.needs_rebalancing for row in rows),
-                portfolio_value=sum((row.portfolio_value for row in rows), Decimal(0)),
+                values=values,
                 worst_drift=max(row.worst_drift for row in rows),
                 class_drifts=drifts.get(entry, {}),
             )

@@ -58,7 +58,7 @@ def test_drift_value_and_rebalancing_of_a_portfolio_come_from_its_latest_snapsho
     assert value(samples, "drift_percent", portfolio="family", asset_class="stocks") == 10.0
     assert value(samples, "drift_percent", portfolio="family", asset_class="bonds") == -10.0
     assert value(samples, "drift_percent", portfolio="calm", asset_class="stocks") == 2.0
-    assert value(samples, "portfolio_value", portfolio="family") == 100.0
+    assert value(samples, "portfolio_value", portfolio="family", currency="") == 100.0
     assert value(samples, "worst_drift_percent", portfolio="family") == 10.0
     assert value(samples, "needs_rebalancing", portfolio="family") == 1.0
     assert value(samples, "needs_rebalancing", portfolio="calm") == 0.0
@@ -84,11 +84,53 @@ def test_an_entry_with_many_accounts_is_summed_up_not_listed_per_account(
     samples = scrape(ticked(settings, daemon_for(settings), engine))
     assert value(samples, "accounts", portfolio="clients") == 3.0
     assert value(samples, "accounts_needing_rebalancing", portfolio="clients") == 2.0
-    assert value(samples, "portfolio_value", portfolio="clients") == 300.0
+    assert value(samples, "portfolio_value", portfolio="clients", currency="") == 300.0
     assert value(samples, "worst_drift_percent", portfolio="clients") == 20.0
     portfolios = {dict(labels).get("portfolio") for _, labels in samples}
     assert portfolios == {None, "clients"}
     assert "allocation_monitor_drift_percent" not in names(samples)
+
+
+def test_a_portfolio_s_value_is_labelled_with_its_base_currency(
+    write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine, tmp_path: Path
+) -> None:
+    (tmp_path / "rates.csv").write_text("pair,rate\nEURUSD,1.0842\n", encoding="utf-8")
+    settings = write_config(
+        {"family": "symbol,asset_class,value,currency\nVTI,stocks,60,USD\nBUND,bonds,40,EUR\n"},
+        top='base_currency = "USD"\nfx = { source = { kind = "csv", path = "rates.csv" } }',
+    )
+    samples = scrape(ticked(settings, daemon_for(settings), engine))
+    # 40 EUR x 1.0842 = 43.368 USD; with 60 USD, 103.368 USD.
+    assert value(samples, "portfolio_value", portfolio="family", currency="USD") == 103.368
+    assert value(samples, "portfolio_value", portfolio="family", currency="") is None
+
+
+def test_a_snapshot_naming_no_currency_is_labelled_with_the_configured_one(
+    write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine
+) -> None:
+    before = write_config({"family": DRIFTED_CSV})  # single-currency mode, as before currencies
+    ticked(before, daemon_for(before), engine)
+    now = write_config({"family": DRIFTED_CSV}, top='base_currency = "EUR"')
+    samples = scrape(TestClient(create_app(now, engine=engine)))
+    assert value(samples, "portfolio_value", portfolio="family", currency="EUR") == 100.0
+
+
+def test_accounts_each_in_its_own_currency_are_summed_per_currency(
+    write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine
+) -> None:
+    settings = write_config(
+        {
+            "clients": "account,symbol,asset_class,value,currency\n"
+            "a1,VTI,stocks,60,USD\na1,BND,bonds,40,USD\n"
+            "a2,VTI,stocks,50,USD\na2,BND,bonds,50,USD\n"
+            "a3,IWDA,stocks,30,EUR\na3,BUND,bonds,70,EUR\n"
+        }
+    )
+    samples = scrape(ticked(settings, daemon_for(settings), engine))
+    # No base currency: a1 and a2 are 100 USD each (200 USD), a3 100 EUR, never added up.
+    assert value(samples, "portfolio_value", portfolio="clients", currency="USD") == 200.0
+    assert value(samples, "portfolio_value", portfolio="clients", currency="EUR") == 100.0
+    assert value(samples, "portfolio_value", portfolio="clients", currency="") is None
 
 
 def test_ticks_are_counted_by_outcome_with_their_duration(
@@ -125,7 +167,7 @@ def test_a_failed_tick_keeps_the_last_good_figures(
     daemon.tick(settings.portfolios[0])
     samples = scrape(TestClient(create_app(settings, engine=engine, scheduler=daemon)))
     assert value(samples, "ticks_total", portfolio="family", status="failed") == 1.0
-    assert value(samples, "portfolio_value", portfolio="family") == 100.0
+    assert value(samples, "portfolio_value", portfolio="family", currency="") == 100.0
 
 
 def test_the_outbox_counts_and_delivery_rounds_are_exported(
@@ -162,7 +204,7 @@ def test_an_api_without_a_scheduler_exports_the_store_but_no_tick_counts(
     settings = write_config({"family": DRIFTED_CSV})
     ticked(settings, daemon_for(settings), engine)
     samples = scrape(TestClient(create_app(settings, engine=engine)))
-    assert value(samples, "portfolio_value", portfolio="family") == 100.0
+    assert value(samples, "portfolio_value", portfolio="family", currency="") == 100.0
     assert not any(name.startswith("allocation_monitor_tick") for name in names(samples))
 
 

@@ -124,6 +124,36 @@ def test_a_currency_past_its_target_s_band_needs_rebalancing(world: CurrencyWorl
     assert state.notified_classes == frozenset({"currency USD", "currency EUR"})
 
 
+def test_top_level_currency_targets_alert_for_an_entry_without_its_own(
+    world: CurrencyWorld,
+) -> None:
+    world.top += "currency_targets = { USD = 70, EUR = 30 }\n"
+    world.csv_portfolio("family", MIXED_CSV)
+    outcome = world.tick("family")
+    # As above: USD 58.05% against the top level's 70%, EUR 41.95% against 30%.
+    assert (outcome.status, outcome.out_of_band) == ("ok", 1)
+    with world.sessions() as session:
+        state = load_alert_states(session=session, portfolio_ids=["family"])["family"]
+    assert state.notified_classes == frozenset({"currency USD", "currency EUR"})
+
+
+def test_an_entry_s_own_currency_targets_win_over_the_top_level_ones(
+    world: CurrencyWorld,
+) -> None:
+    world.top += "currency_targets = { USD = 70, EUR = 30 }\n"
+    world.csv_portfolio("family", MIXED_CSV, "currency_targets = { USD = 60, EUR = 40 }\n")
+    outcome = world.tick("family")
+    # USD 58.05% against its own 60%: -1.95 pp, inside 5 pp; EUR +1.95 pp likewise.
+    assert (outcome.status, outcome.out_of_band) == ("ok", 0)
+    with world.sessions() as session:
+        snapshot = latest_snapshot(session=session, portfolio_id="family")
+    assert snapshot is not None
+    assert [(c.currency, c.target_percent, c.breach) for c in snapshot.currencies] == [
+        ("USD", Decimal(60), None),
+        ("EUR", Decimal(40), None),
+    ]
+
+
 def test_a_currency_breach_is_delivered_naming_the_currency_and_the_base(
     world: CurrencyWorld, webhook_sink: WebhookSink
 ) -> None:

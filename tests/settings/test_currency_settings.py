@@ -103,3 +103,50 @@ def test_currency_targets_without_a_base_currency_are_refused(tmp_path: Path) ->
         "currency_targets = { USD = 60, EUR = 40 }\n",
     )
     assert "portfolio 'p': currency_targets need a base_currency" in message
+
+
+TOP_LEVEL_TARGETS = """
+base_currency = "USD"
+currency_targets = { USD = 60, eur = 40 }
+
+[[portfolios]]
+id = "family"
+source = { kind = "csv", path = "family.csv" }
+
+[[portfolios]]
+id = "europe"
+source = { kind = "csv", path = "europe.csv" }
+base_currency = "EUR"
+currency_targets = { EUR = 100 }
+"""
+
+
+def test_top_level_currency_targets_serve_entries_without_their_own(tmp_path: Path) -> None:
+    settings = load(tmp_path, TOP_LEVEL_TARGETS)
+    top_level = {"USD": Decimal(60), "EUR": Decimal(40)}
+    assert settings.entry_config("family").currency_targets == top_level
+    assert settings.default_config.currency_targets == top_level
+
+
+def test_an_entry_s_own_currency_targets_win_whole(tmp_path: Path) -> None:
+    settings = load(tmp_path, TOP_LEVEL_TARGETS)
+    assert settings.entry_config("europe").currency_targets == {"EUR": Decimal(100)}
+
+
+def test_top_level_currency_targets_refuse_an_entry_with_no_base(tmp_path: Path) -> None:
+    message = refusal(
+        tmp_path,
+        """
+currency_targets = { USD = 60, EUR = 40 }
+[[portfolios]]
+id = "euro"
+source = { kind = "csv", path = "euro.csv" }
+base_currency = "EUR"
+[[portfolios]]
+id = "plain"
+source = { kind = "csv", path = "plain.csv" }
+""",
+    )
+    # euro has its own base: fine; plain has none, and the top level sets none either.
+    assert "portfolio 'plain': currency_targets need a base_currency" in message
+    assert "'euro'" not in message

@@ -12,10 +12,16 @@ from monitor.api.deps import SettingsDep
 from monitor.api.openapi import json_parameter
 from monitor.api.routing import ComputeRoute
 from monitor.api.schemas.allocation import (
+    BASE_CURRENCY_HELP,
+    CURRENCY,
+    FX_RATES_HELP,
+    PAIR,
     CalculateRequest,
     CalculateResponse,
     calculate_response,
+    currency_summary,
     holdings_from_request,
+    rate_table,
 )
 from monitor.api.schemas.plans import NAME, TARGETS_SCHEMA
 from monitor.api.schemas.query import (
@@ -34,6 +40,7 @@ from monitor.domain.allocation import (
     parse_targets,
 )
 from monitor.domain.bands import DriftRule
+from monitor.domain.fx import RateTable
 from monitor.domain.numbers import LIMIT
 from monitor.domain.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.errors import InputError, SourceError
@@ -82,6 +89,23 @@ HybridFloorQuery = Annotated[
     Decimal | None,
     Query(ge=0, le=100, allow_inf_nan=False, description="hybrid: the narrowest band (pp)"),
 ]
+BaseCurrencyQuery = Annotated[str | None, Query(pattern=CURRENCY, description=BASE_CURRENCY_HELP)]
+FX_RATES_SCHEMA = {  # as /calculate's fx_rates
+    "type": "object",
+    "propertyNames": {"pattern": PAIR},
+    "additionalProperties": {
+        "type": "number",
+        "exclusiveMinimum": 0,
+        "exclusiveMaximum": int(LIMIT),
+    },
+}
+FxRatesQuery = Annotated[
+    str | None,
+    Query(
+        description=f'{FX_RATES_HELP}. As JSON, e.g. {{"EURUSD": 1.0842}}',
+        json_schema_extra=json_parameter(FX_RATES_SCHEMA),
+    ),
+]
 MinTradeQuery = Annotated[
     Decimal | None,
     Query(ge=0, lt=LIMIT, allow_inf_nan=False, description="Smallest trade worth an alert (money)"),
@@ -103,6 +127,20 @@ def holdings_from_query(text: str) -> list[Holding]:
         return holdings_from_document(document, "holdings")
     except SourceError as error:
         raise InputError("holdings", error.problem) from None
+
+
+def base_currency_of(given: str | None, settings: Settings) -> str | None:
+    """The request's base currency (any case), else the configured one."""
+    return given.upper() if given else settings.default_config.base_currency
+
+
+def rates_from_query(text: str | None) -> RateTable | None:
+    if text is None:
+        return None
+    raw = json_query(text, "fx_rates")
+    if not isinstance(raw, dict):
+        raise InputError("fx_rates", "expected an object of pair: rate")
+    return rate_table(raw)
 
 
 def targets_from_query(text: str | None, settings: Settings) -> Targets:
@@ -138,7 +176,7 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         targets,
         policy,
         body.portfolio_value,
-        base_currency=(body.base_currency or "").upper() or defaults.base_currency,
+        base_currency=base_currency_of(body.base_currency, settings),
         rates=body.rates(),
         currency_targets=body.currency_goal(),
     )
@@ -160,10 +198,15 @@ def targets(
         Decimal, Query(ge=SMALLEST_TOTAL, lt=LIMIT, allow_inf_nan=False, description=TOTAL_HELP)
     ],
     target_allocations: TargetsQuery = None,
+    base_currency: BaseCurrencyQuery = None,
 ) -> TargetsResponse:
-    """Target dollar amounts for a portfolio of the given value: per top-level class, and
-    for a target tree per sub-class under ``children``."""
-    return targets_response(portfolio_value, targets_from_query(target_allocations, settings))
+    """Target amounts for a portfolio of the given value: per top-level class, and for a
+    target tree per sub-class under ``children``; in ``base_currency`` when one is named."""
+    return targets_response(
+        portfolio_value,
+        targets_from_query(target_allocations, settings),
+        base_currency_of(base_currency, settings),
+    )
 
 
 async def query_report(  # async: computed on the event loop, as the routes are (ComputeRoute)
@@ -176,6 +219,8 @@ async def query_report(  # async: computed on the event loop, as the routes are 
     min_trade: MinTradeQuery = None,
     drift_rule: DriftRuleQuery = None,
     hybrid_floor: HybridFloorQuery = None,
+    base_currency: BaseCurrencyQuery = None,
+    fx_rates: FxRatesQuery = None,
 ) -> AllocationReport:
     """The report the GET endpoints answer from, with everything from the query string."""
     given = holdings_from_query(holdings)
@@ -187,7 +232,14 @@ async def query_report(  # async: computed on the event loop, as the routes are 
         hybrid_floor=hybrid_floor,
         min_trade=min_trade,
     )
-    return compute_allocation(given, goal, policy, portfolio_value)
+    return compute_allocation(
+        given,
+        goal,
+        policy,
+        portfolio_value,
+        base_currency=base_currency_of(base_currency, settings),
+        rates=rates_from_query(fx_rates),
+    )
 
 
 QueryReport = Annotated[AllocationReport, Depends(query_report)]
@@ -202,6 +254,7 @@ def check_rebalancing(report: QueryReport) -> CheckResponse:
         total_drift=report.total_drift,
         threshold=report.policy.threshold,
         relative_threshold=report.policy.relative_threshold,
+        **currency_summary(report),
     )
 
 
@@ -225,4 +278,5 @@ def drift_analysis(report: QueryReport) -> DriftAnalysisResponse:
         ],
         total_drift=report.total_drift,
         needs_rebalancing=report.needs_rebalancing,
+        **currency_summary(report),
     )

@@ -7,7 +7,7 @@ percents are JSON numbers rounded to two places (half-up).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
@@ -37,6 +37,21 @@ WEIGHTS = {
 CURRENCY = "^[A-Za-z]{3}$"
 PAIR = "^[A-Za-z]{3}[/-]?[A-Za-z]{3}$"  # EURUSD, EUR/USD, eur-usd
 Rate = Annotated[Decimal, Field(gt=0, lt=LIMIT, allow_inf_nan=False)]
+FX_RATES_HELP = (
+    "Rates by pair: EURUSD 1.0842 means 1 EUR = 1.0842 USD; a pair is used either way round, "
+    "or crossed through a currency both sides have a rate with"
+)
+BASE_CURRENCY_HELP = (
+    "The currency every amount is in (defaults to the configured one); holdings in others are "
+    "converted at fx_rates"
+)
+
+
+def rate_table(fx_rates: Mapping[str, object] | None) -> RateTable | None:
+    """``fx_rates`` as given, ``{"EURUSD": 1.0842}``, whether a body's field or a query's JSON."""
+    if fx_rates is None:
+        return None
+    return RateTable(make_rate(pair, rate, "fx_rates") for pair, rate in fx_rates.items())
 
 
 class HoldingIn(BaseModel):
@@ -142,8 +157,7 @@ class CalculateRequest(BaseModel):
         None,
         pattern=CURRENCY,
         examples=["USD"],
-        description="The currency every amount is in (defaults to the configured one); "
-        "holdings in others are converted at fx_rates",
+        description=BASE_CURRENCY_HELP,
     )
     fx_rates: (
         Annotated[dict[str, Rate], Field(json_schema_extra={"propertyNames": {"pattern": PAIR}})]
@@ -151,8 +165,7 @@ class CalculateRequest(BaseModel):
     ) = Field(
         None,
         examples=[{"EURUSD": 1.0842}],
-        description="Rates by pair: EURUSD 1.0842 means 1 EUR = 1.0842 USD; a pair is used "
-        "either way round, or crossed through a currency both sides have a rate with",
+        description=FX_RATES_HELP,
     )
     currency_targets: (
         Annotated[
@@ -167,9 +180,7 @@ class CalculateRequest(BaseModel):
     )
 
     def rates(self) -> RateTable | None:
-        if self.fx_rates is None:
-            return None
-        return RateTable(make_rate(pair, rate, "fx_rates") for pair, rate in self.fx_rates.items())
+        return rate_table(self.fx_rates)
 
     def currency_goal(self) -> dict[str, Decimal] | None:
         if self.currency_targets is None:
@@ -305,18 +316,27 @@ class CalculateResponse(BaseModel):
     )
 
 
+def currency_summary(report: AllocationReport) -> dict[str, object]:
+    """The base currency, the share held in each currency and the rates that converted."""
+    if report.base_currency is None:
+        return {}
+    return {
+        "base_currency": report.base_currency,
+        "currency_exposure": [
+            CurrencyExposureOut.model_validate(e, from_attributes=True)
+            for e in report.currency_exposure
+        ],
+        "fx_rates": [RateOut(pair=r.pair, rate=r.rate, as_of=r.as_of) for r in report.fx_rates],
+    }
+
+
 def currency_fields(report: AllocationReport) -> dict[str, object]:
     """What a report says of currencies, as the response fields that name them."""
     base = report.base_currency
     if base is None:
         return {}
     return {
-        "base_currency": base,
-        "currency_exposure": [
-            CurrencyExposureOut.model_validate(e, from_attributes=True)
-            for e in report.currency_exposure
-        ],
-        "fx_rates": [RateOut(pair=r.pair, rate=r.rate, as_of=r.as_of) for r in report.fx_rates],
+        **currency_summary(report),
         "holdings": [
             HoldingOut(
                 symbol=h.symbol,

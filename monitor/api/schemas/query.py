@@ -9,11 +9,36 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, Field
 
 from monitor.api.fields import Number, Rounded
+from monitor.api.schemas.allocation import CurrencyExposureOut, RateOut
 from monitor.domain.allocation import Targets
+
+
+def absent(value: object) -> bool:
+    return value is None
+
+
+# Added after the seed's fields, and only with a base currency: single-currency answers keep
+# the seed's shape.
+BaseCurrencyOut = Annotated[
+    str | None,
+    Field(
+        exclude_if=absent,
+        description="The currency every amount is in; absent in single-currency mode",
+    ),
+]
+ExposureOut = Annotated[
+    list[CurrencyExposureOut] | None,
+    Field(exclude_if=absent, description="With a base currency: the share held in each currency"),
+]
+RatesOut = Annotated[
+    list[RateOut] | None,
+    Field(exclude_if=absent, description="With a base currency: the rates that converted holdings"),
+]
 
 
 class SubClassTargets(BaseModel):
@@ -38,11 +63,14 @@ class TargetsResponse(BaseModel):
         "targets of its sub-classes (stocks/us, stocks/intl) in the same units. Absent for "
         "flat targets",
     )
+    base_currency: BaseCurrencyOut = None
 
 
-def targets_response(portfolio_value: Decimal, goal: Targets) -> TargetsResponse:
+def targets_response(
+    portfolio_value: Decimal, goal: Targets, base_currency: str | None = None
+) -> TargetsResponse:
     """The top level in ``targets`` (each class once, so they add up to the portfolio) and
-    each parent's sub-classes under ``children``."""
+    each parent's sub-classes under ``children``; all in ``base_currency``, when one is set."""
 
     def level(names: Iterable[str]) -> dict[str, dict[str, Decimal]]:
         percents = {name: goal[name] for name in names}
@@ -57,6 +85,7 @@ def targets_response(portfolio_value: Decimal, goal: Targets) -> TargetsResponse
             parent: SubClassTargets(**level(goal.spec(parent).children)) for parent in parents
         }
         or None,
+        base_currency=base_currency,
     )
 
 
@@ -66,6 +95,9 @@ class CheckResponse(BaseModel):
     total_drift: Rounded
     threshold: Rounded
     relative_threshold: Number | None = None
+    base_currency: BaseCurrencyOut = None
+    currency_exposure: ExposureOut = None
+    fx_rates: RatesOut = None
 
 
 class DriftOut(BaseModel):
@@ -84,3 +116,6 @@ class DriftAnalysisResponse(BaseModel):
     drifts: list[DriftOut]
     total_drift: Rounded
     needs_rebalancing: bool
+    base_currency: BaseCurrencyOut = None
+    currency_exposure: ExposureOut = None
+    fx_rates: RatesOut = None
