@@ -414,7 +414,9 @@ def test_the_replay_form_shows_the_apis_comparison(page: Watched, dashboard: Das
     screenshot(page.page, "replay")
 
 
-def test_without_signing_in_a_page_asks_for_the_token(browser: Any, dashboard: Dashboard) -> None:
+def test_without_signing_in_a_page_asks_for_the_token_and_signing_out_asks_again(
+    browser: Any, dashboard: Dashboard
+) -> None:
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.goto(dashboard.base + "/portfolios/family")
@@ -426,6 +428,11 @@ def test_without_signing_in_a_page_asks_for_the_token(browser: Any, dashboard: D
     page.fill("input[name=token]", TOKEN)
     page.click("button[type=submit]")
     page.wait_for_url(dashboard.base + "/portfolios/family")
+    page.click("form.sign-out button")
+    page.wait_for_url(dashboard.base + "/login")
+    assert not context.cookies()
+    page.goto(dashboard.base + "/alerts")
+    assert page.url.startswith(dashboard.base + "/login")
     context.close()
 
 
