@@ -27,8 +27,10 @@ from monitor.settings import ApiSettings
 log = logging.getLogger(__name__)
 
 # Liveness stays open: container and orchestrator probes carry no credentials. So does the
-# dashboard's login form, and its static files (stylesheets, scripts: nothing of anyone's).
-OPEN_PATHS = frozenset({"/healthz", "/login"})
+# dashboard's login form, its sign-out (which only clears the cookie, so a session the token
+# no longer signs can still be ended), and its static files (stylesheets, scripts: nothing
+# of anyone's).
+OPEN_PATHS = frozenset({"/healthz", "/login", "/logout"})
 OPEN_PREFIXES = ("/static/",)
 SESSION_COOKIE = "monitor_session"
 # The cookie holds this, signed with the token, never the token itself: a cookie read off a

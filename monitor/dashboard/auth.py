@@ -1,6 +1,7 @@
 """The dashboard's login: the API token typed once into a form, kept as a session cookie.
 
-The token travels in a POST body, never in a URL. The cookie holds a value signed with the
+The token travels in a POST body, never in a URL; signing out (a POST too, so that no link
+or prefetch ends a session) clears the cookie. The cookie holds a value signed with the
 token (``security.session_value``), HttpOnly (no script reads it) and SameSite=Strict (no
 other site's page sends it), and it authorises the JSON routes the pages call too.
 """
@@ -58,6 +59,19 @@ async def login(request: Request, settings: SettingsDep) -> Response:
     response.set_cookie(
         SESSION_COOKIE,
         session_value(token),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(
+        SESSION_COOKIE,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",

@@ -46,6 +46,8 @@ def page(
         name,
         {
             "zone": settings.timezone,
+            # Only a token makes a session, so only then is there one to end.
+            "sign_out": settings.api.token is not None,
             "local": lambda moment: local(moment, settings.timezone),
             **context,
         },

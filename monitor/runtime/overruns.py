@@ -2,14 +2,16 @@
 
 Every job runs one at a time (``max_instances=1``): a run that comes due while the previous
 one still runs (a slow source, a hung SMTP server holding a drain) is skipped. APScheduler
-says so in a WARNING of its own at each skip; here each skip is counted (in ``/metrics``),
-and the run that went on says how many it caused once, when it ends, in the daemon's words.
+says so in a WARNING of its own at each skip; here each skip is counted (in ``/metrics``)
+and its scheduled time kept, and the run that went on says how many it caused once, when it
+ends, in the daemon's words (and a tick marks the slots skipped in the store).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.base import BaseScheduler
@@ -30,11 +32,11 @@ QUIET_SKIPPED_RUNS = QuietSkippedRuns()
 
 
 class Overruns:
-    """How many runs of each job were skipped since its run in flight began."""
+    """The runs of each job skipped since its run in flight began, by scheduled time."""
 
     def __init__(self, metrics: DaemonMetrics) -> None:
         self.metrics = metrics
-        self._skipped: dict[str, int] = {}
+        self._skipped: dict[str, list[datetime]] = {}
         self._lock = threading.Lock()
 
     def watch(self, scheduler: BaseScheduler) -> None:
@@ -45,9 +47,9 @@ class Overruns:
     def skipped(self, event: JobSubmissionEvent) -> None:
         self.metrics.observe_skipped_run(event.job_id)
         with self._lock:
-            self._skipped[event.job_id] = self._skipped.get(event.job_id, 0) + 1
+            self._skipped.setdefault(event.job_id, []).extend(event.scheduled_run_times)
 
-    def taken(self, job_id: str) -> int:
-        """The runs of ``job_id`` skipped so far, counted from zero again."""
+    def taken(self, job_id: str) -> list[datetime]:
+        """When the runs of ``job_id`` skipped so far were due, forgotten once taken."""
         with self._lock:
-            return self._skipped.pop(job_id, 0)
+            return self._skipped.pop(job_id, [])

@@ -30,7 +30,7 @@ from monitor.runtime.pipeline import TickOutcome, run_tick, utc_now
 from monitor.settings import PortfolioSettings, Settings
 from monitor.settings.schedules import latest_slot, trigger_for
 from monitor.store.retention import prune_history
-from monitor.store.ticks import CLAIM_LEASE, tick_of
+from monitor.store.ticks import CLAIM_LEASE, mark_skipped_slot, tick_of
 from monitor.store.transactions import write_transaction
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 DRAIN_JOB = "drain"
 RETENTION_JOB = "retention"
 MAX_WORKERS = 8
+SKIPPED_REASON = "the entry's previous run was still going"
 
 
 def tick_job_id(entry_id: str) -> str:
@@ -156,10 +157,35 @@ class Daemon:
                 logging.DEBUG if outcome is None else logging.WARNING,
                 "tick %s ran past the next slot of its schedule: %d run(s) skipped meanwhile%s",
                 entry.id,
-                skipped,
+                len(skipped),
                 "" if outcome is None else f" (it took {outcome.duration_ms} ms)",
             )
+            self.mark_skipped(entry, skipped)
         return outcome
+
+    def mark_skipped(self, entry: PortfolioSettings, due: list[datetime]) -> None:
+        """Mark in the store the slots of the runs skipped (``due``) while the entry's
+        previous run went on, for the dashboard's drift chart: no tick ran in them. A slot
+        this process ticked after all (a run held up into it) is no skip, and one a replica
+        ticked keeps its row."""
+        trigger = trigger_for(entry.schedule, self.settings.timezone)
+        slots = {latest_slot(trigger, at) for at in due}
+        missed = sorted(s for s in slots if s is not None and s != self.ticked.get(entry.id))
+        if not missed:
+            return
+        now = self.clock()
+        try:
+            with write_transaction(self.sessions) as session:
+                for slot in missed:
+                    mark_skipped_slot(
+                        session=session,
+                        portfolio_id=entry.id,
+                        scheduled_at=slot,
+                        at=now,
+                        reason=SKIPPED_REASON,
+                    )
+        except Exception as error:
+            self.outages.failed(tick_component(entry.id), error)
 
     def tick_latest_slot(self, entry: PortfolioSettings) -> TickOutcome | None:
         if self.stopping.is_set():
@@ -239,7 +265,7 @@ class Daemon:
         finally:
             # Runs due while a drain goes on (slow targets) have nothing to add: it sends
             # whatever comes due until nothing is.
-            skipped = self.overruns.taken(DRAIN_JOB)
+            skipped = len(self.overruns.taken(DRAIN_JOB))
             if skipped:
                 log.debug("outbox drain: %d run(s) skipped while it sent", skipped)
         self.outages.recovered("outbox drain")

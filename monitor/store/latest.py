@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from monitor.store.batches import batches
 from monitor.store.models import AlertState, Notification, Portfolio, Snapshot, SnapshotClass, Tick
+from monitor.store.ticks import ran
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,10 +142,10 @@ def taken_times(*, session: Session, snapshot_ids: Sequence[int]) -> dict[int, d
 
 
 def entry_health(*, session: Session, entry_ids: Sequence[str]) -> dict[str, EntryHealth]:
-    """Entry id -> its most recently scheduled tick and its source's state."""
+    """Entry id -> its most recently scheduled tick that ran and its source's state."""
     newest = (
         select(Tick.portfolio_id, func.max(Tick.scheduled_at).label("scheduled_at"))
-        .where(Tick.portfolio_id.in_(entry_ids))
+        .where(Tick.portfolio_id.in_(entry_ids), ran())
         .group_by(Tick.portfolio_id)
         .subquery()
     )

@@ -71,7 +71,7 @@ class Tick(Base):
     scheduled_at: Mapped[datetime]
     started_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20))  # running, ok, partial, failed
+    status: Mapped[str] = mapped_column(String(20))  # running, ok, partial, failed, skipped
     error: Mapped[str | None] = mapped_column(Text)
     duration_ms: Mapped[int | None]
 

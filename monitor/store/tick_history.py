@@ -1,4 +1,5 @@
-"""An entry's ticks over time that went wrong: the marks on the dashboard's drift chart."""
+"""An entry's ticks over time that went wrong or were skipped: the marks on the dashboard's
+drift chart."""
 
 from __future__ import annotations
 
@@ -9,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import Tick
+from monitor.store.ticks import SKIPPED
 
-# Ticks that left no (or not every) snapshot: ``ok`` ones are the chart's points already.
-UNSUCCESSFUL = ("failed", "partial")
+# Slots that left no (or not every) snapshot: ``ok`` ticks are the chart's points already.
+UNSUCCESSFUL = ("failed", "partial", SKIPPED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +26,8 @@ class TickRecord:
 def unsuccessful_ticks(
     *, session: Session, entry_id: str, since: datetime | None, until: datetime | None
 ) -> list[TickRecord]:
-    """The entry's failed and partial ticks scheduled in ``[since, until)``, oldest first."""
+    """The entry's failed, partial and skipped ticks scheduled in ``[since, until)``, oldest
+    first."""
     query = select(Tick.scheduled_at, Tick.status, Tick.error).where(
         Tick.portfolio_id == entry_id, Tick.status.in_(UNSUCCESSFUL)
     )

@@ -5,6 +5,9 @@ claim is older than ``CLAIM_LEASE`` the slot may be claimed again, and the new c
 owns the row. The claim's ``started_at`` is its token: a tick finishes only while the row
 still carries the time it claimed it at, so a tick whose claim was taken over (it ran for
 longer than the lease) writes nothing.
+
+A slot the scheduler skipped (its previous run was still going) keeps a row ``skipped`` for
+the dashboard to mark; it holds no claim, so whoever ticks that slot later takes it over.
 """
 
 from __future__ import annotations
@@ -25,6 +28,16 @@ from monitor.store.transactions import insert_or_skip
 CLAIM_LEASE = timedelta(minutes=10)
 
 
+# The status of a slot the scheduler skipped: a row that marks it, for no tick ran.
+SKIPPED = "skipped"
+
+
+def ran() -> ColumnElement[bool]:
+    """A tick that ran or runs: not a skipped slot's mark (readiness and metrics ask what
+    ran last)."""
+    return Tick.status != SKIPPED
+
+
 def claim_expired(now: datetime) -> ColumnElement[bool]:
     """A claim's lease ran out: if still ``running``, its process died mid-tick."""
     return Tick.started_at < now - CLAIM_LEASE
@@ -40,7 +53,8 @@ def claim_tick(
     """The tick's id, or None when another process holds this slot or has ticked it.
 
     Conditional writes only (never check-then-act): whoever inserts the row owns the tick;
-    if the row exists, whoever moves an expired claim's ``started_at`` on takes it over.
+    if the row exists, whoever moves an expired claim's ``started_at`` on, or turns a
+    skipped slot's mark into a claim, takes it over.
     """
     statement = (
         insert_or_skip(session, Tick)
@@ -61,14 +75,36 @@ def claim_tick(
         .where(
             Tick.portfolio_id == portfolio_id,
             Tick.scheduled_at == scheduled_at,
-            Tick.status == "running",
-            claim_expired(started_at),
+            ((Tick.status == "running") & claim_expired(started_at)) | (Tick.status == SKIPPED),
         )
-        .values(started_at=started_at)
+        .values(
+            started_at=started_at, status="running", error=None, finished_at=None, duration_ms=None
+        )
         .returning(Tick.id)
         .execution_options(synchronize_session=False)
     )
     return session.execute(abandoned).scalar_one_or_none()
+
+
+def mark_skipped_slot(
+    *, session: Session, portfolio_id: str, scheduled_at: datetime, at: datetime, reason: str
+) -> bool:
+    """Record that the slot was skipped, unless a row for it exists (a replica ticked it, or
+    holds it): True when the mark was written."""
+    statement = (
+        insert_or_skip(session, Tick)
+        .values(
+            portfolio_id=portfolio_id,
+            scheduled_at=scheduled_at,
+            started_at=at,
+            finished_at=at,
+            status=SKIPPED,
+            error=reason,
+        )
+        .on_conflict_do_nothing(index_elements=["portfolio_id", "scheduled_at"])
+        .returning(Tick.id)
+    )
+    return session.execute(statement).scalar_one_or_none() is not None
 
 
 def finish_tick(
@@ -141,10 +177,11 @@ def record_of(row: Tick) -> TickRecord:
 
 
 def latest_ticks(*, session: Session, portfolio_ids: Sequence[str]) -> dict[str, TickRecord]:
-    """Each portfolio's most recently scheduled tick (for readiness and the CLI)."""
+    """Each portfolio's most recently scheduled tick that ran (for readiness, metrics and
+    the CLI): a skipped slot is no tick."""
     newest = (
         select(Tick.portfolio_id, func.max(Tick.scheduled_at).label("scheduled_at"))
-        .where(Tick.portfolio_id.in_(portfolio_ids))
+        .where(Tick.portfolio_id.in_(portfolio_ids), ran())
         .group_by(Tick.portfolio_id)
         .subquery()
     )

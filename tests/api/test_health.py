@@ -16,7 +16,7 @@ from monitor.runtime.metrics import DaemonMetrics
 from monitor.runtime.scheduler import Daemon
 from monitor.settings import Settings
 from monitor.store.engine import make_engine, session_factory
-from monitor.store.ticks import claim_tick
+from monitor.store.ticks import claim_tick, mark_skipped_slot
 from monitor.store.transactions import write_transaction
 from tests.fixtures.daemon import wait_until
 from tests.fixtures.operations import DRIFTED_CSV, WriteConfig
@@ -214,4 +214,26 @@ def test_a_partial_ticks_reason_is_shown_while_the_entry_is_ready(
     assert (
         "latest tick scheduled 2024-03-01T12:00:00+00:00 (partial): family/b: "
         in check(body, "ticks/family")["detail"]
+    )
+
+
+def test_skipped_slots_are_no_ticks_to_readiness(
+    write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine
+) -> None:
+    settings = write_config({"family": DRIFTED_CSV}, every="1h")
+    with time_machine.travel(SLOT + timedelta(seconds=5), tick=False):
+        daemon_for(settings).tick(settings.portfolios[0])  # ok
+    sessions = session_factory(engine)
+    for hours in (1, 2):  # runs due while a previous one still went
+        with write_transaction(sessions) as session:
+            slot = SLOT + timedelta(hours=hours)
+            mark_skipped_slot(
+                session=session, portfolio_id="family", scheduled_at=slot, at=slot, reason="busy"
+            )
+    client = TestClient(create_app(settings, engine=engine, scheduler=FakeScheduler()))
+    with time_machine.travel(SLOT + timedelta(hours=2, minutes=2), tick=False):
+        status, body = ready(client)
+    assert status == 503
+    assert check(body, "ticks/family")["detail"] == (
+        "latest successful tick scheduled 2024-03-01T12:00:00+00:00, 7320s ago; limit 7260s"
     )

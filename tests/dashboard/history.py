@@ -1,9 +1,11 @@
 """A database with history for the browser tests: a year and more of daily snapshots of
-``family`` (with failed ticks among them), before the daemon under test adds its own ticks.
+``family`` (with failed and skipped ticks among them), before the daemon under test adds its
+own ticks.
 
 ``family`` holds VTI (stocks), BND (bonds) and GLD (gold) against 60 / 30 / 10, prices
 walking from a fixed seed; three ticks in its last 30 days failed, and their stale-data
-alert is dead (its webhook refused it), as is the recovery's.
+alert is dead (its webhook refused it), as is the recovery's; two slots were skipped, their
+runs due while the previous one still went.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from monitor.store.snapshots import NewSnapshot, save_snapshots
 DAYS = 400
 TARGETS = {"stocks": Decimal(60), "bonds": Decimal(30), "gold": Decimal(10)}
 FAILED_DAYS_AGO = (3, 11, 20)
+SKIPPED_DAYS_AGO = (7, 15)
 QUANTITIES = {"VTI": ("stocks", 100), "BND": ("bonds", 150), "GLD": ("gold", 20)}
 
 
@@ -68,6 +71,20 @@ def failed_ticks(end: datetime) -> list[Tick]:
     ]
 
 
+def skipped_ticks(end: datetime) -> list[Tick]:
+    return [
+        Tick(
+            portfolio_id="family",
+            scheduled_at=(at := end - timedelta(days=days, hours=-1)),
+            started_at=at,
+            finished_at=at,
+            status="skipped",
+            error="the entry's previous run was still going",
+        )
+        for days in SKIPPED_DAYS_AGO
+    ]
+
+
 def dead_alerts(end: datetime) -> list[Notification]:
     """The stale-data alert of the failed ticks and the recovery after, both dead."""
     made = []
@@ -107,7 +124,7 @@ def write_history(database: Path, end: datetime | None = None) -> None:
                 session=session, portfolios=[NewPortfolio("family", "Family")], now=end
             )
             save_snapshots(session=session, snapshots=snapshots(end))
-            session.add_all([*failed_ticks(end), *dead_alerts(end)])
+            session.add_all([*failed_ticks(end), *skipped_ticks(end), *dead_alerts(end)])
             session.commit()
     finally:
         engine.dispose()

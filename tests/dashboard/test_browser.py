@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.dashboard.history import FAILED_DAYS_AGO, TARGETS, write_history
+from tests.dashboard.history import FAILED_DAYS_AGO, SKIPPED_DAYS_AGO, TARGETS, write_history
 from tests.fixtures.daemon import DaemonProcess, wait_until
 from tests.fixtures.sinks import WebhookSink
 
@@ -243,11 +243,20 @@ def test_the_drift_chart_draws_a_line_per_class_and_a_point_per_snapshot(
     assert int(chart["series"]) == len(TARGETS)
     assert int(chart["points"]) == len(history["points"])
     assert int(chart["failedTicks"]) == len(FAILED_DAYS_AGO)
-    # uPlot's own series: x, one per class, the failed ticks' marks.
+    assert int(chart["skippedTicks"]) == len(SKIPPED_DAYS_AGO)
+    # uPlot's own series: x, one per class, the failed ticks' marks, the skipped ones'.
     series = page.page.evaluate("window.driftChart.series.map(s => s.label ?? null)")
-    assert series[1:] == [*TARGETS, "failed tick"]
+    assert series[1:] == [*TARGETS, "failed tick", "skipped tick"]
+    marks = page.page.evaluate(
+        "window.driftChart.data.slice(-2).map(d => d.filter(v => v !== null).length)"
+    )
+    assert marks == [len(FAILED_DAYS_AGO), len(SKIPPED_DAYS_AGO)]
+    legend = page.page.eval_on_selector_all(
+        ".u-legend .u-series th", "ths => ths.map(th => th.textContent)"
+    )
+    assert "skipped tick" in legend
     xs = page.page.evaluate("window.driftChart.data[0].length")
-    assert xs == len(history["points"]) + len(FAILED_DAYS_AGO)
+    assert xs == len(history["points"]) + len(FAILED_DAYS_AGO) + len(SKIPPED_DAYS_AGO)
     screenshot(page.page, "portfolio")
 
 
@@ -257,7 +266,11 @@ def test_the_chart_table_holds_the_charts_numbers(page: Watched, dashboard: Dash
     since = (datetime.now(UTC) - timedelta(days=30)).isoformat()
     history = dashboard.api("/api/v1/portfolios/family/drift-history", since=since)
     rows = page.page.eval_on_selector_all("#drift-table tbody tr", "rs => rs.length")
-    assert rows == len(history["points"]) + len(FAILED_DAYS_AGO)
+    assert rows == len(history["points"]) + len(FAILED_DAYS_AGO) + len(SKIPPED_DAYS_AGO)
+    skipped = page.page.eval_on_selector_all(
+        "#drift-table .tick-skipped", "ts => ts.map(t => t.textContent)"
+    )
+    assert skipped == ["skipped"] * len(SKIPPED_DAYS_AGO)
     last = history["points"][-1]["drifts"]
     cells = page.page.eval_on_selector_all(
         "#drift-table tbody tr:last-child td.num", "cs => cs.map(c => c.textContent)"
@@ -414,7 +427,9 @@ def test_the_replay_form_shows_the_apis_comparison(page: Watched, dashboard: Das
     screenshot(page.page, "replay")
 
 
-def test_without_signing_in_a_page_asks_for_the_token(browser: Any, dashboard: Dashboard) -> None:
+def test_without_signing_in_a_page_asks_for_the_token_and_signing_out_asks_again(
+    browser: Any, dashboard: Dashboard
+) -> None:
     context = browser.new_context(viewport=DESKTOP)
     page = context.new_page()
     page.goto(dashboard.base + "/portfolios/family")
@@ -426,6 +441,11 @@ def test_without_signing_in_a_page_asks_for_the_token(browser: Any, dashboard: D
     page.fill("input[name=token]", TOKEN)
     page.click("button[type=submit]")
     page.wait_for_url(dashboard.base + "/portfolios/family")
+    page.click("form.sign-out button")
+    page.wait_for_url(dashboard.base + "/login")
+    assert not context.cookies()
+    page.goto(dashboard.base + "/alerts")
+    assert page.url.startswith(dashboard.base + "/login")
     context.close()
 
 

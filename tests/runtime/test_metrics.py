@@ -9,14 +9,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from monitor.api.app import create_app
-from monitor.runtime.scheduler import Daemon
+from monitor.runtime.scheduler import Daemon, tick_job_id
 from monitor.settings import Settings
 from monitor.store.engine import make_engine
+from monitor.store.models import Tick
 from tests.fixtures.operations import ACCOUNTS_CSV, DRIFTED_CSV, IN_BAND_CSV, WriteConfig
 from tests.fixtures.outages import Outage
 from tests.fixtures.sinks import WebhookSink, free_port
@@ -237,3 +239,24 @@ def test_scrapes_the_database_fails_say_so_once_and_once_more_when_it_is_back(
     assert lines[1][0] == "INFO"
     assert re.fullmatch(r"/metrics works again, after \d+s and 20 failure\(s\)", lines[1][1])
     assert len(lines) == 2
+
+
+def test_a_slot_marked_skipped_is_counted_as_a_skipped_run_not_as_a_tick(
+    write_config: WriteConfig, daemon_for: DaemonFor, engine: Engine
+) -> None:
+    settings = write_config({"family": DRIFTED_CSV}, every="1h")
+    slot = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    daemon = daemon_for(settings, clock=lambda: slot + timedelta(minutes=30))
+    # The run due at 10:00 came while the 09:00 tick still went: the slot is marked skipped.
+    due = [slot + timedelta(hours=1)]
+    daemon.overruns.skipped(
+        JobSubmissionEvent(EVENT_JOB_MAX_INSTANCES, tick_job_id("family"), "default", due)
+    )
+    samples = scrape(ticked(settings, daemon, engine))
+    with engine.connect() as connection:
+        marked = connection.execute(select(Tick.scheduled_at).where(Tick.status == "skipped"))
+        assert [at.replace(tzinfo=UTC) for at in marked.scalars()] == due
+    assert value(samples, "last_tick_timestamp_seconds", portfolio="family") == slot.timestamp()
+    assert value(samples, "ticks_total", portfolio="family", status="ok") == 1.0
+    assert value(samples, "ticks_total", portfolio="family", status="skipped") is None
+    assert value(samples, "skipped_runs_total", task=tick_job_id("family")) == 1.0

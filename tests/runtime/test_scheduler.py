@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from prometheus_client import CollectorRegistry
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -207,6 +208,61 @@ def test_a_portfolio_never_overlaps_itself(
     )
     # APScheduler's own line for each skipped run is not repeated.
     assert "maximum number of running instances" not in caplog.text
+    # The slots skipped meanwhile are marked, after the slot the slow tick ticked.
+    wait_until(lambda: "skipped" in dict(ticks_of(sessions, "slow")).values(), "a mark")
+    first, *rest = ticks_of(sessions, "slow")
+    assert all(at > first[0] for at, status in rest if status == "skipped")
+
+
+def skipped_while_running(daemon: Daemon, entry_id: str, *due: datetime) -> None:
+    """What APScheduler reports for runs due while the entry's previous run still goes."""
+    event = JobSubmissionEvent(EVENT_JOB_MAX_INSTANCES, tick_job_id(entry_id), "default", due)
+    daemon.overruns.skipped(event)
+
+
+@sqlite_only
+def test_a_run_skipped_while_the_previous_one_went_on_marks_its_slot_skipped(
+    sessions: sessionmaker[Session], holdings: Path
+) -> None:
+    family = entry("family", CsvSource(path=holdings), every="1h")
+    slot = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
+    daemon = Daemon(Settings(portfolios=[family]), sessions, clock=lambda: slot)
+    skipped_while_running(daemon, "family", slot + timedelta(hours=1))
+    daemon.tick(family)
+    assert ticks_of(sessions, "family") == [(slot, "ok"), (slot + timedelta(hours=1), "skipped")]
+    with sessions() as session:
+        reason = session.scalars(select(Tick.error).where(Tick.status == "skipped")).one()
+    assert reason == "the entry's previous run was still going"
+
+
+@sqlite_only
+def test_a_run_skipped_in_the_slot_the_tick_held_up_ticked_marks_nothing(
+    sessions: sessionmaker[Session], holdings: Path
+) -> None:
+    family = entry("family", CsvSource(path=holdings), every="1h")
+    slot = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
+    daemon = Daemon(Settings(portfolios=[family]), sessions, clock=lambda: slot)
+    skipped_while_running(daemon, "family", slot + timedelta(seconds=30))
+    daemon.tick(family)
+    assert ticks_of(sessions, "family") == [(slot, "ok")]
+
+
+@sqlite_only
+def test_a_slot_marked_skipped_is_ticked_when_a_later_run_reaches_it(
+    sessions: sessionmaker[Session], holdings: Path
+) -> None:
+    family = entry("family", CsvSource(path=holdings), every="1h")
+    slot = datetime(2026, 1, 5, 18, 0, tzinfo=UTC)
+    daemon = Daemon(Settings(portfolios=[family]), sessions, clock=lambda: slot)
+    skipped_while_running(daemon, "family", slot + timedelta(hours=1))
+    daemon.tick(family)
+    restarted = Daemon(
+        Settings(portfolios=[family]), sessions, clock=lambda: slot + timedelta(hours=1, minutes=5)
+    )
+    outcome = restarted.tick(family)  # as at a restart within the skipped slot
+    assert outcome is not None
+    assert outcome.status == "ok"
+    assert ticks_of(sessions, "family") == [(slot, "ok"), (slot + timedelta(hours=1), "ok")]
 
 
 def skipped_runs(daemon: Daemon, task: str) -> float:

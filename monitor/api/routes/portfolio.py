@@ -91,7 +91,8 @@ def ticks(
     since: SinceQuery = None,
     until: UntilQuery = None,
 ) -> TicksResponse:
-    """The failed and partial ticks of the portfolio's entry in the period, oldest first."""
+    """The failed, partial and skipped ticks of the portfolio's entry in the period, oldest
+    first."""
     window = window_of(since, until)
     known(session, settings, portfolio_id)
     entry = entry_of(session=session, portfolio_id=portfolio_id)

@@ -1,5 +1,5 @@
 // The portfolio page's drift chart: one line per class, each class's band shaded, failed and
-// partial ticks marked, drawn with uPlot from the JSON API (the same numbers it answers),
+// partial ticks marked, skipped ones with a mark of their own, drawn with uPlot from the JSON API (the same numbers it answers),
 // and the same numbers as a table. Nothing else on the dashboard needs JavaScript.
 "use strict";
 
@@ -21,15 +21,21 @@
     return response.json();
   }
 
-  // One x axis for the snapshots and the failed ticks: drift lines are null (and spanned)
-  // at a failed tick's time, the marks null at a snapshot's.
+  // One x axis for the snapshots and the ticks marked: drift lines are null (and spanned)
+  // at a tick's time, the marks null at a snapshot's. Failed (and partial) ticks are one
+  // series of marks, skipped ones (no run at all) another.
+  function skipped(tick) {
+    return tick.status === "skipped";
+  }
+
   function columns(points, ticks, classes) {
     const rows = points.map((p) => ({ x: seconds(p.taken_at), drifts: p.drifts }));
     ticks.forEach((t) => rows.push({ x: seconds(t.scheduled_at), tick: t }));
     rows.sort((a, b) => a.x - b.x);
     const data = [rows.map((r) => r.x)];
     classes.forEach((name) => data.push(rows.map((r) => (r.drifts && name in r.drifts ? r.drifts[name] : null))));
-    data.push(rows.map((r) => (r.tick ? 0 : null)));
+    data.push(rows.map((r) => (r.tick && !skipped(r.tick) ? 0 : null)));
+    data.push(rows.map((r) => (r.tick && skipped(r.tick) ? 0 : null)));
     return { data, rows };
   }
 
@@ -85,10 +91,18 @@
       label: name, stroke: PALETTE[i % PALETTE.length], width: 1.5, spanGaps: true,
       value: (u, v) => (v == null ? "" : v.toFixed(2) + " pp"),
     }));
+    // The fill only colours the legend's key (no paths, no area): solid for failed, hollow
+    // for skipped, as their marks.
     series.push({
-      label: "failed tick", stroke: css("--bad"), width: 0, paths: () => null,
+      label: "failed tick", stroke: css("--bad"), fill: css("--bad"), width: 0, paths: () => null,
       points: { show: true, size: 9, fill: css("--bad"), stroke: css("--bad") },
-      value: (u, v) => (v == null ? "" : "failed"),
+      value: (u, v, s, i) => (v == null ? "" : rows[i].tick.status),
+    });
+    // Hollow: no run, so nothing was read, rather than a read that went wrong.
+    series.push({
+      label: "skipped tick", stroke: css("--warn"), width: 0, paths: () => null,
+      points: { show: true, size: 9, width: 2, fill: css("--bg"), stroke: css("--warn") },
+      value: (u, v) => (v == null ? "" : "skipped"),
     });
     const options = {
       width: Math.max(280, element.clientWidth),
@@ -104,7 +118,8 @@
     const chart = new uPlot(options, data, element);
     element.dataset.series = String(classes.length);
     element.dataset.points = String(history.points.length);
-    element.dataset.failedTicks = String(ticks.ticks.length);
+    element.dataset.failedTicks = String(ticks.ticks.filter((t) => !skipped(t)).length);
+    element.dataset.skippedTicks = String(ticks.ticks.filter(skipped).length);
     element.dataset.drawn = "true";
     window.addEventListener("resize", () => chart.setSize({ width: Math.max(280, element.clientWidth), height: 300 }));
     drawTable(document.getElementById("drift-table"), rows, classes, zone);
