@@ -327,7 +327,9 @@ def test_killed_again_and_again_the_daemon_loses_nothing_and_duplicates_only_wha
     ticks = store.ticks()
     unfinished = {(t.portfolio_id, t.scheduled_at) for t in ticks if t.status == "running"}
     assert unfinished == chaos.killed_ticks  # what the kills left, and nothing else
-    assert {t.status for t in ticks} - {"running"} == {"ok"}
+    # Every tick that ended ended ok; a slot that came due while the entry's previous run
+    # was still going (paused in its write, or started late after a kill) is kept skipped.
+    assert {t.status for t in ticks} - {"running", "skipped"} == {"ok"}
     assert figures.snapshots == sum(1 for t in ticks if t.status == "ok")
     for portfolio_id, scheduled_at in unfinished:  # stale, not stuck: later slots ticked
         assert any(
