@@ -43,6 +43,17 @@ router = APIRouter(
     responses=answers(503, "Started without a database, or it cannot be reached"),
 )
 SilenceId = Annotated[int, Path(ge=1, le=LARGEST_ID, description="The silence's id")]
+OfPortfolio = Annotated[
+    str | None, Query(description="A portfolio, an account, or an entry (its accounts too)")
+]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+UNKNOWN_PORTFOLIO = answers(404, "No such portfolio (the known ones are listed)", NotFoundOut)
+
+
+def require_known(session: SessionDep, settings: SettingsDep, portfolio: str | None) -> None:
+    """A portfolio filter names a portfolio the store or the config knows, else a 404."""
+    if portfolio is not None:
+        check_portfolio(session=session, portfolio_id=portfolio, configured=settings.portfolio_ids)
 
 
 @router.get("/silences", response_model=SilencesResponse)
@@ -106,40 +117,22 @@ def ack(
 
 
 @router.get(
-    "/acknowledgements",
-    response_model=AcknowledgementsResponse,
-    responses=answers(404, "No such portfolio (the known ones are listed)", NotFoundOut),
+    "/acknowledgements", response_model=AcknowledgementsResponse, responses=UNKNOWN_PORTFOLIO
 )
 def acknowledgements(
-    session: SessionDep,
-    settings: SettingsDep,
-    portfolio: Annotated[
-        str | None, Query(description="A portfolio, an account, or an entry (its accounts too)")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    session: SessionDep, settings: SettingsDep, portfolio: OfPortfolio = None, limit: Limit = 100
 ) -> AcknowledgementsResponse:
     """Acknowledgements, newest first."""
-    if portfolio is not None:
-        check_portfolio(session=session, portfolio_id=portfolio, configured=settings.portfolio_ids)
+    require_known(session, settings, portfolio)
     found = list_acknowledgements(session=session, portfolio_id=portfolio, limit=limit)
     return AcknowledgementsResponse(acknowledgements=[acknowledgement_out(a) for a in found])
 
 
-@router.get(
-    "/suppressed-notices",
-    response_model=SuppressedResponse,
-    responses=answers(404, "No such portfolio (the known ones are listed)", NotFoundOut),
-)
+@router.get("/suppressed-notices", response_model=SuppressedResponse, responses=UNKNOWN_PORTFOLIO)
 def suppressed(
-    session: SessionDep,
-    settings: SettingsDep,
-    portfolio: Annotated[
-        str | None, Query(description="A portfolio, an account, or an entry (its accounts too)")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    session: SessionDep, settings: SettingsDep, portfolio: OfPortfolio = None, limit: Limit = 100
 ) -> SuppressedResponse:
     """Notices a silence or an acknowledgement held back, newest first."""
-    if portfolio is not None:
-        check_portfolio(session=session, portfolio_id=portfolio, configured=settings.portfolio_ids)
+    require_known(session, settings, portfolio)
     found = list_suppressed(session=session, portfolio_id=portfolio, limit=limit)
     return SuppressedResponse(suppressed=[suppressed_out(s) for s in found])
