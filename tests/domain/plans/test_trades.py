@@ -10,10 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.domain.allocation import DriftPolicy, compute_allocation, make_holding, parse_targets
-from monitor.domain.numbers import ZERO, total
+from monitor.domain.numbers import ZERO
 from monitor.domain.plans import plan_rebalancing
-from monitor.domain.plans.fitting import BuyLeg, fit_to_budget, whole_shares_in
-from monitor.domain.plans.levelling import to_cents, water_fill
+from monitor.domain.plans.fitting import BuyLeg, fit_to_budget, trim_money, whole_shares_in
 
 D = Decimal
 
@@ -53,20 +52,11 @@ def test_the_buys_are_trimmed_and_topped_up_at_once_whatever_the_price() -> None
     assert (bonds.amount, gold.amount) == (D(600_000), D(0))
 
 
-def fit_share_by_share(legs: list[BuyLeg], budget: Decimal) -> None:  # noqa: C901 - the old algorithm, whole: the oracle
-    """``fit_to_budget`` as it was, one share a pass: what it must still do, at any cost."""
-    for leg in legs:
-        if not leg.whole:
-            leg.amount = leg.wanted
-    over = total(leg.amount for leg in legs) - budget
-    money = {leg.asset_class: leg.amount for leg in legs if not leg.whole}
-    if over > 0 and money:
-        keep = max(ZERO, total(money.values()) - over)
-        trimmed = to_cents(water_fill(money, keep), keep)
-        for leg in legs:
-            if not leg.whole:
-                leg.amount = trimmed[leg.asset_class]
-        over = total(leg.amount for leg in legs) - budget
+def fit_share_by_share(legs: list[BuyLeg], budget: Decimal) -> None:
+    """``fit_to_budget`` as it was, one share a pass: what it must still do, at any cost.
+    The buys in money are trimmed as ``fit_to_budget`` trims them; only the shares' part
+    changed, and that part is the oracle."""
+    over = trim_money(legs, budget)
     whole = [leg for leg in legs if leg.whole and leg.price]
     while over > 0:
         held = [leg for leg in whole if leg.amount > 0]
