@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from monitor.domain.alerting import AlertPolicy, AlertState, SourceFailure, decide
-from monitor.domain.allocation import AllocationReport, Holding, compute_allocation
+from monitor.domain.allocation import AllocationReport
+from tests.domain.drift_reports import (
+    CASH_TOO,
+    IN_BAND,
+    STOCKS_A_BIT_HIGHER,
+    STOCKS_HIGH,
+    STOCKS_HIGHER,
+    T0,
+    report,
+)
 
-T0 = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 POLICY = AlertPolicy(cooldown=timedelta(hours=24), escalation_step=Decimal(5), stale_after=3)
-TARGETS = {"stocks": Decimal(60), "bonds": Decimal(30), "cash": Decimal(10)}
-
-
-def report(stocks: str, bonds: str, cash: str) -> AllocationReport:
-    return compute_allocation(
-        [
-            Holding("VTI", "stocks", Decimal(stocks)),
-            Holding("BND", "bonds", Decimal(bonds)),
-            Holding("USD", "cash", Decimal(cash)),
-        ],
-        TARGETS,
-    )
-
-
-IN_BAND = report("60", "30", "10")
-STOCKS_HIGH = report("70", "20", "10")  # stocks +10, bonds -10
-STOCKS_HIGHER = report("76", "14", "10")  # worst drift 16: grew by 6
-STOCKS_A_BIT_HIGHER = report("72", "18", "10")  # worst drift 12: grew by 2
-CASH_TOO = report("70", "14", "16")  # cash +6 breaches too
 FAILED = SourceFailure("csv holdings.csv: file not found")
 
 

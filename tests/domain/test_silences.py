@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
 from monitor.domain.alerting import AlertDecision, AlertPolicy, AlertState, decide
-from monitor.domain.allocation import AllocationReport, Holding, compute_allocation
 from monitor.domain.silences import Acknowledgement, Matcher, Quiet, Silence, quiet_for
 from monitor.errors import InputError
+from tests.domain.drift_reports import (
+    CASH_TOO,
+    IN_BAND,
+    STOCKS_HIGH,
+    STOCKS_HIGHER,
+    T0,
+    report,
+)
 
-T0 = datetime(2026, 11, 24, 18, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
 POLICY = AlertPolicy(cooldown=DAY, escalation_step=Decimal(5))
-TARGETS = {"stocks": Decimal(60), "bonds": Decimal(30), "cash": Decimal(10)}
-
-
-def report(stocks: str, bonds: str, cash: str) -> AllocationReport:
-    return compute_allocation(
-        [
-            Holding("VTI", "stocks", Decimal(stocks)),
-            Holding("BND", "bonds", Decimal(bonds)),
-            Holding("USD", "cash", Decimal(cash)),
-        ],
-        TARGETS,
-    )
-
-
-IN_BAND = report("60", "30", "10")
-STOCKS_HIGH = report("70", "20", "10")  # stocks +10, bonds -10
-STOCKS_HIGHER = report("76", "14", "10")  # worst drift 16: grew by 6
-CASH_TOO = report("70", "14", "16")  # cash +6 breaches too
 
 
 def silence(
