@@ -45,7 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor.domain.allocation import DEFAULT_TARGETS, Allocator
 from monitor.runtime.gc_pause import collection_paused
-from monitor.runtime.pipeline import run_tick, split_accounts
+from monitor.runtime.pipeline import run_tick
+from monitor.runtime.tick_reading import split_accounts
 from monitor.settings import load_settings
 from monitor.store.engine import make_engine, session_factory
 from monitor.store.migrate import upgrade

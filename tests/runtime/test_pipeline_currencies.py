@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import monitor.runtime.pipeline
 import monitor.runtime.rates
+import monitor.runtime.tick_reading
 import monitor.sources.csv
 from monitor.domain.fx import RateTable
 from monitor.notify.drain import drain_outbox
@@ -221,7 +222,7 @@ STREAMED_CSV = "account,symbol,asset_class,value,currency\n" + "".join(
 @pytest.fixture
 def streamed(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Small pieces and batches, the file never read whole; the list of rate fetches."""
-    monkeypatch.setattr(monitor.runtime.pipeline, "ACCOUNTS_PER_BATCH", 2)
+    monkeypatch.setattr(monitor.runtime.tick_reading, "ACCOUNTS_PER_BATCH", 2)
     monkeypatch.setattr(monitor.sources.csv, "CHUNK_BYTES", 40)
 
     def not_whole(*_: object) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 import monitor.runtime.pipeline
+import monitor.runtime.tick_reading
 import monitor.sources.csv
 from monitor.domain.allocation import Holding
 from monitor.runtime.pipeline import run_tick
@@ -35,7 +36,7 @@ def world(tmp_path: Path, sessions: sessionmaker[Session]) -> World:
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two accounts a batch, the file read about two rows a piece."""
-    monkeypatch.setattr(monitor.runtime.pipeline, "ACCOUNTS_PER_BATCH", 2)
+    monkeypatch.setattr(monitor.runtime.tick_reading, "ACCOUNTS_PER_BATCH", 2)
     monkeypatch.setattr(monitor.sources.csv, "CHUNK_BYTES", 40)
 
 
@@ -127,7 +128,7 @@ class FailingHalfway(SourceOptions):
 def test_a_source_failing_after_batches_were_written_leaves_none_of_the_tick(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(monitor.runtime.pipeline, "ACCOUNTS_PER_BATCH", 1)
+    monkeypatch.setattr(monitor.runtime.tick_reading, "ACCOUNTS_PER_BATCH", 1)
     entry = PortfolioSettings(id="clients", source=FailingHalfway())
     settings = Settings(portfolios=[entry])
     outcome = run_tick(entry, settings, SLOT, sessions=world.sessions, clock=clock_at(SLOT))
