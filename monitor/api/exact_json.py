@@ -4,100 +4,67 @@ JSON numbers have any number of digits, but a float keeps about 16: 123456789012
 into one comes back as 123456789012345.69. Python's ``json`` refuses a ``Decimal`` and
 pydantic writes it as a string, so the API and the CLI's ``--format json`` write their
 answers with ``exact_json``: money and percents (two places, ``fields.Rounded``) and
-quantities and prices (``fields.Number``) as numbers with the digits the engine computed.
-Text is ASCII with ``\\u`` escapes; times are as pydantic writes them (ISO 8601, ``Z``).
-Exact numbers cost time: a big page of snapshots is slower to write than with pydantic's
-own JSON.
+quantities and prices (``fields.Number``) as numbers with the digits the engine computed,
+without an exponent (``100``, not ``1E+2``). ``orjson`` writes everything (its C writer is
+what makes a big answer cheap); a ``Decimal`` reaches it as a fragment of JSON text. Text
+is UTF-8; times are as pydantic writes them (ISO 8601, ``Z``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
 from decimal import Decimal
-from json.encoder import encode_basestring_ascii
 from typing import Any
 
+import orjson
 from pydantic import BaseModel
 from pydantic_core import to_json
 from starlette.responses import JSONResponse
 
-LITERALS = {None: "null", True: "true", False: "false"}
+# UTF-8 cannot carry a lone surrogate (a "\ud800" escape a client sent in its JSON);
+# orjson refuses one, so it is written as the replacement character.
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-def exact_json(value: object, *, indent: int | None = None) -> str:
-    """``value`` (a model, or data such as ``model_dump()`` gives) as JSON text; ``indent``
-    spaces a level, or compact without it."""
+def exact_json(value: object, *, indented: bool = False) -> str:
+    """``value`` (a model, or data such as ``model_dump()`` gives) as JSON text: compact, or
+    ``indented`` two spaces a level."""
+    return exact_bytes(value, indented=indented).decode()
+
+
+def exact_bytes(value: object, *, indented: bool = False) -> bytes:
+    """``exact_json`` as the UTF-8 an HTTP answer sends."""
     if isinstance(value, BaseModel):
         value = value.model_dump()
-    if indent is None:
-        return compact(value)
-    parts: list[str] = []
-    write(parts, value, indent, "\n")
-    return "".join(parts)
+    option = orjson.OPT_PASSTHROUGH_DATETIME | (orjson.OPT_INDENT_2 if indented else 0)
+    try:
+        return orjson.dumps(value, default=exact_fragment, option=option)
+    except orjson.JSONEncodeError:
+        # Rare: a lone surrogate; anything else orjson refuses is refused again.
+        return orjson.dumps(without_surrogates(value), default=exact_fragment, option=option)
 
 
-def write(parts: list[str], value: object, indent: int | None, newline: str) -> None:
-    """Append ``value``'s JSON to ``parts``; ``newline`` starts a line at its depth."""
+def exact_fragment(value: object) -> orjson.Fragment:
+    """What orjson does not write itself: a ``Decimal`` as its digits, anything else
+    (times, dates) as pydantic writes it."""
+    if isinstance(value, Decimal):
+        return orjson.Fragment(f"{value:f}")
+    return orjson.Fragment(to_json(value))
+
+
+def without_surrogates(value: object) -> object:
+    """``value`` with every lone surrogate in its text, keys too, replaced by U+FFFD."""
     if isinstance(value, str):
-        # ASCII with escapes: any text can be written, a lone surrogate from a client too.
-        parts.append(encode_basestring_ascii(value))
-    elif isinstance(value, Decimal):
-        parts.append(f"{value:f}")
-    elif value is None or isinstance(value, bool):
-        parts.append(LITERALS[value])
-    elif isinstance(value, Mapping):
-        items: list[tuple[str | None, Any]] = [
-            (encode_basestring_ascii(str(key)), item) for key, item in value.items()
-        ]
-        write_items(parts, "{}", items, indent, newline)
-    elif isinstance(value, list | tuple):
-        write_items(parts, "[]", [(None, item) for item in value], indent, newline)
-    else:  # numbers and times, as pydantic writes them
-        parts.append(to_json(value).decode())
-
-
-def compact(value: object) -> str:
-    """``value``'s JSON without spaces, as ``write`` makes it: the API's every answer. By
-    exact type first, the shapes a ``model_dump`` gives (a tenth of a seed /calculate's
-    time went to the general walk)."""
-    kind = type(value)
-    if kind is str:
-        return encode_basestring_ascii(value)  # type: ignore[arg-type]
-    if kind is Decimal:
-        return f"{value:f}"
-    if kind is dict:
-        items = value.items()  # type: ignore[attr-defined]
-        return (
-            "{"
-            + ",".join([f"{encode_basestring_ascii(str(k))}:{compact(v)}" for k, v in items])
-            + "}"
-        )
-    if kind is list:
-        return "[" + ",".join([compact(item) for item in value]) + "]"  # type: ignore[attr-defined]
-    parts: list[str] = []
-    write(parts, value, None, "")
-    return "".join(parts)
-
-
-def write_items(
-    parts: list[str],
-    brackets: str,
-    items: list[tuple[str | None, Any]],
-    indent: int | None,
-    newline: str,
-) -> None:
-    inner = "" if indent is None else newline + " " * indent
-    parts.append(brackets[0])
-    for index, (key, item) in enumerate(items):
-        parts.append(("," if index else "") + inner)
-        if key is not None:
-            parts.append(key + (":" if indent is None else ": "))
-        write(parts, item, indent, inner)
-    parts.append(("" if indent is None or not items else newline) + brackets[1])
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {without_surrogates(k): without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [without_surrogates(item) for item in value]
+    return value
 
 
 class ExactJSONResponse(JSONResponse):
     """A JSON answer written by ``exact_json``."""
 
     def render(self, content: Any) -> bytes:
-        return exact_json(content).encode()
+        return exact_bytes(content)

@@ -121,7 +121,7 @@ def show(ctx: typer.Context, alert_id: int = ALERT_ID, output: Format = FORMAT) 
         item = get_notification(session=session, notification_id=alert_id)
         detail = alert_detail(item, attempts_of(session=session, notification_id=alert_id))
     if output is Format.json:
-        out.file.write(exact_json(detail, indent=2) + "\n")
+        out.file.write(exact_json(detail, indented=True) + "\n")
         return
     out.print(describe(detail, settings))
 

@@ -71,7 +71,7 @@ def attribution_json(result: Attribution, zone: ZoneInfo) -> str:
                 for c in (*result.classes, result.total)
             ],
         },
-        indent=2,
+        indented=True,
     )
 
 

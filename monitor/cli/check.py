@@ -50,7 +50,7 @@ def show(
 
         buy_only = plan_buy_only(report, cash) if cash is not None else None
         response = calculate_response(report, datetime.now(UTC), plan, buy_only)
-        out.file.write(exact_json(response, indent=2) + "\n")
+        out.file.write(exact_json(response, indented=True) + "\n")
     else:
         out.print(report_table(report, plan))
 

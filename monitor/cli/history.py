@@ -87,7 +87,7 @@ def history_json(rows: list[HistoryRow]) -> str:
             }
             for row in rows
         ],
-        indent=2,
+        indented=True,
     )
 
 

@@ -106,7 +106,7 @@ def replay_command(
             compare=compare,
         )
     if output is ReplayFormat.json:
-        out.file.write(exact_json(found, indent=2) + "\n")
+        out.file.write(exact_json(found, indented=True) + "\n")
     elif output is ReplayFormat.csv:
         out.file.write(replay_csv(found))
     else:

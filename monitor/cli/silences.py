@@ -86,7 +86,7 @@ def silence(
         record = add_silence(session=session, new=new, now=now, configured=settings.portfolio_ids)
     made = silence_out(record, now)
     if output is Format.json:
-        out.file.write(exact_json(made, indent=2) + "\n")
+        out.file.write(exact_json(made, indented=True) + "\n")
         return
     zone = ZoneInfo(settings.timezone)
     out.print(
@@ -175,7 +175,7 @@ def ack(ctx: typer.Context, alert_id: int = ALERT_ID, output: Format = FORMAT) -
         made = acknowledge(session=session, alert_id=alert_id, now=datetime.now(UTC), by=cli_user())
     if output is Format.json:
         shown = [acknowledgement_out(a).model_dump() for a in made]
-        out.file.write(exact_json(shown, indent=2) + "\n")
+        out.file.write(exact_json(shown, indented=True) + "\n")
         return
     names = ", ".join(a.portfolio_id for a in made)
     out.print(
@@ -204,7 +204,7 @@ def acks(
             acknowledgement_out(a) for a in list_acknowledgements(session=session, limit=limit)
         ]
     if output is Format.json:
-        out.file.write(exact_json([a.model_dump() for a in listed], indent=2) + "\n")
+        out.file.write(exact_json([a.model_dump() for a in listed], indented=True) + "\n")
         return
     if not listed:
         out.print("No acknowledgements.", markup=False)

@@ -23,15 +23,22 @@ def test_a_model_is_written_with_its_money_rounded_to_two_places() -> None:
 
 def test_indented_output_reads_as_json_dumps_writes_it() -> None:
     data = {"a": [1, {}, [], None, True], "b": {"c": "text", "d": 2.5}, "e": []}
-    assert exact_json(data, indent=2) == json.dumps(data, indent=2)
+    assert exact_json(data, indented=True) == json.dumps(data, indent=2)
     assert exact_json(data) == json.dumps(data, separators=(",", ":"))
+
+
+def test_a_decimal_with_an_exponent_is_written_in_plain_digits() -> None:
+    assert exact_json([Decimal("1E+2"), Decimal("5E-8")]) == "[100,0.00000005]"
 
 
 def test_times_are_iso_8601_utc_with_a_z() -> None:
     assert exact_json([datetime(2024, 3, 1, 12, tzinfo=UTC)]) == '["2024-03-01T12:00:00Z"]'
 
 
-def test_any_text_is_written_even_a_lone_surrogate_a_client_sent() -> None:
-    text = exact_json({"é": 'a\ud800"b\n'})
-    assert text.isascii()
-    assert json.loads(text) == {"é": 'a\ud800"b\n'}
+def test_text_is_written_as_utf_8() -> None:
+    assert exact_json({"é": 'a"b\n'}).encode() == b'{"\xc3\xa9":"a\\"b\\n"}'
+
+
+def test_a_lone_surrogate_a_client_sent_is_written_as_the_replacement_character() -> None:
+    text = exact_json({"a\udc80": ["b\ud800", Decimal("1.50")]})
+    assert json.loads(text) == {"a\ufffd": ["b\ufffd", 1.5]}
