@@ -27,7 +27,6 @@ from monitor.api.schemas.plans import NAME, TARGETS_SCHEMA
 from monitor.api.schemas.query import (
     CheckResponse,
     DriftAnalysisResponse,
-    DriftOut,
     TargetsResponse,
     targets_response,
 )
@@ -248,35 +247,37 @@ QueryReport = Annotated[AllocationReport, Depends(query_report)]
 @router.get("/check-rebalancing", response_model=CheckResponse)
 def check_rebalancing(report: QueryReport) -> CheckResponse:
     """Does this portfolio need rebalancing, and which classes say so."""
-    return CheckResponse(
-        needs_rebalancing=report.needs_rebalancing,
-        alerts=report.alerts,
-        total_drift=report.total_drift,
-        threshold=report.policy.threshold,
-        relative_threshold=report.policy.relative_threshold,
+    fields = {
+        "needs_rebalancing": report.needs_rebalancing,
+        "alerts": report.alerts,
+        "total_drift": report.total_drift,
+        "threshold": report.policy.threshold,
+        "relative_threshold": report.policy.relative_threshold,
         **currency_summary(report),
-    )
+    }
+    return CheckResponse.model_validate(fields, from_attributes=True)
 
 
 @router.get("/drift-analysis", response_model=DriftAnalysisResponse)
 def drift_analysis(report: QueryReport) -> DriftAnalysisResponse:
     """Drift of every asset class, in percentage points and in money."""
-    return DriftAnalysisResponse(
-        portfolio_value=report.portfolio_value,
-        timestamp=datetime.now(UTC),
-        drifts=[
-            DriftOut(
-                asset_class=c.asset_class,
-                current_percent=c.current_percent,
-                target_percent=c.target_percent,
-                drift=c.drift,
-                drift_amount=c.difference,
-                needs_rebalancing=c.needs_rebalancing,
-                parent=c.parent,
-            )
+    fields = {
+        "portfolio_value": report.portfolio_value,
+        "timestamp": datetime.now(UTC),
+        "drifts": [
+            {
+                "asset_class": c.asset_class,
+                "current_percent": c.current_percent,
+                "target_percent": c.target_percent,
+                "drift": c.drift,
+                "drift_amount": c.difference,
+                "needs_rebalancing": c.needs_rebalancing,
+                "parent": c.parent,
+            }
             for c in report.classes
         ],
-        total_drift=report.total_drift,
-        needs_rebalancing=report.needs_rebalancing,
+        "total_drift": report.total_drift,
+        "needs_rebalancing": report.needs_rebalancing,
         **currency_summary(report),
-    )
+    }
+    return DriftAnalysisResponse.model_validate(fields, from_attributes=True)

@@ -117,35 +117,5 @@ class PlanOut(BaseModel):
 
 
 def plan_out(plan: RebalancingPlan) -> PlanOut:
-    return PlanOut(
-        mode=plan.mode,
-        cash=plan.cash,
-        raise_cash=plan.raise_cash,
-        trade=plan.trade,
-        unallocated=plan.unallocated,
-        available=plan.available,
-        min_trade=plan.min_trade,
-        bought=plan.bought,
-        sold=plan.sold,
-        leftover=plan.leftover,
-        shortfall=plan.shortfall,
-        actions=[
-            PlanActionOut(
-                asset_class=a.asset_class,
-                action=a.action,
-                amount=a.amount,
-                current_percent=a.current_percent,
-                target_percent=a.target_percent,
-                drift=a.drift,
-                resulting_percent=a.resulting_percent,
-                trades=[TradeOut.model_validate(t, from_attributes=True) for t in a.trades],
-            )
-            for a in plan.actions
-        ],
-        below_minimum=[
-            SkippedOut.model_validate(s, from_attributes=True) for s in plan.below_minimum
-        ],
-        unresolved=[UnresolvedOut.model_validate(u, from_attributes=True) for u in plan.unresolved],
-        resulting_percent=plan.resulting_percent,
-        total_drift_after=plan.total_drift_after,
-    )
+    """The plan's answer: ``PlanOut`` reads each field from the plan's own attribute."""
+    return PlanOut.model_validate(plan, from_attributes=True)
