@@ -95,13 +95,18 @@ class ApiGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = self.refusal(scope)
+        length = content_length(scope)
+        refusal = self.refusal(scope, length)
         if refusal is not None:
             await refusal(scope, receive, send)
-            return
-        await self.limited(scope, receive, send)
+        elif length is None:
+            await self.limited(scope, receive, send)
+        else:
+            # Within the limit as announced: the server reads no more than Content-Length
+            # says (what follows is the next request), so the body needs no counting.
+            await self.app(scope, receive, send)
 
-    def refusal(self, scope: Scope) -> Response | None:
+    def refusal(self, scope: Scope, length: int | None) -> Response | None:
         if self.token is not None and self.session is not None and not self.is_open(scope["path"]):
             refused = self.unauthorised(scope, self.token, self.session)
             if refused is not None:
@@ -111,7 +116,6 @@ class ApiGuard:
                 {"detail": f"the query string is longer than {self.max_query} bytes"},
                 status_code=414,
             )
-        length = content_length(scope)
         if length is not None and length > self.max_body:
             return self.too_large()
         return None
@@ -146,8 +150,8 @@ class ApiGuard:
         )
 
     async def limited(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Read the body up to the limit before the app runs (a chunked body announces no
-        length), then hand it over as one message. The app reads it whole anyway."""
+        """Read a body that announced no length (a chunked one) up to the limit before the
+        app runs, then hand it over as one message. The app reads it whole anyway."""
         body = bytearray()
         more = True
         while more:

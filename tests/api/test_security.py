@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,10 +10,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from starlette.types import Message, Receive, Scope, Send
 
 from monitor.api.app import create_app
+from monitor.api.security import ApiGuard
 from monitor.errors import ConfigError
-from monitor.settings import Settings, load_settings
+from monitor.settings import ApiSettings, Settings, load_settings
 
 TOKEN = "correct-horse-battery-staple"
 TARGETS = "/api/v1/allocation/targets?portfolio_value=1000"
@@ -104,6 +107,29 @@ def test_a_streamed_body_without_a_length_is_cut_at_the_limit() -> None:
 
     response = client_with(max_body_bytes=100).post(CALCULATE, content=chunks())
     assert response.status_code == 413
+
+
+def test_a_body_announced_within_the_limit_reaches_the_app_as_the_server_sends_it() -> None:
+    messages = [
+        {"type": "http.request", "body": b"12", "more_body": True},
+        {"type": "http.request", "body": b"345", "more_body": False},
+    ]
+    sent = iter(messages)
+    received: list[Message] = []
+
+    async def receive() -> Message:
+        return next(sent)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        received.extend([await receive(), await receive()])
+
+    async def send(message: Message) -> None:
+        raise AssertionError(f"the guard answered: {message}")
+
+    scope = {"type": "http", "path": CALCULATE, "headers": [(b"content-length", b"5")]}
+    guard = ApiGuard(app, settings=ApiSettings(max_body_bytes=5))
+    asyncio.run(guard(scope, receive, send))
+    assert received == messages
 
 
 def test_a_body_within_the_limit_is_computed() -> None:
