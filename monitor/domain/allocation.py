@@ -268,6 +268,7 @@ class Allocator:
             below_minimum=too_small,
             band_lower=rule.band_lower,
             band_upper=rule.band_upper,
+            band=band,
             edge_value=edge_value,
             goal_value=goal_value,
             parent=rule.parent,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
-from monitor.domain.bands import BreachRule, DriftPolicy
+from monitor.domain.bands import Band, BreachRule, DriftPolicy
 from monitor.domain.fx import Rate
 from monitor.domain.holdings import Holding, slot_setters
 from monitor.domain.numbers import ZERO, round2, total
@@ -29,6 +29,7 @@ class ClassAllocation:
     below_minimum: bool  # outside its band, but its trade back is below ``min_trade``
     band_lower: Decimal  # its band, in percent of the portfolio
     band_upper: Decimal
+    band: Band  # its band's widths and rules, which a plan checks the class against again
     edge_value: Decimal  # its value at the nearest edge of its tolerance band
     goal_value: Decimal  # what rebalancing brings it to: target, or the tolerance band's edge
     parent: str | None = None  # stocks, for stocks/us
@@ -48,6 +49,7 @@ class ClassAllocation:
         below_minimum: bool,
         band_lower: Decimal,
         band_upper: Decimal,
+        band: Band,
         edge_value: Decimal,
         goal_value: Decimal,
         parent: str | None = None,
@@ -68,6 +70,7 @@ class ClassAllocation:
             set_below_minimum,
             set_band_lower,
             set_band_upper,
+            set_band,
             set_edge_value,
             set_goal_value,
             set_parent,
@@ -85,6 +88,7 @@ class ClassAllocation:
         set_below_minimum(self, below_minimum)
         set_band_lower(self, band_lower)
         set_band_upper(self, band_upper)
+        set_band(self, band)
         set_edge_value(self, edge_value)
         set_goal_value(self, goal_value)
         set_parent(self, parent)

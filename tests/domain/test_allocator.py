@@ -4,7 +4,7 @@ the report ``compute_allocation`` gives it alone, to the last digit."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import astuple, fields
+from dataclasses import fields
 from decimal import Decimal
 
 import pytest
@@ -92,8 +92,8 @@ def test_a_class_allocation_is_the_frozen_dataclass_its_fields_say() -> None:
         {"stocks": Decimal(60), "bonds": Decimal(40)},
     )
     stocks = report.classes[0]
-    by_keyword = ClassAllocation(**{f.name: getattr(stocks, f.name) for f in fields(stocks)})
-    assert by_keyword == stocks == ClassAllocation(*astuple(stocks))
+    values = {f.name: getattr(stocks, f.name) for f in fields(stocks)}
+    assert ClassAllocation(**values) == stocks == ClassAllocation(*values.values())
     assert (stocks.parent, stocks.leaf) == (None, True)
     assert dataclasses.replace(stocks, leaf=False).leaf is False
     with pytest.raises(dataclasses.FrozenInstanceError):

@@ -43,6 +43,7 @@ class PlanTree:
         self.trade = trade
         self.values = {c.asset_class: c.current_value for c in report.classes}
         self.percents = {c.asset_class: c.target_percent for c in report.classes}
+        self.bands = {c.asset_class: c.band for c in report.classes}
         self.children: dict[str | None, list[str]] = {}
         for c in report.classes:
             self.children.setdefault(c.parent, []).append(c.asset_class)
@@ -60,8 +61,8 @@ class PlanTree:
 
     def drift_and_band(self, name: str) -> tuple[Decimal, Band]:
         """Its drift at the new total, and its band."""
-        band = self.report.policy.band_for(self.report.targets.spec(name))
-        return self.values[name] / self.new_total * HUNDRED - self.percents[name], band
+        drift = self.values[name] / self.new_total * HUNDRED - self.percents[name]
+        return drift, self.bands[name]
 
     def goal_move(self, name: str) -> Decimal:
         """To its goal when outside its band at the new total, else nothing."""

@@ -70,8 +70,7 @@ def unresolved_classes(
     found = []
     for c in report.classes:
         drift = drift_after[c.asset_class]
-        band = policy.band_for(report.targets.spec(c.asset_class))
-        if policy.classify(drift, band) is None:
+        if policy.classify(drift, c.band) is None:
             continue
         skip = skipped.get(c.asset_class)
         if drift > 0 and mode != "buy_only" and skip is None and c.asset_class not in sellable:
