@@ -76,8 +76,9 @@ class DriftPolicy:
 
     def overridden(self, **given: Any) -> DriftPolicy:
         """This policy with each value given (not None) in place of its own: a request's or
-        a command's options over the configured policy."""
-        return replace(self, **{key: value for key, value in given.items() if value is not None})
+        a command's options over the configured policy; itself when none is given."""
+        changes = {key: value for key, value in given.items() if value is not None}
+        return replace(self, **changes) if changes else self
 
     def rule_width(
         self, target_percent: Decimal, threshold: Decimal | None = None

@@ -144,3 +144,14 @@ def test_a_bad_class_option_names_its_field(
     with pytest.raises(InputError, match=problem) as caught:
         parse_targets(raw)
     assert caught.value.field == field
+
+
+def test_a_policy_overridden_takes_each_value_given_and_keeps_the_others() -> None:
+    policy = DriftPolicy(threshold=D(5), min_trade=D(100))
+    changed = policy.overridden(threshold=D(3), min_trade=None)
+    assert (changed.threshold, changed.min_trade) == (D(3), D(100))
+
+
+def test_a_policy_overridden_with_nothing_given_is_itself() -> None:
+    policy = DriftPolicy(threshold=D(5))
+    assert policy.overridden(threshold=None, drift_rule=None) is policy
