@@ -14,10 +14,14 @@ from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings
 
 
-async def get_settings(request: Request) -> Settings:
-    # async: a plain function would be handed to a worker thread, for an attribute read.
+def settings_of(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_settings(request: Request) -> Settings:
+    # async: a plain function would be handed to a worker thread, for an attribute read.
+    return settings_of(request)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
-from monitor.api.deps import SettingsDep
+from monitor.api.deps import SettingsDep, settings_of
 from monitor.api.openapi import json_parameter
 from monitor.api.routing import ComputeRoute
 from monitor.api.schemas.allocation import (
@@ -152,9 +152,12 @@ def targets_from_query(text: str | None, settings: Settings) -> Targets:
 
 
 @router.post("/calculate", response_model=CalculateResponse)
-def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateResponse:
+def calculate(body: CalculateRequest, request: Request) -> CalculateResponse:
     """The full allocation report and a rebalancing plan (``mode``, ``cash``, ``raise_cash``,
     ``min_trade``); with ``cash``, also the buy-only plan for that new money."""
+    # The request rather than SettingsDep: FastAPI solving a dependency, however small, is
+    # 3 % of a seed /calculate's time (the busiest endpoint, benchmarked in bench_api.py).
+    settings = settings_of(request)
     defaults = settings.default_config
     targets = (
         parse_targets(body.target_allocations, "target_allocations")
@@ -179,13 +182,13 @@ def calculate(body: CalculateRequest, settings: SettingsDep) -> CalculateRespons
         rates=body.rates(),
         currency_targets=body.currency_goal(),
     )
-    request = PlanRequest(
+    wanted = PlanRequest(
         mode=body.mode or defaults.plan.mode,
         cash=body.cash or Decimal(0),
         raise_cash=body.raise_cash or Decimal(0),
         trade=body.trade or defaults.plan.trade,
     )
-    plan = plan_rebalancing(report, request)
+    plan = plan_rebalancing(report, wanted)
     buy_only = plan_buy_only(report, body.cash) if body.cash is not None else None
     return calculate_response(report, datetime.now(UTC), plan, buy_only)
 
