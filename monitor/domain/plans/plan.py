@@ -17,7 +17,7 @@ Every plan balances: ``bought = sold + available - leftover`` with ``leftover >=
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal, get_args
 
@@ -68,14 +68,16 @@ class RebalancingPlan:
     unresolved: tuple[Unresolved, ...]
     resulting_percent: dict[str, Decimal]
     resulting_drift: dict[str, Decimal]
+    # What the actions buy and sell in all: read several times an answer (leftover and
+    # shortfall are made of them), so added up once.
+    bought: Decimal = field(init=False, repr=False, compare=False)
+    sold: Decimal = field(init=False, repr=False, compare=False)
 
-    @property
-    def bought(self) -> Decimal:
-        return total(a.amount for a in self.actions if a.action == "BUY")
-
-    @property
-    def sold(self) -> Decimal:
-        return total(a.amount for a in self.actions if a.action == "SELL")
+    def __post_init__(self) -> None:
+        bought = total(a.amount for a in self.actions if a.action == "BUY")
+        object.__setattr__(self, "bought", bought)
+        sold = total(a.amount for a in self.actions if a.action == "SELL")
+        object.__setattr__(self, "sold", sold)
 
     @property
     def invested(self) -> Decimal:
