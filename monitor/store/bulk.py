@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from itertools import islice
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Connection, Dialect
+from sqlalchemy import Column, ColumnElement, Connection, Dialect, FromClause
 from sqlalchemy.orm import Session
 
 from monitor.domain.numbers import INTEGER_DIGITS
@@ -150,21 +150,34 @@ def insert_rows(
     return written
 
 
-def insert_columns(session: Session, table: str, batches: Iterable[Mapping[str, list[Any]]]) -> int:
+def insert_columns(
+    session: Session, table: FromClause, batches: Iterable[Mapping[str, list[Any]]]
+) -> int:
     """Insert rows given a column at a time (each column's values as its type stores them),
-    a batch at a time. A column None in every row of a batch is left out of its statement:
-    its rows are NULL all the same (such a column has no default), and the driver binds no
-    None (sqlite3 looks each one up among its adapters: a holding's currency and native
-    value, None outside a multi-currency tick, cost a fifth of the insert)."""
+    a batch at a time. A column without a server default that is None in every row of a
+    batch is left out of its statement: its rows are NULL all the same, and the driver binds no None
+    (sqlite3 looks each one up among its adapters: a holding's currency and native value,
+    None outside a multi-currency tick, cost a fifth of the insert)."""
     connection = session.connection()
     written = 0
     for batch in batches:
-        kept = {name: values for name, values in batch.items() if values.count(None) < len(values)}
+        kept = {
+            name: values
+            for name, values in batch.items()
+            if values.count(None) < len(values) or has_server_default(table.c[name])
+        }
         rows = list(zip(*kept.values(), strict=True))
         if rows:
-            connection.exec_driver_sql(insert_statement(connection, table, list(kept)), rows)
+            statement = insert_statement(connection, table.description, list(kept))
+            connection.exec_driver_sql(statement, rows)
             written += len(rows)
     return written
+
+
+def has_server_default(column: ColumnElement[Any]) -> bool:
+    """Whether a row inserted without a value of ``column`` may get another value than
+    NULL (a default SQLAlchemy applies, ``default=``, does not apply to these inserts)."""
+    return not isinstance(column, Column) or column.server_default is not None
 
 
 def insert_statement(

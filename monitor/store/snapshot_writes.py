@@ -74,9 +74,9 @@ def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> lis
         snapshot_rows(ids, snapshots, stored, session),
     )
     classes = class_columns(ids, snapshots, stored)
-    insert_columns(session, SnapshotClass.__tablename__, classes)
+    insert_columns(session, SnapshotClass.__table__, classes)
     holdings = holding_columns(ids, snapshots, stored)
-    insert_columns(session, SnapshotHolding.__tablename__, holdings)
+    insert_columns(session, SnapshotHolding.__table__, holdings)
     if any(s.report.base_currency is not None for s in snapshots):
         insert_rows(
             session,

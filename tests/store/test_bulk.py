@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Engine, event
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -145,7 +145,7 @@ def test_a_column_none_throughout_a_batch_is_left_out_of_its_insert(
     ]
     event.listen(engine, "before_cursor_execute", keep)
     try:
-        written = insert_columns(session, "portfolios", batches)
+        written = insert_columns(session, Portfolio.__table__, batches)
     finally:
         event.remove(engine, "before_cursor_execute", keep)
     assert written == 2
@@ -164,12 +164,24 @@ def test_a_column_none_in_some_rows_is_inserted_with_them(session: Session) -> N
         "parent_id": [None, "a"],
         "created_at": [at, at],
     }
-    insert_columns(session, "portfolios", [first, second])
+    insert_columns(session, Portfolio.__table__, [first, second])
     assert {p.id: p.parent_id for p in list_portfolios(session=session)} == {
         "a": None,
         "b": None,
         "c": "a",
     }
+
+
+def test_a_column_with_a_server_default_is_inserted_none_throughout(session: Session) -> None:
+    probe = Table(
+        "default_probe",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("note", String(10), server_default="default"),
+    )
+    probe.create(session.connection())
+    insert_columns(session, probe, [{"id": [1], "note": [None]}])
+    assert session.execute(select(probe.c.note)).scalar_one() is None
 
 
 def marker(engine: Engine) -> str:
