@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from monitor.domain.allocation import AllocationReport, Holding
 from monitor.store.bulk import BATCH_ROWS, StoredValues, as_stored
-from monitor.store.class_drifts import class_drifts_text
+from monitor.store.class_drifts import class_drifts_text, drift_text
 from monitor.store.models import Snapshot, SnapshotFxRate
 
-BATCH_SNAPSHOTS = 2_000  # of class rows: about 12,000 rows
+BATCH_SNAPSHOTS = 2_000  # written together with their class rows: about 12,000
 
 
 class NewSnapshot(NamedTuple):
@@ -101,12 +101,17 @@ def merged_native(group: list[Holding]) -> tuple[str | None, Decimal | None]:
 
 
 def snapshot_rows(
-    ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues, session: Session
+    ids: Sequence[int],
+    snapshots: Sequence[NewSnapshot],
+    drifts: Sequence[str],
+    stored: StoredValues,
+    session: Session,
 ) -> Iterator[tuple[Any, ...]]:
+    """The snapshot rows, ``drifts`` their class drifts (``class_drifts``)."""
     money = stored.decimal
     moment = as_stored(Snapshot.__table__.c.taken_at, session.get_bind().dialect)
     times: dict[datetime, Any] = {}  # a tick's snapshots usually share one time
-    for id_, new in zip(ids, snapshots, strict=True):
+    for id_, new, class_drifts in zip(ids, snapshots, drifts, strict=True):
         report = new.report
         if new.taken_at not in times:
             times[new.taken_at] = moment(new.taken_at)
@@ -125,24 +130,31 @@ def snapshot_rows(
             money(report.policy.relative_threshold),
             new.store_holdings,
             report.base_currency,
-            class_drifts_text(report.classes),
+            class_drifts,
             None if new.as_of is None else moment(new.as_of),
         )
 
 
-def class_columns(
-    ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues
-) -> Iterator[dict[str, list[Any]]]:
-    """The class rows of ``snapshots`` (six or so each) column by column, in batches of
-    ``BATCH_SNAPSHOTS`` snapshots."""
-    for start in range(0, len(snapshots), BATCH_SNAPSHOTS):
-        end = start + BATCH_SNAPSHOTS
-        yield class_batch(ids[start:end], snapshots[start:end], stored)
+def class_drifts(
+    snapshots: Sequence[NewSnapshot], classes: dict[str, list[Any]], stored: StoredValues
+) -> list[str]:
+    """Each snapshot's class drifts (``snapshots.class_drifts``) from its class rows
+    (``class_batch``): on SQLite, their drifts as the rows store them, turned into text once."""
+    names = classes["asset_class"]
+    drifts = classes["drift"] if stored.sqlite else list(map(drift_text, classes["drift"]))
+    texts = []
+    start = 0
+    for new in snapshots:
+        end = start + len(new.report.classes)
+        texts.append(class_drifts_text(names[start:end], drifts[start:end]))
+        start = end
+    return texts
 
 
 def class_batch(
     ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues
 ) -> dict[str, list[Any]]:
+    """The class rows of ``snapshots`` (six or so each), column by column."""
     classes = [c for new in snapshots for c in new.report.classes]
     money = stored.decimals
     return {

@@ -22,11 +22,13 @@ from monitor.store.models import (
     SnapshotHolding,
 )
 from monitor.store.snapshot_rows import (
+    BATCH_SNAPSHOTS,
     CURRENCY_COLUMNS,
     RATE_COLUMNS,
     SNAPSHOT_COLUMNS,
     NewSnapshot,
-    class_columns,
+    class_batch,
+    class_drifts,
     currency_rows,
     holding_columns,
     rate_rows,
@@ -67,14 +69,15 @@ def save_snapshots(*, session: Session, snapshots: Sequence[NewSnapshot]) -> lis
         raise ValueError("two snapshots of one portfolio for the same tick and time")
     ids = reserve_snapshot_ids(session, len(snapshots))
     stored = stored_values(session)
-    insert_rows(
-        session,
-        Snapshot.__tablename__,
-        SNAPSHOT_COLUMNS,
-        snapshot_rows(ids, snapshots, stored, session),
-    )
-    classes = class_columns(ids, snapshots, stored)
-    insert_columns(session, SnapshotClass.__table__, classes)
+    for start in range(0, len(snapshots), BATCH_SNAPSHOTS):
+        end = start + BATCH_SNAPSHOTS
+        some_ids, some = ids[start:end], snapshots[start:end]
+        # The class rows first: the snapshot rows' class drifts are their drifts as stored.
+        classes = class_batch(some_ids, some, stored)
+        drifts = class_drifts(some, classes, stored)
+        rows = snapshot_rows(some_ids, some, drifts, stored, session)
+        insert_rows(session, Snapshot.__tablename__, SNAPSHOT_COLUMNS, rows)
+        insert_columns(session, SnapshotClass.__table__, [classes])
     holdings = holding_columns(ids, snapshots, stored)
     insert_columns(session, SnapshotHolding.__table__, holdings)
     if any(s.report.base_currency is not None for s in snapshots):

@@ -8,7 +8,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
 
-from monitor.domain.reports import ClassAllocation
 from monitor.store.class_drifts import class_drifts_text, drift_text, read_class_drifts
 from monitor.store.types import ExactDecimal
 
@@ -31,17 +30,8 @@ def test_a_drift_with_an_exponent_is_written_in_plain_digits() -> None:
 
 
 def test_the_drifts_of_a_snapshot_read_back_exact_in_the_classes_order() -> None:
-    classes = [
-        allocation('bonds "core"', Decimal(-2) / Decimal(3)),
-        allocation("stocks", Decimal("1.25")),
-    ]
-    assert read_class_drifts([class_drifts_text(classes)]) == [
+    names = ['bonds "core"', "stocks"]
+    drifts = [drift_text(Decimal(-2) / Decimal(3)), drift_text(Decimal("1.25"))]
+    assert read_class_drifts([class_drifts_text(names, drifts)]) == [
         {'bonds "core"': Decimal("-0.6666666667"), "stocks": Decimal("1.25")}
     ]
-
-
-def allocation(asset_class: str, drift: Decimal) -> ClassAllocation:
-    zero = Decimal(0)
-    return ClassAllocation(
-        asset_class, zero, zero, zero, zero, zero, drift, None, None, False, zero, zero, zero, zero
-    )
