@@ -164,7 +164,7 @@ def insert_columns(
         kept = {
             name: values
             for name, values in batch.items()
-            if values.count(None) < len(values) or has_server_default(table.c[name])
+            if not none_throughout(values) or has_server_default(table.c[name])
         }
         rows = list(zip(*kept.values(), strict=True))
         if rows:
@@ -172,6 +172,13 @@ def insert_columns(
             connection.exec_driver_sql(statement, rows)
             written += len(rows)
     return written
+
+
+def none_throughout(values: list[Any]) -> bool:
+    if not values:
+        return True
+    # The first value first: counting the Nones of a column of Decimals compares each.
+    return values[0] is None and values.count(None) == len(values)
 
 
 def has_server_default(column: ColumnElement[Any]) -> bool:
