@@ -155,9 +155,9 @@ def insert_columns(
 ) -> int:
     """Insert rows given a column at a time (each column's values as its type stores them),
     a batch at a time. A column without a server default that is None in every row of a
-    batch is left out of its statement: its rows are NULL all the same, and the driver binds no None
-    (sqlite3 looks each one up among its adapters: a holding's currency and native value,
-    None outside a multi-currency tick, cost a fifth of the insert)."""
+    batch is left out of its statement: its rows are NULL all the same, and the driver
+    binds no None (sqlite3 looks each one up among its adapters: a holding's currency and
+    native value, None outside a multi-currency tick, cost a fifth of the insert)."""
     connection = session.connection()
     written = 0
     for batch in batches:

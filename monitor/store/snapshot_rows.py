@@ -111,7 +111,7 @@ def snapshot_rows(
     money = stored.decimal
     moment = as_stored(Snapshot.__table__.c.taken_at, session.get_bind().dialect)
     times: dict[datetime, Any] = {}  # a tick's snapshots usually share one time
-    for id_, new, class_drifts in zip(ids, snapshots, drifts, strict=True):
+    for id_, new, drifts_text in zip(ids, snapshots, drifts, strict=True):
         report = new.report
         if new.taken_at not in times:
             times[new.taken_at] = moment(new.taken_at)
@@ -130,7 +130,7 @@ def snapshot_rows(
             money(report.policy.relative_threshold),
             new.store_holdings,
             report.base_currency,
-            class_drifts,
+            drifts_text,
             None if new.as_of is None else moment(new.as_of),
         )
 
@@ -154,7 +154,8 @@ def class_drifts(
 def class_batch(
     ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues
 ) -> dict[str, list[Any]]:
-    """The class rows of ``snapshots`` (six or so each), column by column."""
+    """The class rows of ``snapshots`` (six or so each) column by column, each column named
+    as in ``snapshot_classes``."""
     classes = [c for new in snapshots for c in new.report.classes]
     money = stored.decimals
     return {
@@ -176,8 +177,8 @@ def class_batch(
 def holding_columns(
     ids: Sequence[int], snapshots: Sequence[NewSnapshot], stored: StoredValues
 ) -> Iterator[dict[str, list[Any]]]:
-    """The holding rows (half a million a tick) column by column (see ``HOLDING_COLUMNS``),
-    in batches of about ``BATCH_ROWS`` rows."""
+    """The holding rows (half a million a tick) column by column, each column named as in
+    ``snapshot_holdings``, in batches of about ``BATCH_ROWS`` rows."""
     owners: list[int] = []
     held: list[Holding] = []
     for id_, new in zip(ids, snapshots, strict=True):
