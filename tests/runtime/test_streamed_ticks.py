@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import monitor.runtime.tick_reading
 import monitor.runtime.tick_recording
-import monitor.sources.csv
+import monitor.sources.csv_pieces
 from monitor.domain.allocation import Holding
 from monitor.runtime.pipeline import run_tick
 from monitor.settings import PortfolioSettings, Settings
@@ -37,7 +37,7 @@ def world(tmp_path: Path, sessions: sessionmaker[Session]) -> World:
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two accounts a batch, the file read about two rows a piece."""
     monkeypatch.setattr(monitor.runtime.tick_reading, "ACCOUNTS_PER_BATCH", 2)
-    monkeypatch.setattr(monitor.sources.csv, "CHUNK_BYTES", 40)
+    monkeypatch.setattr(monitor.sources.csv_pieces, "CHUNK_BYTES", 40)
 
 
 @pytest.mark.usefixtures("small_batches")
