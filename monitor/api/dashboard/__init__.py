@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from monitor.dashboard import alert_pages, auth, overview_page, portfolio_page
+from monitor.api.dashboard import alert_pages, auth, overview_page, portfolio_page
 
 STATIC = Path(__file__).parent / "static"
 

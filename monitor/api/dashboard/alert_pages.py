@@ -11,17 +11,17 @@ from urllib.parse import urlencode
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse
 
-from monitor.api.deps import SessionDep, SettingsDep
-from monitor.api.routes.alerts import AlertId
-from monitor.api.routes.history import known
-from monitor.api.schemas.alerts import AlertStatus, alert_detail, alert_out
-from monitor.dashboard.alert_tools import (
+from monitor.api.dashboard.alert_tools import (
     TOOLS_SHOWN,
     acknowledgements_of,
     silences_of,
     suppressed_of,
 )
-from monitor.dashboard.views import missing, page, page_router
+from monitor.api.dashboard.views import missing, page, page_router
+from monitor.api.deps import SessionDep, SettingsDep
+from monitor.api.routes.alerts import AlertId
+from monitor.api.routes.history import known
+from monitor.api.schemas.alerts import AlertStatus, alert_detail, alert_out
 from monitor.errors import MonitorError, NotFoundError, UnknownPortfolioError
 from monitor.notify.routing import notify_for_route, render_for
 from monitor.settings import Settings

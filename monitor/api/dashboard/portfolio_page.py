@@ -20,6 +20,9 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 
 from monitor.api.current import classes_now, config_of, plan_now
+from monitor.api.dashboard.alert_pages import message_text
+from monitor.api.dashboard.alert_tools import acknowledgements_of, silences_of, suppressed_of
+from monitor.api.dashboard.views import missing, page, page_router
 from monitor.api.deps import SessionDep, SettingsDep
 from monitor.api.routes.history import window_of
 from monitor.api.schemas.alerts import AlertOut, alert_out
@@ -28,9 +31,6 @@ from monitor.api.schemas.history import attribution_response, snapshot_out
 from monitor.api.schemas.plans import plan_out
 from monitor.api.schemas.replay import Preset, ReplayResponse, run_replay
 from monitor.api.schemas.silences import SuppressedOut
-from monitor.dashboard.alert_pages import message_text
-from monitor.dashboard.alert_tools import acknowledgements_of, silences_of, suppressed_of
-from monitor.dashboard.views import missing, page, page_router
 from monitor.domain.attribution import attribute
 from monitor.domain.history import parse_window
 from monitor.errors import MonitorError, UnknownPortfolioError

@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
+from monitor.api.dashboard.views import page, page_router
 from monitor.api.deps import SessionDep, SettingsDep
 from monitor.api.overview import overview
 from monitor.api.routes.overview import OverviewQueryDep
-from monitor.dashboard.views import page, page_router
 
 router = page_router()
 
