@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
+from monitor.api.dashboard import install_dashboard
 from monitor.api.errors import install_error_handlers
 from monitor.api.openapi import install_openapi
 from monitor.api.routes import (
@@ -21,7 +22,6 @@ from monitor.api.routes import (
 )
 from monitor.api.routes.health import Scheduler
 from monitor.api.security import install_security
-from monitor.dashboard import install_dashboard
 from monitor.runtime.metrics import metrics_registry
 from monitor.runtime.outage_log import OutageLog
 from monitor.settings import Settings

@@ -150,8 +150,9 @@ def prune(
         "history.retention.",
     ),
 ) -> None:
-    """Delete old snapshots, ticks, and sent or dead notifications; each portfolio's latest
-    snapshot and every pending notification are always kept."""
+    """Delete old snapshots, ticks, sent or dead notifications, ended silences,
+    acknowledgements and held-back notices; each portfolio's latest snapshot and newest
+    acknowledgement, and every pending notification, are always kept."""
     from monitor.cli.store_access import opened_session
     from monitor.store.retention import prune_history
 
@@ -163,10 +164,11 @@ def prune(
         session.commit()
     cutoff = (now - age).astimezone(ZoneInfo(settings.timezone))
     out.print(
-        f"Pruned {result.snapshots} snapshot(s), {result.ticks} tick(s) and "
-        f"{result.notifications} sent or dead notification(s) from before "
-        f"{cutoff:%Y-%m-%d %H:%M %Z}; each portfolio's latest snapshot and every pending "
-        "notification are kept.",
+        f"Pruned {result.snapshots} snapshot(s), {result.ticks} tick(s), "
+        f"{result.notifications} sent or dead notification(s), {result.silences} ended "
+        f"silence(s), {result.acknowledgements} acknowledgement(s) and {result.suppressed} "
+        f"held-back notice(s) from before {cutoff:%Y-%m-%d %H:%M %Z}; each portfolio's "
+        "latest snapshot and newest acknowledgement, and every pending notification, are kept.",
         markup=False,
         soft_wrap=True,
     )

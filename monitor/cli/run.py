@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import uvicorn
     from sqlalchemy.orm import Session, sessionmaker
 
-    from monitor.runtime.pipeline import TickOutcome
+    from monitor.runtime.tick_context import TickOutcome
     from monitor.settings import PortfolioSettings, Settings
 
 log = logging.getLogger(__name__)
@@ -169,8 +169,9 @@ def tick_entries(
     )
 
     from monitor.notify.drain import drain_outbox
-    from monitor.runtime.pipeline import run_tick, utc_now
+    from monitor.runtime.pipeline import run_tick
     from monitor.runtime.scheduler import describe_outcome
+    from monitor.runtime.tick_context import utc_now
     from monitor.settings.schedules import latest_slot, trigger_for
 
     outcomes: list[TickOutcome] = []

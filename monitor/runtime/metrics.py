@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from prometheus_client.metrics_core import Metric
 
     from monitor.notify.rounds import DrainResult
-    from monitor.runtime.pipeline import TickOutcome
+    from monitor.runtime.tick_context import TickOutcome
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,8 @@ from monitor.notify.drain import drain_outbox
 from monitor.runtime.metrics import DaemonMetrics
 from monitor.runtime.outage_log import OutageLog
 from monitor.runtime.overruns import Overruns
-from monitor.runtime.pipeline import TickOutcome, run_tick, utc_now
+from monitor.runtime.pipeline import run_tick
+from monitor.runtime.tick_context import TickOutcome, utc_now
 from monitor.settings import PortfolioSettings, Settings
 from monitor.settings.schedules import latest_slot, trigger_for
 from monitor.store.retention import prune_history

@@ -2,7 +2,8 @@
 holdings as they come, and the accounts grouped ``ACCOUNTS_PER_BATCH`` at a time, as a
 piece-by-piece reading gives them or, when it cannot, out of the whole fetch.
 
-``runtime/pipeline.py`` computes, writes and decides each batch as it comes.
+``runtime/pipeline.py`` computes each batch as it comes, and ``tick_recording.py`` writes
+and decides it.
 """
 
 from __future__ import annotations

@@ -270,5 +270,5 @@ class ApiSettings(Section):
 
 
 class HistorySettings(Section):
-    # Snapshots older than this are pruned daily.
+    # Snapshots, settled notifications and alert-tool records older than this are pruned daily.
     retention: Annotated[Duration, AfterValidator(check_retention)] | None = None

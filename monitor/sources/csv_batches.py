@@ -1,6 +1,6 @@
 """A plain CSV file read a batch of rows at a time, a column at a time, in loops that run
 in C: the usual case of an adviser's export, which can hold half a million rows read every
-tick. Anything that is not plain raises ``NotPlain``, and ``monitor.sources.csv`` reads the
+tick. Anything that is not plain raises ``NotPlain``, and ``csv_parsing`` reads the
 file again row by row, to name the line and the field that is wrong.
 """
 

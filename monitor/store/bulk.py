@@ -9,12 +9,12 @@ store, and handed to the driver in batches: the same values, written at the driv
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Dialect
+from sqlalchemy import Column, ColumnElement, Connection, Dialect, FromClause
 from sqlalchemy.orm import Session
 
 from monitor.domain.numbers import INTEGER_DIGITS
@@ -25,6 +25,7 @@ BATCH_ROWS = 20_000  # bounds the memory of one executemany's parameters
 ROUNDING = Context(prec=PRECISION + 1)  # ExactDecimal's: one digit more than the column
 SHORT_TEXT = SCALE + 1  # a number's text this short has at most 10 places, 11 integer digits
 DIGITS = "0123456789"
+NONE, DECIMAL, DECIMAL_OR_NONE = {type(None)}, {Decimal}, {Decimal, type(None)}
 
 
 class StoredValues:
@@ -51,6 +52,33 @@ class StoredValues:
         if len(text) <= SHORT_TEXT and text[-1] in DIGITS and "E" not in text:
             return text
         return self.longer_decimal(number, text)
+
+    def decimals(self, numbers: list[Decimal | None]) -> list[Any]:
+        """``decimal`` of each of ``numbers`` (a column of a batch of rows), its common case
+        checked for the whole column at once: a tick's holding rows have two million."""
+        kinds = set(map(type, numbers))
+        if not self.sqlite or kinds <= NONE:
+            return numbers
+        if kinds == DECIMAL:
+            return self.texts(cast(list[Decimal], numbers))
+        if kinds == DECIMAL_OR_NONE:  # native values: none for holdings in the base currency
+            texts = iter(self.texts([number for number in numbers if number is not None]))
+            return [None if number is None else next(texts) for number in numbers]
+        return [self.decimal(number) for number in numbers]  # an int, or a refused float
+
+    def texts(self, numbers: list[Decimal]) -> list[Any]:
+        """``decimals`` of numbers that are all Decimals."""
+        texts = list(map(str, numbers))
+        joined = "".join(texts)
+        if "E" in joined or "N" in joined or "I" in joined:  # an exponent, NaN, Infinity
+            return [self.decimal(number) for number in numbers]
+        if max(map(len, texts), default=0) <= SHORT_TEXT:  # ``decimal``'s common case
+            return texts
+        longer = self.longer_decimal  # a percent, a converted value: more places, rounded
+        return [
+            text if len(text) <= SHORT_TEXT else longer(number, text)
+            for number, text in zip(numbers, texts, strict=True)
+        ]
 
     def longer_decimal(self, number: Decimal, text: str) -> Any:
         """``decimal`` of a number whose ``text`` is longer, or not plain digits."""
@@ -110,35 +138,63 @@ def insert_rows(
     on_conflict: str = "",
 ) -> int:
     """Insert ``rows`` (tuples in the order of ``columns``, each value as its column type
-    stores it) in the session's transaction. ``on_conflict``: what follows ``ON CONFLICT``
-    (the same on SQLite and PostgreSQL), e.g. ``(id) DO NOTHING``."""
-    batches = in_batches(rows, BATCH_ROWS)
-    return insert_batches(session, table, columns, batches, on_conflict=on_conflict)
-
-
-def insert_batches(
-    session: Session,
-    table: str,
-    columns: Sequence[str],
-    batches: Iterable[list[tuple[Any, ...]]],
-    *,
-    on_conflict: str = "",
-) -> int:
-    """``insert_rows`` of rows already in batches (lists made by comprehensions cost less
-    than a generator's rows; each batch bounds the memory of one executemany)."""
+    stores it) in the session's transaction, in batches (each bounds the memory of one
+    executemany). ``on_conflict``: what follows ``ON CONFLICT`` (the same on SQLite and
+    PostgreSQL), e.g. ``(id) DO NOTHING``."""
     connection = session.connection()
+    statement = insert_statement(connection, table, columns, on_conflict)
+    written = 0
+    for batch in in_batches(rows, BATCH_ROWS):
+        connection.exec_driver_sql(statement, batch)
+        written += len(batch)
+    return written
+
+
+def insert_columns(
+    session: Session, table: FromClause, batches: Iterable[Mapping[str, list[Any]]]
+) -> int:
+    """Insert rows given a column at a time (each column's values as its type stores them),
+    a batch at a time. A column without a server default that is None in every row of a
+    batch is left out of its statement: its rows are NULL all the same, and the driver
+    binds no None (sqlite3 looks each one up among its adapters: a holding's currency and
+    native value, None outside a multi-currency tick, cost a fifth of the insert)."""
+    connection = session.connection()
+    written = 0
+    for batch in batches:
+        kept = {
+            name: values
+            for name, values in batch.items()
+            if not none_throughout(values) or has_server_default(table.c[name])
+        }
+        rows = list(zip(*kept.values(), strict=True))
+        if rows:
+            statement = insert_statement(connection, table.description, list(kept))
+            connection.exec_driver_sql(statement, rows)
+            written += len(rows)
+    return written
+
+
+def none_throughout(values: list[Any]) -> bool:
+    if not values:
+        return True
+    # The first value first: counting the Nones of a column of Decimals compares each.
+    return values[0] is None and values.count(None) == len(values)
+
+
+def has_server_default(column: ColumnElement[Any]) -> bool:
+    """Whether a row inserted without a value of ``column`` may get another value than
+    NULL (a default SQLAlchemy applies, ``default=``, does not apply to these inserts)."""
+    return not isinstance(column, Column) or column.server_default is not None
+
+
+def insert_statement(
+    connection: Connection, table: str, columns: Sequence[str], on_conflict: str = ""
+) -> str:
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
     statement = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
     )
-    if on_conflict:
-        statement += f" ON CONFLICT {on_conflict}"
-    written = 0
-    for batch in batches:
-        if batch:
-            connection.exec_driver_sql(statement, batch)
-            written += len(batch)
-    return written
+    return f"{statement} ON CONFLICT {on_conflict}" if on_conflict else statement
 
 
 def rows_where_in(

@@ -9,10 +9,10 @@ rounds), read back as an exact ``Decimal``.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
-from monitor.domain.reports import ClassAllocation
 from monitor.store.types import PRECISION, QUANTUM, SCALE
 
 ROUNDING = Context(prec=PRECISION + 1)
@@ -25,9 +25,16 @@ def drift_text(drift: Decimal) -> str:
     return format(drift, "f")
 
 
-def class_drifts_text(classes: Iterable[ClassAllocation]) -> str:
-    drifts = ",".join(f"{json.dumps(c.asset_class)}:{drift_text(c.drift)}" for c in classes)
-    return "{" + drifts + "}"
+@lru_cache(maxsize=1024)
+def name_json(asset_class: str) -> str:
+    """A class name as a JSON string: a tick's snapshots name the same few classes."""
+    return json.dumps(asset_class)
+
+
+def class_drifts_text(names: Sequence[str], drifts: Sequence[str]) -> str:
+    """One snapshot's drifts, given each class's name and its drift as ``drift_text`` writes
+    it (as SQLite's class row holds it)."""
+    return "{" + ",".join(map("{}:{}".format, map(name_json, names), drifts)) + "}"
 
 
 def read_class_drifts(

@@ -127,3 +127,6 @@ class PruneResult:
     snapshots: int
     ticks: int
     notifications: int = 0  # sent or dead (their delivery attempts go with them)
+    silences: int = 0  # ended
+    acknowledgements: int = 0  # each portfolio's newest is kept
+    suppressed: int = 0  # held-back notices

@@ -31,7 +31,8 @@ from monitor.store.records import (
     SnapshotPage,
     SnapshotRecord,
 )
-from monitor.store.snapshot_writes import NewSnapshot, save_snapshots
+from monitor.store.snapshot_rows import NewSnapshot
+from monitor.store.snapshot_writes import save_snapshots
 
 __all__ = [
     "NewSnapshot",

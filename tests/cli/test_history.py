@@ -134,7 +134,8 @@ def test_prune_keeps_the_latest_snapshot_and_says_what_it_did(
     result = run(runner, "history", "prune", "--older-than", "1d")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(
-        "Pruned 2 snapshot(s), 0 tick(s) and 0 sent or dead notification(s) from before "
+        "Pruned 2 snapshot(s), 0 tick(s), 0 sent or dead notification(s), 0 ended "
+        "silence(s), 0 acknowledgement(s) and 0 held-back notice(s) from before "
     )
     remaining = run(runner, "history", "-p", "family", "-f", "csv").stdout.splitlines()
     assert [line[:10] for line in remaining[1:]] == ["2024-03-01"]

@@ -42,8 +42,8 @@ import pytest
 from sqlalchemy import make_url, text
 
 from monitor.notify.drain import LEASE, drain_outbox
-from monitor.runtime.pipeline import utc_now
 from monitor.runtime.testing_hooks import PAUSE_IN_WRITE
+from monitor.runtime.tick_context import utc_now
 from monitor.settings import load_settings
 from monitor.store.engine import make_engine, session_factory
 from tests.fixtures.daemon import DaemonProcess, wait_until

@@ -54,8 +54,8 @@ def test_the_wheel_carries_the_dashboards_templates_and_vendored_assets(wheel: P
     names = set(zipfile.ZipFile(wheel).namelist())
     dashboard = ROOT / "monitor" / "dashboard"
     files = [*(dashboard / "templates").glob("*.html"), *(dashboard / "static").rglob("*.*")]
-    assert {f"monitor/dashboard/{p.relative_to(dashboard)}" for p in files} <= names
-    assert "monitor/dashboard/static/vendor/uplot/LICENSE" in names
+    assert {f"monitor/api/dashboard/{p.relative_to(dashboard)}" for p in files} <= names
+    assert "monitor/api/dashboard/static/vendor/uplot/LICENSE" in names
 
 
 def test_an_installed_wheel_migrates_a_database_from_outside_the_source_tree(

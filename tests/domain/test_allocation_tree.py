@@ -16,7 +16,7 @@ from monitor.domain.allocation import (
     round2,
 )
 from monitor.errors import InputError
-from monitor.sources.csv import parse_csv
+from monitor.sources.csv_parsing import parse_csv
 from tests.builders import TREE, holding
 
 D = Decimal

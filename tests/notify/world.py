@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.notify.drain import drain_outbox
 from monitor.notify.rounds import DrainResult
-from monitor.runtime.pipeline import TickOutcome, run_tick
+from monitor.runtime.pipeline import run_tick
+from monitor.runtime.tick_context import TickOutcome
 from monitor.settings import Settings, load_settings
 from monitor.store.engine import session_factory
 from monitor.store.outbox import OutboxItem, list_notifications

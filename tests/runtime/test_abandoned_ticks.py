@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.allocation import Holding
-from monitor.runtime.pipeline import TickOutcome, run_tick
+from monitor.runtime.pipeline import run_tick
 from monitor.runtime.scheduler import Daemon, retry_job_id
+from monitor.runtime.tick_context import TickOutcome
 from monitor.settings import PortfolioSettings, Schedule, Settings
 from monitor.sources import SourceOptions
 from monitor.store.alert_states import load_alert_states

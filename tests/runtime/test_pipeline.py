@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.allocation import Holding
 from monitor.notify.drain import drain_outbox
-from monitor.runtime.pipeline import TickOutcome, run_tick
+from monitor.runtime.pipeline import run_tick
+from monitor.runtime.tick_context import TickOutcome
 from monitor.runtime.tick_reading import split_accounts
 from monitor.settings import PortfolioSettings, Settings, load_settings
 from monitor.sources import SourceOptions

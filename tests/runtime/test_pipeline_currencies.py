@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import monitor.runtime.pipeline
 import monitor.runtime.rates
 import monitor.runtime.tick_reading
-import monitor.sources.csv
+import monitor.sources.csv_pieces
 from monitor.domain.fx import RateTable
 from monitor.notify.drain import drain_outbox
 from monitor.runtime.scheduler import describe_outcome
@@ -223,7 +223,7 @@ STREAMED_CSV = "account,symbol,asset_class,value,currency\n" + "".join(
 def streamed(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """Small pieces and batches, the file never read whole; the list of rate fetches."""
     monkeypatch.setattr(monitor.runtime.tick_reading, "ACCOUNTS_PER_BATCH", 2)
-    monkeypatch.setattr(monitor.sources.csv, "CHUNK_BYTES", 40)
+    monkeypatch.setattr(monitor.sources.csv_pieces, "CHUNK_BYTES", 40)
 
     def not_whole(*_: object) -> None:
         raise AssertionError("the file was read whole")

@@ -20,8 +20,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.domain.allocation import Holding
-from monitor.runtime.pipeline import run_tick, utc_now
+from monitor.runtime.pipeline import run_tick
 from monitor.runtime.scheduler import DRAIN_JOB, Daemon, describe_outcome, tick_job_id
+from monitor.runtime.tick_context import utc_now
 from monitor.settings import PortfolioSettings, Schedule, Settings
 from monitor.settings.schedules import WallClockCronTrigger, latest_slot, trigger_for
 from monitor.sources import SourceOptions

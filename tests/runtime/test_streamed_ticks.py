@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-import monitor.runtime.pipeline
 import monitor.runtime.tick_reading
-import monitor.sources.csv
+import monitor.runtime.tick_recording
+import monitor.sources.csv_pieces
 from monitor.domain.allocation import Holding
 from monitor.runtime.pipeline import run_tick
 from monitor.settings import PortfolioSettings, Settings
@@ -37,7 +37,7 @@ def world(tmp_path: Path, sessions: sessionmaker[Session]) -> World:
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     """Two accounts a batch, the file read about two rows a piece."""
     monkeypatch.setattr(monitor.runtime.tick_reading, "ACCOUNTS_PER_BATCH", 2)
-    monkeypatch.setattr(monitor.sources.csv, "CHUNK_BYTES", 40)
+    monkeypatch.setattr(monitor.sources.csv_pieces, "CHUNK_BYTES", 40)
 
 
 @pytest.mark.usefixtures("small_batches")
@@ -67,7 +67,7 @@ def test_a_tick_writes_its_snapshots_a_batch_of_accounts_at_a_time(
         written.append([s.portfolio_id for s in snapshots])
         return save_snapshots(session=session, snapshots=snapshots)
 
-    monkeypatch.setattr(monitor.runtime.pipeline, "save_snapshots", recording)
+    monkeypatch.setattr(monitor.runtime.tick_recording, "save_snapshots", recording)
     world.csv_portfolio("clients", FIVE_ACCOUNTS)
     assert world.tick("clients").accounts == 5
     assert written == [

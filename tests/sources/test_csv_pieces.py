@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import monitor.sources.csv
+import monitor.sources.csv_pieces
 from monitor.errors import SourceError
 from monitor.sources.base import NotStreamable
 from monitor.sources.csv import CsvSource
@@ -28,7 +28,7 @@ def write(tmp_path: Path, text: str) -> CsvSource:
 def test_an_export_read_in_pieces_gives_the_holdings_of_the_whole_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(monitor.sources.csv, "CHUNK_BYTES", 60)
+    monkeypatch.setattr(monitor.sources.csv_pieces, "CHUNK_BYTES", 60)
     source = write(tmp_path, EXPORT)
     pieces = list(source.fetch_batches())
     assert len(pieces) > 3
@@ -62,7 +62,7 @@ def test_a_missing_file_read_in_pieces_fails_as_the_whole_reading_does(tmp_path:
 def test_a_currency_column_read_in_pieces_gives_the_currencies_of_the_whole_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(monitor.sources.csv, "CHUNK_BYTES", 60)
+    monkeypatch.setattr(monitor.sources.csv_pieces, "CHUNK_BYTES", 60)
     source = write(
         tmp_path,
         "account,symbol,asset_class,value,currency\n"

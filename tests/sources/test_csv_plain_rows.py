@@ -8,7 +8,6 @@ import pytest
 
 from monitor.domain.allocation import make_holding
 from monitor.errors import SourceError
-from monitor.sources.csv import open_csv, parse_csv, plain_holding, read_row_by_row
 from monitor.sources.csv_batches import (
     Columns,
     NotPlain,
@@ -17,6 +16,7 @@ from monitor.sources.csv_batches import (
     simple_lines,
     split_batches,
 )
+from monitor.sources.csv_parsing import open_csv, parse_csv, plain_holding, read_row_by_row
 
 HEADER = ["account", "symbol", "asset_class", "value", "quantity", "price"]
 PLAIN_ROWS = [

@@ -1,18 +1,24 @@
-"""Pruning: old snapshots and finished ticks go; each portfolio's latest snapshot stays."""
+"""Pruning: old snapshots, finished ticks, settled notifications, ended silences, held-back
+notices and superseded acknowledgements go; each portfolio's latest snapshot and newest
+acknowledgement stay."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from monitor.store.models import (
+    Acknowledgement,
     Notification,
     NotificationAttempt,
     Portfolio,
+    Silence,
     SnapshotClass,
     SnapshotHolding,
+    SuppressedNotice,
     Tick,
 )
 from monitor.store.retention import prune_history
@@ -178,3 +184,81 @@ def test_prune_keeps_notifications_settled_within_the_retention(
     result = prune_history(session=session, older_than=timedelta(days=3), now=LONG_AFTER)
     assert result.notifications == 0
     assert remaining_titles(session) == ["dead alert", "sent alert"]
+
+
+def silence(session: Session, ends_at: datetime) -> None:
+    session.add(
+        Silence(
+            portfolio="clients/*",
+            asset_class=None,
+            all_notices=False,
+            starts_at=ends_at - timedelta(days=7),
+            ends_at=ends_at,
+            comment=f"until {ends_at:%Y-%m-%d}",
+            created_by="ann",
+            created_at=ends_at - timedelta(days=7),
+        )
+    )
+    session.flush()
+
+
+def test_prune_deletes_silences_that_ended_before_the_cutoff_only(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    silence(session, JANUARY)
+    silence(session, LONG_AFTER - timedelta(days=2))  # ended, but within the retention
+    silence(session, LONG_AFTER + timedelta(days=7))  # still going
+    result = prune_history(session=session, older_than=timedelta(days=3), now=LONG_AFTER)
+    assert result.silences == 1
+    assert list(session.scalars(select(Silence.comment).order_by(Silence.id))) == [
+        "until 2025-12-30",
+        "until 2026-01-08",
+    ]
+
+
+def acknowledgement(session: Session, portfolio_id: str, created_at: datetime) -> None:
+    session.add(
+        Acknowledgement(
+            portfolio_id=portfolio_id,
+            alert_id=1,
+            drifted_since=created_at - timedelta(days=1),
+            notified_classes=["stocks"],
+            notified_worst_drift=Decimal("6.00"),
+            created_by="ann",
+            created_at=created_at,
+        )
+    )
+    session.flush()
+
+
+def test_prune_keeps_each_portfolios_newest_acknowledgement_however_old(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    acknowledgement(session, "family", JANUARY)
+    acknowledgement(session, "family", FEBRUARY)  # the one that holds family's reminders
+    acknowledgement(session, "clients/acct-17", JANUARY)
+    result = prune_history(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    assert result.acknowledgements == 1
+    kept = session.execute(select(Acknowledgement.portfolio_id, Acknowledgement.created_at))
+    assert sorted(kept) == [("clients/acct-17", JANUARY), ("family", FEBRUARY)]
+
+
+def test_prune_deletes_held_back_notices_decided_before_the_cutoff(
+    session: Session, stored_history: StoredHistory
+) -> None:
+    for decided_at in (JANUARY, LONG_AFTER - timedelta(hours=1)):
+        session.add(
+            SuppressedNotice(
+                portfolio_id="family",
+                tick_id=None,
+                kind="reminder",
+                reason="silence 1",
+                decided_at=decided_at,
+            )
+        )
+    session.flush()
+    result = prune_history(session=session, older_than=timedelta(days=1), now=LONG_AFTER)
+    assert result.suppressed == 1
+    assert list(session.scalars(select(SuppressedNotice.decided_at))) == [
+        LONG_AFTER - timedelta(hours=1)
+    ]

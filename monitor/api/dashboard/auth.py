@@ -15,9 +15,9 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from monitor.api.dashboard.views import templates
 from monitor.api.deps import SettingsDep
 from monitor.api.security import SESSION_COOKIE, session_value
-from monitor.dashboard.views import templates
 
 router = APIRouter(include_in_schema=False)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from monitor.dashboard import STATIC
+from monitor.api.dashboard import STATIC
 
 BUDGET_BYTES = 300 * 1024
 UPLOT = STATIC / "vendor" / "uplot"

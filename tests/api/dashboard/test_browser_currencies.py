@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.dashboard.test_browser import (
+from tests.api.dashboard.test_browser import (
     CHROMIUM,
     DESKTOP,
     PHONE,

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
@@ -36,6 +36,11 @@ def pct(value: Any) -> str:
 
 
 templates.env.filters.update(money=money, pct=pct, quote=lambda v: quote(v, safe="/"))
+
+
+def page_router() -> APIRouter:
+    """A router of pages: HTML answers, left out of the API's OpenAPI schema."""
+    return APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
 def page(

@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.dashboard.history import FAILED_DAYS_AGO, SKIPPED_DAYS_AGO, TARGETS, write_history
+from tests.api.dashboard.history import FAILED_DAYS_AGO, SKIPPED_DAYS_AGO, TARGETS, write_history
 from tests.fixtures.daemon import DaemonProcess, wait_until
 from tests.fixtures.sinks import WebhookSink
 
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
 REQUIRE_ENV = "MONITOR_TEST_REQUIRE_BROWSER"
 TOKEN = "dashboard-test-token"
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 IMAGES = ROOT / os.environ.get("MONITOR_TEST_SCREENSHOTS", "var/screenshots")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

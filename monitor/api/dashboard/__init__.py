@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from monitor.dashboard import auth, pages
+from monitor.api.dashboard import alert_pages, auth, overview_page, portfolio_page
 
 STATIC = Path(__file__).parent / "static"
 
@@ -17,5 +17,7 @@ def install_dashboard(app: FastAPI) -> None:
     (when ``api.token`` is set); their CSS and JS (uPlot vendored, no CDN) under
     ``/static``."""
     app.include_router(auth.router)
-    app.include_router(pages.router)
+    app.include_router(overview_page.router)
+    app.include_router(portfolio_page.router)
+    app.include_router(alert_pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
