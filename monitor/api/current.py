@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from monitor.api.schemas.allocation import RateOut
+from monitor.api.schemas.currencies import RateOut
 from monitor.api.schemas.current import ClassBandOut, CurrencyBandOut, CurrentResponse
 from monitor.domain.allocation import Holding, compute_allocation
 from monitor.domain.numbers import round2

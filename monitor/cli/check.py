@@ -46,7 +46,7 @@ def show(
     for ``--cash`` too)."""
     if output is ReportFormat.json:
         from monitor.api.exact_json import exact_json
-        from monitor.api.schemas.allocation import calculate_response
+        from monitor.api.schemas.calculate_response import calculate_response
 
         buy_only = plan_buy_only(report, cash) if cash is not None else None
         response = calculate_response(report, datetime.now(UTC), plan, buy_only)

@@ -11,16 +11,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from monitor.api.deps import SettingsDep, settings_of
 from monitor.api.openapi import json_parameter
 from monitor.api.routing import ComputeRoute
-from monitor.api.schemas.allocation import (
+from monitor.api.schemas.calculate_request import CalculateRequest, holdings_from_request
+from monitor.api.schemas.calculate_response import CalculateResponse, calculate_response
+from monitor.api.schemas.currencies import (
     BASE_CURRENCY_HELP,
     CURRENCY,
     FX_RATES_HELP,
     PAIR,
-    CalculateRequest,
-    CalculateResponse,
-    calculate_response,
     currency_summary,
-    holdings_from_request,
     rate_table,
 )
 from monitor.api.schemas.plans import NAME, TARGETS_SCHEMA

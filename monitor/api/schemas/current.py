@@ -9,7 +9,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from monitor.api.fields import Rounded
-from monitor.api.schemas.allocation import RateOut
+from monitor.api.schemas.currencies import RateOut
 
 
 class ClassBandOut(BaseModel):

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from monitor.api.fields import Number, Rounded
-from monitor.api.schemas.allocation import CurrencyExposureOut, RateOut
+from monitor.api.schemas.currencies import CurrencyExposureOut, RateOut
 from monitor.domain.attribution import Attribution, ClassAttribution
 from monitor.store.records import DriftPoint, PortfolioRecord, SnapshotRecord
 

@@ -14,7 +14,7 @@ from typing import Annotated
 from pydantic import BaseModel, Field
 
 from monitor.api.fields import Number, Rounded
-from monitor.api.schemas.allocation import CurrencyExposureOut, RateOut
+from monitor.api.schemas.currencies import CurrencyExposureOut, RateOut
 from monitor.domain.allocation import Targets
 
 
