@@ -18,7 +18,7 @@ from monitor.api.schemas.currencies import (
     RateOut,
     currency_fields,
 )
-from monitor.api.schemas.plans import BandOut, PlanOut
+from monitor.api.schemas.plans import ActionOut, BandOut, PlanOut
 from monitor.domain.allocation import AllocationReport
 from monitor.domain.plans import RebalancingPlan
 
@@ -43,15 +43,6 @@ class AssetClassOut(BaseModel):
     amount_to_band_edge: Rounded = Field(
         description="The trade to the nearest edge of its tolerance band"
     )
-
-
-class ActionOut(BaseModel):
-    asset_class: str
-    action: str
-    amount: Rounded
-    current_percent: Rounded
-    target_percent: Rounded
-    drift: Rounded
 
 
 class ReportActionOut(ActionOut):

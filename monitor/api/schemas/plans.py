@@ -72,13 +72,16 @@ class TradeOut(BaseModel):
     amount: Rounded
 
 
-class PlanActionOut(BaseModel):
+class ActionOut(BaseModel):
     asset_class: str
     action: str
     amount: Rounded
     current_percent: Rounded
     target_percent: Rounded
     drift: Rounded
+
+
+class PlanActionOut(ActionOut):
     resulting_percent: Rounded
     trades: list[TradeOut]
 
