@@ -14,6 +14,7 @@ other load changes least.
     .venv/bin/python benchmarks/bench_api.py [--seconds 10]
     .venv/bin/python benchmarks/bench_api.py --cpu-only   # the CPU figures alone, no wrk
     .venv/bin/python benchmarks/bench_api.py --profile    # pyinstrument of /calculate
+    .venv/bin/python benchmarks/bench_api.py --profile /targets
 """
 
 from __future__ import annotations
@@ -211,12 +212,13 @@ def cpu_per_request(kind: str, requests: int) -> dict[str, float]:
     return asyncio.run(measure())
 
 
-def profile_calculate(requests: int) -> None:
-    """pyinstrument of /calculate through the app in this thread (the allocation routes
-    run on the event loop; a route handed to a worker thread would not show)."""
+def profile(endpoint: str, requests: int) -> None:
+    """pyinstrument of ``endpoint`` (a key of ``REQUESTS``) through the app in this thread
+    (the allocation routes run on the event loop; a route handed to a worker thread would
+    not show)."""
     from pyinstrument import Profiler
 
-    method, target, body = REQUESTS["/calculate"]
+    method, target, body = REQUESTS[endpoint]
     call = asgi_call(make_app("project"), method, target, body)
 
     async def many() -> None:
@@ -253,10 +255,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--requests", type=int, default=3000, help="for the CPU figures")
     parser.add_argument("--cpu-only", action="store_true", help="the CPU figures alone, no wrk")
-    parser.add_argument("--profile", action="store_true", help="profile /calculate instead")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="/calculate",
+        choices=sorted(REQUESTS),
+        help="profile an endpoint instead (/calculate when none is named)",
+    )
     args = parser.parse_args()
     if args.profile:
-        profile_calculate(2000)
+        profile(args.profile, 2000)
         return
     if not args.cpu_only:
         if shutil.which("wrk") is None:
