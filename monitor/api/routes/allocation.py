@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from monitor.api.deps import SettingsDep, settings_of
+from monitor.api.deps import settings_of
 from monitor.api.openapi import json_parameter
 from monitor.api.routing import ComputeRoute
 from monitor.api.schemas.calculate_request import CalculateRequest, holdings_from_request
@@ -41,7 +41,7 @@ from monitor.domain.fx import RateTable
 from monitor.domain.numbers import LIMIT
 from monitor.domain.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.errors import InputError, SourceError
-from monitor.settings import Settings
+from monitor.settings.entries import EntryConfig
 from monitor.sources.base import holdings_from_document
 from monitor.sources.json import parse_json
 
@@ -126,9 +126,17 @@ def holdings_from_query(text: str) -> list[Holding]:
         raise InputError("holdings", error.problem) from None
 
 
-def base_currency_of(given: str | None, settings: Settings) -> str | None:
+def defaults_of(request: Request) -> EntryConfig:
+    """The configured settings a request's omitted parameters take.
+
+    Read from the request rather than through a dependency (``SettingsDep``): FastAPI
+    solving one, however small, costs a tenth of a ``/targets`` request's time."""
+    return settings_of(request).default_config
+
+
+def base_currency_of(given: str | None, defaults: EntryConfig) -> str | None:
     """The request's base currency (any case), else the configured one."""
-    return given.upper() if given else settings.default_config.base_currency
+    return given.upper() if given else defaults.base_currency
 
 
 def rates_from_query(text: str | None) -> RateTable | None:
@@ -140,9 +148,9 @@ def rates_from_query(text: str | None) -> RateTable | None:
     return rate_table(raw)
 
 
-def targets_from_query(text: str | None, settings: Settings) -> Targets:
+def targets_from_query(text: str | None, defaults: EntryConfig) -> Targets:
     if text is None:
-        return settings.default_config.targets
+        return defaults.targets
     raw = json_query(text, "target_allocations")
     if not isinstance(raw, dict):
         raise InputError("target_allocations", "expected an object of class: percent")
@@ -153,10 +161,7 @@ def targets_from_query(text: str | None, settings: Settings) -> Targets:
 def calculate(body: CalculateRequest, request: Request) -> CalculateResponse:
     """The full allocation report and a rebalancing plan (``mode``, ``cash``, ``raise_cash``,
     ``min_trade``); with ``cash``, also the buy-only plan for that new money."""
-    # The request rather than SettingsDep: FastAPI solving a dependency, however small, is
-    # 3 % of a seed /calculate's time (the busiest endpoint, benchmarked in bench_api.py).
-    settings = settings_of(request)
-    defaults = settings.default_config
+    defaults = defaults_of(request)
     targets = (
         parse_targets(body.target_allocations, "target_allocations")
         if body.target_allocations is not None
@@ -176,7 +181,7 @@ def calculate(body: CalculateRequest, request: Request) -> CalculateResponse:
         targets,
         policy,
         body.portfolio_value,
-        base_currency=base_currency_of(body.base_currency, settings),
+        base_currency=base_currency_of(body.base_currency, defaults),
         rates=body.rates(),
         currency_targets=body.currency_goal(),
     )
@@ -193,7 +198,7 @@ def calculate(body: CalculateRequest, request: Request) -> CalculateResponse:
 
 @router.get("/targets", response_model=TargetsResponse)
 def targets(
-    settings: SettingsDep,
+    request: Request,
     portfolio_value: Annotated[
         Decimal, Query(ge=SMALLEST_TOTAL, lt=LIMIT, allow_inf_nan=False, description=TOTAL_HELP)
     ],
@@ -202,15 +207,16 @@ def targets(
 ) -> TargetsResponse:
     """Target amounts for a portfolio of the given value: per top-level class, and for a
     target tree per sub-class under ``children``; in ``base_currency`` when one is named."""
+    defaults = defaults_of(request)
     return targets_response(
         portfolio_value,
-        targets_from_query(target_allocations, settings),
-        base_currency_of(base_currency, settings),
+        targets_from_query(target_allocations, defaults),
+        base_currency_of(base_currency, defaults),
     )
 
 
 async def query_report(  # async: computed on the event loop, as the routes are (ComputeRoute)
-    settings: SettingsDep,
+    request: Request,
     holdings: HoldingsQuery,
     portfolio_value: ValueQuery = None,
     threshold: ThresholdQuery = None,
@@ -223,9 +229,10 @@ async def query_report(  # async: computed on the event loop, as the routes are 
     fx_rates: FxRatesQuery = None,
 ) -> AllocationReport:
     """The report the GET endpoints answer from, with everything from the query string."""
+    defaults = defaults_of(request)
     given = holdings_from_query(holdings)
-    goal = targets_from_query(target_allocations, settings)
-    policy = settings.default_config.policy.overridden(
+    goal = targets_from_query(target_allocations, defaults)
+    policy = defaults.policy.overridden(
         threshold=threshold,
         relative_threshold=relative_threshold,
         drift_rule=drift_rule,
@@ -237,7 +244,7 @@ async def query_report(  # async: computed on the event loop, as the routes are 
         goal,
         policy,
         portfolio_value,
-        base_currency=base_currency_of(base_currency, settings),
+        base_currency=base_currency_of(base_currency, defaults),
         rates=rates_from_query(fx_rates),
     )
 
