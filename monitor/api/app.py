@@ -12,7 +12,6 @@ from monitor.api.errors import install_error_handlers
 from monitor.api.openapi import install_openapi
 from monitor.api.routes import (
     alerts,
-    allocation,
     health,
     history,
     overview,
@@ -20,6 +19,7 @@ from monitor.api.routes import (
     replay,
     silences,
 )
+from monitor.api.routes.allocation import install_allocation
 from monitor.api.routes.health import Scheduler
 from monitor.api.security import install_security
 from monitor.runtime.metrics import metrics_registry
@@ -57,7 +57,7 @@ def create_app(
     install_security(app, settings.api)
     install_openapi(app, token=settings.api.token is not None)
     app.include_router(health.router)
-    app.include_router(allocation.router)
+    install_allocation(app)
     app.include_router(history.router)
     app.include_router(alerts.router)
     app.include_router(silences.router)

@@ -6,7 +6,9 @@ import inspect
 from types import ModuleType
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.routing import BaseRoute
 
 from monitor.api.routes import alerts, allocation, health, history
 from monitor.api.routing import JsonRoute
@@ -102,9 +104,18 @@ def test_two_symbols_that_are_one_once_trimmed_are_a_422_naming_it(client: TestC
     ]
 
 
+def routes_of(module: ModuleType) -> list[BaseRoute]:
+    """A routes module's routes: its router's, or those it adds to an app (allocation)."""
+    if module is not allocation:
+        return module.router.routes
+    app = FastAPI()
+    allocation.install_allocation(app)
+    return [route for route in app.routes if route.path.startswith(allocation.PREFIX)]
+
+
 @pytest.mark.parametrize("module", [alerts, allocation, health, history])
 def test_every_route_reads_and_writes_json_the_same_way(module: ModuleType) -> None:
-    routes = module.router.routes
+    routes = routes_of(module)
     assert routes
     assert [route.path for route in routes if not isinstance(route, JsonRoute)] == []
 
@@ -113,7 +124,7 @@ def test_the_allocation_routes_compute_on_the_event_loop_and_the_store_routes_in
     # A plain function is handed to a worker thread: right for a database read, and only
     # overhead for a computation (see ComputeRoute).
     def on_loop(module: ModuleType) -> set[bool]:
-        return {inspect.iscoroutinefunction(route.endpoint) for route in module.router.routes}
+        return {inspect.iscoroutinefunction(route.endpoint) for route in routes_of(module)}
 
     assert on_loop(allocation) == {True}
     assert on_loop(history) == {False}

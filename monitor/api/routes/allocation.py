@@ -6,107 +6,47 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, FastAPI, Request
 
 from monitor.api.deps import settings_of
-from monitor.api.openapi import json_parameter
 from monitor.api.routing import ComputeRoute
 from monitor.api.schemas.calculate_request import CalculateRequest, holdings_from_request
 from monitor.api.schemas.calculate_response import CalculateResponse, calculate_response
-from monitor.api.schemas.currencies import (
-    BASE_CURRENCY_HELP,
-    CURRENCY,
-    FX_RATES_HELP,
-    PAIR,
-    currency_summary,
-    rate_table,
-)
-from monitor.api.schemas.plans import NAME, TARGETS_SCHEMA
+from monitor.api.schemas.currencies import currency_summary, rate_table
 from monitor.api.schemas.query import (
     CheckResponse,
     DriftAnalysisResponse,
     TargetsResponse,
     targets_response,
 )
+from monitor.api.schemas.query_parameters import (
+    BaseCurrencyQuery,
+    DriftRuleQuery,
+    FxRatesQuery,
+    HoldingsQuery,
+    HybridFloorQuery,
+    MinTradeQuery,
+    RelativeQuery,
+    TargetsQuery,
+    ThresholdQuery,
+    TotalQuery,
+    ValueQuery,
+)
 from monitor.domain.allocation import (
-    SMALLEST_TOTAL,
     AllocationReport,
     Holding,
     Targets,
     compute_allocation,
     parse_targets,
 )
-from monitor.domain.bands import DriftRule
 from monitor.domain.fx import RateTable
-from monitor.domain.numbers import LIMIT
 from monitor.domain.plans import PlanRequest, plan_buy_only, plan_rebalancing
 from monitor.errors import InputError, SourceError
 from monitor.settings.entries import EntryConfig
 from monitor.sources.base import holdings_from_document
 from monitor.sources.json import parse_json
 
-router = APIRouter(prefix="/api/v1/allocation", tags=["allocation"], route_class=ComputeRoute)
-
-HOLDINGS_HELP = (
-    'Holdings as JSON, the seed\'s shape: {"AAPL": {"asset_class": "stocks", "value": 26940}}'
-)
-HOLDINGS_SCHEMA = {  # the body's holdings, HoldingIn being in the document for /calculate
-    "type": "object",
-    "propertyNames": NAME,
-    "additionalProperties": {"$ref": "#/components/schemas/HoldingIn"},
-}
-HoldingsQuery = Annotated[
-    str,
-    Query(
-        description=HOLDINGS_HELP,
-        max_length=1_000_000,
-        json_schema_extra=json_parameter(HOLDINGS_SCHEMA),
-    ),
-]
-TOTAL_HELP = "The whole portfolio, holdings and cash; at least a cent (less is worth nothing)"
-ValueQuery = Annotated[
-    Decimal | None,
-    Query(ge=SMALLEST_TOTAL, lt=LIMIT, allow_inf_nan=False, description=TOTAL_HELP),
-]
-ThresholdQuery = Annotated[Decimal | None, Query(gt=0, le=100, allow_inf_nan=False)]
-RelativeQuery = Annotated[Decimal | None, Query(gt=0, le=1, allow_inf_nan=False)]
-TargetsQuery = Annotated[
-    str | None,
-    Query(
-        description='Targets as JSON, e.g. {"stocks": 60, "bonds": 40}; a class may be a '
-        'table with a band: {"stocks": {"target": 60, "min": 55, "max": 66}, "bonds": 40}',
-        json_schema_extra=json_parameter(TARGETS_SCHEMA),
-    ),
-]
-DriftRuleQuery = Annotated[
-    DriftRule | None,
-    Query(description="either (the 5/25 rule: whichever first) or hybrid (the wider)"),
-]
-HybridFloorQuery = Annotated[
-    Decimal | None,
-    Query(ge=0, le=100, allow_inf_nan=False, description="hybrid: the narrowest band (pp)"),
-]
-BaseCurrencyQuery = Annotated[str | None, Query(pattern=CURRENCY, description=BASE_CURRENCY_HELP)]
-FX_RATES_SCHEMA = {  # as /calculate's fx_rates
-    "type": "object",
-    "propertyNames": {"pattern": PAIR},
-    "additionalProperties": {
-        "type": "number",
-        "exclusiveMinimum": 0,
-        "exclusiveMaximum": int(LIMIT),
-    },
-}
-FxRatesQuery = Annotated[
-    str | None,
-    Query(
-        description=f'{FX_RATES_HELP}. As JSON, e.g. {{"EURUSD": 1.0842}}',
-        json_schema_extra=json_parameter(FX_RATES_SCHEMA),
-    ),
-]
-MinTradeQuery = Annotated[
-    Decimal | None,
-    Query(ge=0, lt=LIMIT, allow_inf_nan=False, description="Smallest trade worth an alert (money)"),
-]
+PREFIX = "/api/v1/allocation"
 
 
 def json_query(text: str, name: str) -> object:
@@ -157,7 +97,6 @@ def targets_from_query(text: str | None, defaults: EntryConfig) -> Targets:
     return parse_targets(raw, "target_allocations")
 
 
-@router.post("/calculate", response_model=CalculateResponse)
 def calculate(body: CalculateRequest, request: Request) -> CalculateResponse:
     """The full allocation report and a rebalancing plan (``mode``, ``cash``, ``raise_cash``,
     ``min_trade``); with ``cash``, also the buy-only plan for that new money."""
@@ -196,12 +135,9 @@ def calculate(body: CalculateRequest, request: Request) -> CalculateResponse:
     return calculate_response(report, datetime.now(UTC), plan, buy_only)
 
 
-@router.get("/targets", response_model=TargetsResponse)
 def targets(
     request: Request,
-    portfolio_value: Annotated[
-        Decimal, Query(ge=SMALLEST_TOTAL, lt=LIMIT, allow_inf_nan=False, description=TOTAL_HELP)
-    ],
+    portfolio_value: TotalQuery,
     target_allocations: TargetsQuery = None,
     base_currency: BaseCurrencyQuery = None,
 ) -> TargetsResponse:
@@ -252,7 +188,6 @@ async def query_report(  # async: computed on the event loop, as the routes are 
 QueryReport = Annotated[AllocationReport, Depends(query_report)]
 
 
-@router.get("/check-rebalancing", response_model=CheckResponse)
 def check_rebalancing(report: QueryReport) -> CheckResponse:
     """Does this portfolio need rebalancing, and which classes say so."""
     fields = {
@@ -266,7 +201,6 @@ def check_rebalancing(report: QueryReport) -> CheckResponse:
     return CheckResponse.model_validate(fields, from_attributes=True)
 
 
-@router.get("/drift-analysis", response_model=DriftAnalysisResponse)
 def drift_analysis(report: QueryReport) -> DriftAnalysisResponse:
     """Drift of every asset class, in percentage points and in money."""
     fields = {
@@ -289,3 +223,23 @@ def drift_analysis(report: QueryReport) -> DriftAnalysisResponse:
         **currency_summary(report),
     }
     return DriftAnalysisResponse.model_validate(fields, from_attributes=True)
+
+
+def install_allocation(app: FastAPI) -> None:
+    """The four routes, added to the app's own router rather than included as a router of
+    their own: FastAPI answers a route of an included router by matching the routers before
+    it, then its routes twice, a tenth of a ``/targets`` request (``bench_api.py``)."""
+    for method, path, endpoint, answer in (
+        ("POST", "calculate", calculate, CalculateResponse),
+        ("GET", "targets", targets, TargetsResponse),
+        ("GET", "check-rebalancing", check_rebalancing, CheckResponse),
+        ("GET", "drift-analysis", drift_analysis, DriftAnalysisResponse),
+    ):
+        app.router.add_api_route(
+            f"{PREFIX}/{path}",
+            endpoint,
+            methods=[method],
+            response_model=answer,
+            tags=["allocation"],
+            route_class_override=ComputeRoute,
+        )
