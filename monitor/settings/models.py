@@ -121,8 +121,11 @@ class Settings(BaseSettings):
     def default_config(self) -> EntryConfig:
         """The top-level settings, as an entry that overrides none of them runs with them:
         ``check`` without ``--portfolio`` and the API start from these."""
-        assert self._default_config is not None  # set when the settings were validated
-        return self._default_config
+        # Read once: pydantic answers each read of a private attribute through __getattr__
+        # (1.4 µs, a hundredth of an API request that reads it).
+        config = self._default_config
+        assert config is not None  # set when the settings were validated
+        return config
 
     def base_currency_of(self, portfolio_id: str) -> str | None:
         """The currency a stored portfolio's amounts are in when its snapshots do not say
