@@ -12,7 +12,6 @@ from monitor.api.errors import install_error_handlers
 from monitor.api.openapi import install_openapi
 from monitor.api.routes import (
     alerts,
-    health,
     history,
     overview,
     portfolio,
@@ -20,7 +19,7 @@ from monitor.api.routes import (
     silences,
 )
 from monitor.api.routes.allocation import install_allocation
-from monitor.api.routes.health import Scheduler
+from monitor.api.routes.health import Scheduler, install_health
 from monitor.api.security import install_security
 from monitor.runtime.metrics import metrics_registry
 from monitor.runtime.outage_log import OutageLog
@@ -56,7 +55,7 @@ def create_app(
     install_error_handlers(app)
     install_security(app, settings.api)
     install_openapi(app, token=settings.api.token is not None)
-    app.include_router(health.router)
+    install_health(app)
     install_allocation(app)
     app.include_router(history.router)
     app.include_router(alerts.router)

@@ -7,6 +7,7 @@ from types import ModuleType
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import BaseRoute
 
@@ -104,13 +105,18 @@ def test_two_symbols_that_are_one_once_trimmed_are_a_422_naming_it(client: TestC
     ]
 
 
+# The modules whose routes are added to the app's own router rather than included.
+INSTALLS = {allocation: allocation.install_allocation, health: health.install_health}
+
+
 def routes_of(module: ModuleType) -> list[BaseRoute]:
-    """A routes module's routes: its router's, or those it adds to an app (allocation)."""
-    if module is not allocation:
+    """A routes module's routes: its router's, or those it adds to an app."""
+    install = INSTALLS.get(module)
+    if install is None:
         return module.router.routes
     app = FastAPI()
-    allocation.install_allocation(app)
-    return [route for route in app.routes if route.path.startswith(allocation.PREFIX)]
+    install(app)
+    return [route for route in app.routes if isinstance(route, APIRoute)]
 
 
 @pytest.mark.parametrize("module", [alerts, allocation, health, history])

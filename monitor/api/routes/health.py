@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from fastapi import APIRouter, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import Engine, text
@@ -29,11 +29,10 @@ from monitor.store.engine import first_line, first_text_line
 from monitor.store.overview import latest_good_tick_times
 from monitor.store.ticks import TickRecord, latest_ticks
 
-router = APIRouter(tags=["operations"], route_class=JsonRoute)
-
 # Slack beyond two periods: a tick's row is written when it starts, and the scheduler
 # may start it a little after its slot.
 READY_GRACE = timedelta(minutes=1)
+NOT_READY = "Something is not ready; the checks say what."
 
 
 class Scheduler(Protocol):
@@ -117,16 +116,11 @@ def readiness(request: Request) -> list[Check]:
     return checks
 
 
-@router.get("/healthz")
 def healthz() -> dict[str, str]:
     """The process is up and answering."""
     return {"status": "ok"}
 
 
-@router.get(
-    "/readyz",
-    responses={503: {"description": "Something is not ready; the checks say what."}},
-)
 def readyz(request: Request) -> JSONResponse:
     """Database reachable, scheduler running, every entry ticked recently (503 if not)."""
     checks = readiness(request)
@@ -140,8 +134,25 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if ready else 503)
 
 
-@router.get("/metrics", response_class=Response)
 def metrics(request: Request) -> Response:
     """Prometheus text exposition of this process's registry."""
     registry: CollectorRegistry = request.app.state.metrics
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def install_health(app: FastAPI) -> None:
+    """The three routes, added to the app's own router, as the allocation routes are (see
+    ``install_allocation``): an included router is matched before every route after it."""
+    for path, endpoint, answers in (
+        ("/healthz", healthz, {}),
+        ("/readyz", readyz, {"responses": {503: {"description": NOT_READY}}}),
+        ("/metrics", metrics, {"response_class": Response}),
+    ):
+        app.router.add_api_route(
+            path,
+            endpoint,
+            methods=["GET"],
+            tags=["operations"],
+            route_class_override=JsonRoute,
+            **answers,
+        )
