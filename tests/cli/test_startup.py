@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,14 @@ def test_the_command_group_and_check_import_no_store_api_or_apprise(code: str) -
 
 def test_the_command_group_loads_no_settings_sources_or_web_framework() -> None:
     assert imported_after("import monitor.cli", RUNNING) == []
+
+
+def test_loading_a_config_imports_no_source_library_it_does_not_use() -> None:
+    # The example's source is a JSON file: no statement, ledger or HTTP library is needed.
+    config = Path(__file__).resolve().parents[2] / "config" / "allocation-monitor.toml"
+    code = (
+        "from pathlib import Path\n"
+        "from monitor.settings import load_settings\n"
+        f"load_settings(Path({str(config)!r}))"
+    )
+    assert imported_after(code, ("beancount", "ofxtools", "httpx")) == []
