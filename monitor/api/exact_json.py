@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Any
 
 import orjson
 from pydantic import BaseModel
 from pydantic_core import to_json
-from starlette.responses import JSONResponse
 
 # UTF-8 cannot carry a lone surrogate (a "\ud800" escape a client sent in its JSON);
 # orjson refuses one, so it is written as the replacement character.
@@ -62,10 +60,3 @@ def without_surrogates(value: object) -> object:
     if isinstance(value, list | tuple):
         return [without_surrogates(item) for item in value]
     return value
-
-
-class ExactJSONResponse(JSONResponse):
-    """A JSON answer written by ``exact_json``."""
-
-    def render(self, content: Any) -> bytes:
-        return exact_bytes(content)

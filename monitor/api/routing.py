@@ -15,14 +15,22 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from monitor.api.exact_json import ExactJSONResponse
+from monitor.api.exact_json import exact_bytes
 from monitor.errors import InputError, SourceError
 from monitor.sources.json import parse_json
 
 JSON_TYPE = "application/json"
+
+
+class ExactJSONResponse(JSONResponse):
+    """A JSON answer written by ``exact_json``."""
+
+    def render(self, content: Any) -> bytes:
+        return exact_bytes(content)
 
 
 def is_json(content_type: str | None) -> bool:

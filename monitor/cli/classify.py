@@ -6,15 +6,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from monitor.cli.app import app, out, state_of
 from monitor.cli.check import configured
-from monitor.domain.allocation import Holding
-from monitor.domain.classify import Classifier, Unclassified
 from monitor.errors import InputError
-from monitor.sources import read_holdings_file
+
+if TYPE_CHECKING:
+    from monitor.domain.allocation import Holding
+    from monitor.domain.classify import Classifier
 
 BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -26,6 +28,8 @@ def toml_key(symbol: str) -> str:
 def snippet(holdings: list[Holding], classifier: Classifier) -> str:
     """A ``[classify.symbols]`` table with an empty class for each unknown symbol, its
     broker's description and type beside it."""
+    from monitor.domain.classify import Unclassified
+
     unknown = set(classifier.unknown(holdings))
     lines: dict[str, str] = {}
     for holding in holdings:
@@ -65,6 +69,8 @@ def classify(
 
     Exit status: 0 (whether or not some are unknown), 2 bad input.
     """
+    from monitor.sources import read_holdings_file
+
     settings = state_of(ctx).settings
     classifier = configured(settings, portfolio).classifier
     if holdings is not None:

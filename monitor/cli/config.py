@@ -15,9 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomli_w
 import typer
-from pydantic import SecretStr
 
 from monitor.cli.app import EXIT_BAD_INPUT, app, out, state_of
 from monitor.errors import ConfigError
@@ -90,6 +88,8 @@ def validate(
 
 def shown_value(value: Any, key: str, parent: str) -> Any:
     """A settings value as TOML/JSON can hold it, with every secret masked."""
+    from pydantic import SecretStr  # loaded with the settings already: a lookup
+
     if isinstance(value, SecretStr):
         return MASK
     if isinstance(value, Mapping):
@@ -146,6 +146,8 @@ def show(
     Passwords and tokens in URLs, HTTP headers, command environments and the API token are
     shown as masks. Relative paths are shown resolved.
     """
+    import tomli_w
+
     config = effective_config(state_of(ctx).settings)
     if output_format is Format.json:
         say(json.dumps(config, indent=2))

@@ -15,12 +15,11 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from monitor.api.exact_json import exact_json
 from monitor.cli.alerts import local
 from monitor.cli.app import app, out, state_of
 from monitor.domain.history import parse_window
 from monitor.domain.numbers import round2
-from monitor.settings.replay_policies import PRESETS, changes_of
+from monitor.replay_presets import PRESETS
 
 if TYPE_CHECKING:  # what running the command takes is imported in its body (see __init__)
     from monitor.api.schemas.replay import ReplayOut, ReplayResponse
@@ -92,8 +91,10 @@ def replay_command(
         "escalation_step": escalation_step,
         "name": name,
     }
+    from monitor.api.exact_json import exact_json
     from monitor.api.schemas.replay import run_replay
     from monitor.cli.store_access import opened_session
+    from monitor.settings.replay_policies import changes_of
 
     changes = changes_of({key: value for key, value in given.items() if value is not None})
     with opened_session(settings) as session:

@@ -15,23 +15,11 @@ from monitor.domain.alerting import AlertPolicy
 from monitor.domain.bands import DriftPolicy, DriftRule, RebalanceTo
 from monitor.domain.replay import ReplayPolicy
 from monitor.errors import InputError, UnknownPortfolioError
+from monitor.replay_presets import PRESETS
 from monitor.settings.entries import EntryConfig
 from monitor.settings.models import Settings
 from monitor.settings.sections import Section
 from monitor.settings.types import Duration
-
-# Each over the entry's own policy (its min_trade, tolerance, cooldowns, plan mode...).
-PRESETS: dict[str, dict[str, Any]] = {
-    "5pp": {"threshold": 5, "relative_threshold": None, "drift_rule": "either"},
-    "5/25": {"threshold": 5, "relative_threshold": "0.25", "drift_rule": "either"},
-    "hybrid": {"relative_threshold": "0.25", "drift_rule": "hybrid", "hybrid_floor": 1},
-    "band-edge": {
-        "threshold": 5,
-        "relative_threshold": "0.25",
-        "drift_rule": "either",
-        "rebalance_to": "band_edge",
-    },
-}
 
 DRIFT_KEYS = (
     "threshold",

@@ -9,9 +9,8 @@ from __future__ import annotations
 import logging
 import ssl
 from pathlib import Path
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
-import httpx
 from pydantic import Field, SecretStr, field_validator
 from tenacity import (
     RetryCallState,
@@ -26,6 +25,9 @@ from monitor.errors import SourceError
 from monitor.masking import mask_secrets, redact_url, url_secrets
 from monitor.sources.base import SourceOptions, holdings_from_document, resolve_path
 from monitor.sources.json import parse_json
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,9 @@ class HttpSource(SourceOptions):
     @field_validator("url")
     @classmethod
     def http_url(cls, url: str) -> str:
+        # httpx (4 MB) is imported by a config naming an http source, not by every config.
+        import httpx
+
         try:
             parsed = httpx.URL(url)
         except httpx.InvalidURL:
@@ -90,6 +95,8 @@ class HttpSource(SourceOptions):
         return text
 
     def _get(self) -> httpx.Response:
+        import httpx
+
         source = self.describe()
         retrying = Retrying(
             stop=stop_after_attempt(ATTEMPTS),

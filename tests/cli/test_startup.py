@@ -8,15 +8,18 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 HEAVY = ("fastapi", "sqlalchemy", "apprise", "uvicorn", "alembic")
+# What running a command takes, not listing it: --help names every command without them.
+RUNNING = ("pydantic_settings", "monitor.settings", "monitor.sources", "starlette")
 
 
-def imported_after(code: str) -> list[str]:
-    """Which of ``HEAVY`` a fresh interpreter holds after running ``code``."""
-    report = f"import json, sys; print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+def imported_after(code: str, watched: tuple[str, ...] = HEAVY) -> list[str]:
+    """Which of ``watched`` a fresh interpreter holds after running ``code``."""
+    report = f"import json, sys; print(json.dumps([m for m in {watched!r} if m in sys.modules]))"
     done = subprocess.run(
         [sys.executable, "-c", f"{code}\n{report}"],
         capture_output=True,
@@ -38,3 +41,18 @@ def imported_after(code: str) -> list[str]:
 )
 def test_the_command_group_and_check_import_no_store_api_or_apprise(code: str) -> None:
     assert imported_after(code) == []
+
+
+def test_the_command_group_loads_no_settings_sources_or_web_framework() -> None:
+    assert imported_after("import monitor.cli", RUNNING) == []
+
+
+def test_loading_a_config_imports_no_source_library_it_does_not_use() -> None:
+    # The example's source is a JSON file: no statement, ledger or HTTP library is needed.
+    config = Path(__file__).resolve().parents[2] / "config" / "allocation-monitor.toml"
+    code = (
+        "from pathlib import Path\n"
+        "from monitor.settings import load_settings\n"
+        f"load_settings(Path({str(config)!r}))"
+    )
+    assert imported_after(code, ("beancount", "ofxtools", "httpx")) == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -96,6 +98,27 @@ def test_a_migration_cut_short_leaves_no_table_and_the_next_start_completes_it(
     assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_the_schema_head_the_daemon_checks_without_alembic_is_the_newest_migration() -> None:
+    assert head_revision() == migrate.SCHEMA_HEAD
+
+
+def test_starting_on_a_database_at_the_head_does_not_load_alembic(empty_database_url: str) -> None:
+    upgrade_and_report = (
+        "import sys\n"
+        "from monitor.store.engine import make_engine\n"
+        "from monitor.store.migrate import upgrade\n"
+        f"upgrade(make_engine({empty_database_url!r}))\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    loaded = [
+        subprocess.run(
+            [sys.executable, "-c", upgrade_and_report], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
+    assert loaded == ["True", "False"]  # the first start migrates, the second has nothing to do
 
 
 def test_a_schema_newer_than_the_code_is_refused(empty_engine: Engine) -> None:

@@ -34,8 +34,9 @@ from monitor.api.schemas.silences import SuppressedOut
 from monitor.domain.attribution import attribute
 from monitor.domain.history import parse_window
 from monitor.errors import MonitorError, UnknownPortfolioError
+from monitor.replay_presets import PRESETS
 from monitor.settings import EntryConfig, Settings
-from monitor.settings.replay_policies import PRESETS, changes_of
+from monitor.settings.replay_policies import changes_of
 from monitor.store.outbox import list_notifications
 from monitor.store.records import SnapshotRecord
 from monitor.store.snapshots import attribution_window, latest_snapshot
