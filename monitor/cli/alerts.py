@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -14,6 +13,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from monitor.api.exact_json import exact_json
 from monitor.cli.app import app, out, state_of
 from monitor.errors import DeliveryError
 from monitor.store.limits import LARGEST_ID
@@ -82,7 +82,7 @@ def alerts(
         )
     listed = [alert_out(item) for item in items]
     if output is Format.json:
-        out.file.write(json.dumps([a.model_dump(mode="json") for a in listed], indent=2) + "\n")
+        out.file.write(exact_json([a.model_dump() for a in listed], indented=True) + "\n")
         return
     if not listed:
         out.print("No alerts match.", markup=False)
@@ -111,7 +111,6 @@ def alerts(
 @alerts_app.command("show")
 def show(ctx: typer.Context, alert_id: int = ALERT_ID, output: Format = FORMAT) -> None:
     """One alert whole: its message, every account of a digest, every delivery attempt."""
-    from monitor.api.exact_json import exact_json
     from monitor.api.schemas.alerts import alert_detail
     from monitor.cli.store_access import opened_session
     from monitor.store.outbox import attempts_of, get_notification

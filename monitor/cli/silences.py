@@ -7,7 +7,6 @@ Who acted is the user running the command.
 from __future__ import annotations
 
 import getpass
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -114,7 +113,7 @@ def silences(
     with opened_session(settings) as session:
         listed = [silence_out(s, now) for s in list_silences(session=session, now=now, ended=ended)]
     if output is Format.json:
-        out.file.write(json.dumps([s.model_dump(mode="json") for s in listed], indent=2) + "\n")
+        out.file.write(exact_json([s.model_dump() for s in listed], indented=True) + "\n")
         return
     if not listed:
         out.print("No silences.", markup=False)
@@ -256,7 +255,7 @@ def suppressed(
             for s in list_suppressed(session=session, portfolio_id=portfolio, limit=limit)
         ]
     if output is Format.json:
-        out.file.write(json.dumps([s.model_dump(mode="json") for s in listed], indent=2) + "\n")
+        out.file.write(exact_json([s.model_dump() for s in listed], indented=True) + "\n")
         return
     if not listed:
         out.print("Nothing was held back.", markup=False)
