@@ -74,13 +74,16 @@ def bearer_token(scope: Scope) -> bytes | None:
 
 
 def content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    """The body's length as the server reads it: its Content-Length, unless a
+    Transfer-Encoding is given too, which the server follows instead (RFC 9112, 6.3), so a
+    small Content-Length cannot vouch for a long chunked body."""
+    headers = dict(scope.get("headers", ()))
+    if b"transfer-encoding" in headers:
+        return None
+    try:
+        return int(headers[b"content-length"])
+    except (KeyError, ValueError):
+        return None
 
 
 class ApiGuard:
@@ -104,6 +107,7 @@ class ApiGuard:
         else:
             # Within the limit as announced: the server reads no more than Content-Length
             # says (what follows is the next request), so the body needs no counting.
+            # Given with a Transfer-Encoding, it is no length (content_length).
             await self.app(scope, receive, send)
 
     def refusal(self, scope: Scope, length: int | None) -> Response | None:

@@ -132,6 +132,26 @@ def test_a_body_announced_within_the_limit_reaches_the_app_as_the_server_sends_i
     assert received == messages
 
 
+def test_a_small_length_given_with_a_chunked_encoding_does_not_let_a_long_body_through() -> None:
+    # The server reads the chunks, not the Content-Length: the guard must count them.
+    chunks = iter([{"type": "http.request", "body": b"x" * 100, "more_body": True}] * 3)
+    answered: list[Message] = []
+
+    async def receive() -> Message:
+        return next(chunks)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise AssertionError("the app was given the body")
+
+    async def send(message: Message) -> None:
+        answered.append(message)
+
+    headers = [(b"content-length", b"5"), (b"transfer-encoding", b"chunked")]
+    scope = {"type": "http", "path": CALCULATE, "headers": headers}
+    asyncio.run(ApiGuard(app, settings=ApiSettings(max_body_bytes=100))(scope, receive, send))
+    assert answered[0]["status"] == 413
+
+
 def test_a_body_within_the_limit_is_computed() -> None:
     client = client_with(max_body_bytes=200)
     response = client.post(CALCULATE, json={"holdings": HOLDINGS})
