@@ -7,7 +7,8 @@ answers with ``exact_json``: money and percents (two places, ``fields.Rounded``)
 quantities and prices (``fields.Number``) as numbers with the digits the engine computed,
 without an exponent (``100``, not ``1E+2``). ``orjson`` writes everything (its C writer is
 what makes a big answer cheap); a ``Decimal`` reaches it as a fragment of JSON text. Text
-is UTF-8; times are as pydantic writes them (ISO 8601, ``Z``).
+is UTF-8 over HTTP, ASCII with escapes for the CLI; times are as pydantic writes them
+(ISO 8601, ``Z``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,25 @@ from pydantic_core import to_json
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+# Outside ASCII: only ever inside a string, where a \u escape stands for it.
+NON_ASCII = re.compile("[^\x00-\x7f]")
+
+
 def exact_json(value: object, *, indented: bool = False) -> str:
     """``value`` (a model, or data such as ``model_dump()`` gives) as JSON text: compact, or
-    ``indented`` two spaces a level."""
-    return exact_bytes(value, indented=indented).decode()
+    ``indented`` two spaces a level. The text the CLI prints: ASCII, with ``\\u`` escapes,
+    so that a terminal in any encoding can take it (an answer over HTTP is UTF-8)."""
+    text = exact_bytes(value, indented=indented).decode()
+    return text if text.isascii() else NON_ASCII.sub(escaped, text)
+
+
+def escaped(found: re.Match[str]) -> str:
+    """A character as JSON's ``\\u`` escape: beyond the first plane, its UTF-16 pair."""
+    code = ord(found.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def exact_bytes(value: object, *, indented: bool = False) -> bytes:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from monitor.api.exact_json import exact_json
+from monitor.api.exact_json import exact_bytes, exact_json
 from monitor.api.schemas.plans import BandOut
 
 
@@ -35,8 +35,14 @@ def test_times_are_iso_8601_utc_with_a_z() -> None:
     assert exact_json([datetime(2024, 3, 1, 12, tzinfo=UTC)]) == '["2024-03-01T12:00:00Z"]'
 
 
-def test_text_is_written_as_utf_8() -> None:
-    assert exact_json({"é": 'a"b\n'}).encode() == b'{"\xc3\xa9":"a\\"b\\n"}'
+def test_an_answer_over_http_is_utf_8() -> None:
+    assert exact_bytes({"é": 'a"b\n'}) == b'{"\xc3\xa9":"a\\"b\\n"}'
+
+
+def test_text_for_the_cli_is_ascii_with_escapes_as_json_dumps_writes_it() -> None:
+    data = {"é": ["rééquilibrage ✓", "a\U0001f4c8b"], "k": 'a"b\n'}
+    assert exact_json(data) == json.dumps(data, separators=(",", ":"))
+    assert exact_json(data, indented=True) == json.dumps(data, indent=2)
 
 
 def test_a_lone_surrogate_a_client_sent_is_written_as_the_replacement_character() -> None:
