@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii
 
 import orjson
 from pydantic import BaseModel
@@ -25,8 +26,8 @@ from pydantic_core import to_json
 SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-# Outside ASCII: only ever inside a string, where a \u escape stands for it.
-NON_ASCII = re.compile("[^\x00-\x7f]")
+# Outside ASCII: only ever inside a string, where json's own escapes stand for it.
+NON_ASCII = re.compile("[^\x00-\x7f]+")
 
 
 def exact_json(value: object, *, indented: bool = False) -> str:
@@ -38,12 +39,8 @@ def exact_json(value: object, *, indented: bool = False) -> str:
 
 
 def escaped(found: re.Match[str]) -> str:
-    """A character as JSON's ``\\u`` escape: beyond the first plane, its UTF-16 pair."""
-    code = ord(found.group())
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    code -= 0x10000
-    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    """Characters outside ASCII as ``json.dumps`` escapes them (a pair beyond the first plane)."""
+    return encode_basestring_ascii(found.group())[1:-1]  # without its quotes
 
 
 def exact_bytes(value: object, *, indented: bool = False) -> bytes:
