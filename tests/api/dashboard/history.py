@@ -11,6 +11,7 @@ runs due while the previous one still went.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -56,33 +57,33 @@ def snapshots(end: datetime) -> list[NewSnapshot]:
     return made
 
 
-def failed_ticks(end: datetime) -> list[Tick]:
+def ended_ticks(
+    end: datetime, days_ago: Iterable[int], status: str, error: str, duration_ms: int | None
+) -> list[Tick]:
+    """Ticks of ``family`` that ended with ``status``, an hour past midnight of each day."""
     return [
         Tick(
             portfolio_id="family",
             scheduled_at=(at := end - timedelta(days=days, hours=-1)),
             started_at=at,
             finished_at=at,
-            status="failed",
-            error="source error: holdings.csv: no such file",
-            duration_ms=3,
+            status=status,
+            error=error,
+            duration_ms=duration_ms,
         )
-        for days in FAILED_DAYS_AGO
+        for days in days_ago
     ]
+
+
+def failed_ticks(end: datetime) -> list[Tick]:
+    error = "source error: holdings.csv: no such file"
+    return ended_ticks(end, FAILED_DAYS_AGO, "failed", error, 3)
 
 
 def skipped_ticks(end: datetime) -> list[Tick]:
-    return [
-        Tick(
-            portfolio_id="family",
-            scheduled_at=(at := end - timedelta(days=days, hours=-1)),
-            started_at=at,
-            finished_at=at,
-            status="skipped",
-            error="the entry's previous run was still going",
-        )
-        for days in SKIPPED_DAYS_AGO
-    ]
+    return ended_ticks(
+        end, SKIPPED_DAYS_AGO, "skipped", "the entry's previous run was still going", None
+    )
 
 
 def dead_alerts(end: datetime) -> list[Notification]:
